@@ -1,0 +1,63 @@
+"""The one factory that builds the Slack app. Socket Mode, HTTP, the console and the tests all use it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.clock import Clock
+from bot.handlers import register_all
+from bot.people import People
+from bot.playbook import Playbook, load_playbook
+from bot.services import Services
+from bot.settings import Settings
+from bot.storage.db import SessionFactory
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise)."""
+    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+
+
+def build_services(
+    settings: Settings,
+    *,
+    client: WebClient,
+    session_factory: SessionFactory,
+    clock: Clock,
+    playbook: Playbook | None = None,
+) -> Services:
+    playbook = playbook or load_playbook(settings.config_path)
+    people = People(client, session_factory, clock, playbook)
+    return Services(settings, playbook, client, session_factory, clock, people)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    client: WebClient,
+    session_factory: SessionFactory,
+    clock: Clock,
+    playbook: Playbook | None = None,
+    services: Services | None = None,
+) -> App:
+    """Wire listeners to their dependencies. Does no I/O: no auth.test, no database access."""
+    services = services or build_services(
+        settings, client=client, session_factory=session_factory, clock=clock, playbook=playbook
+    )
+    app = App(
+        client=client,
+        signing_secret=settings.signing_secret or "",
+        process_before_response=settings.process_before_response,
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+        ignoring_self_events_enabled=True,
+        url_verification_enabled=True,
+        ssl_check_enabled=True,
+    )
+    register_all(app, services)
+    return app

@@ -1,0 +1,1 @@
+"""Block Kit builders. Functions return plain dicts; nothing here talks to Slack."""

@@ -1,0 +1,71 @@
+"""Small Block Kit building blocks shared by every reply."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.errors import UserError
+from bot.domain.text import escape
+
+Block = dict[str, Any]
+
+MAX_SECTION = 2900  # Slack's limit is 3000 characters per section text
+
+
+def section(text: str, *, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION]}}
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION]}]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": text[:150], "emoji": True}}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str | dict[str, Any] = "", *, style: str | None = None) -> Block:
+    if not isinstance(value, str):
+        value = json.dumps(value, separators=(",", ":"))
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)[:25]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def error_blocks(error: UserError, *, buttons: list[Block] | None = None) -> list[Block]:
+    """A friendly error: what went wrong, a correct example, and any choices as buttons."""
+    blocks = [section(f":warning: {escape(error.message)}")]
+    if buttons:
+        blocks.append(actions(*buttons))
+    if error.example:
+        blocks.append(context(f"Example: `{escape(error.example)}`"))
+    return blocks
+
+
+def fallback_text(blocks: list[Block]) -> str:
+    """Notification text for a message: the first section's text."""
+    for block in blocks:
+        if block.get("type") in ("section", "header"):
+            return str(block["text"]["text"])[:300]
+    return "salesbot"

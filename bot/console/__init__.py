@@ -1,0 +1,1 @@
+"""The local console: the real app against a fake Slack, on the embedded database."""

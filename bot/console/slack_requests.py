@@ -1,0 +1,205 @@
+"""Build and sign requests exactly as Slack sends them: slash-command forms, ``payload=`` posts, events.
+
+``SlackDriver`` sends them into a Bolt app (in process, through signature verification) and is what
+both the console and the tests use to play Slack's part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.console.fake_slack import FakeSlack
+
+TEAM = {"id": "T_LOCAL", "domain": "local"}
+
+
+def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"x-slack-request-timestamp": ts, "x-slack-signature": f"v0={digest}"}
+
+
+@dataclass
+class Sent:
+    body: str
+    headers: dict[str, str]
+    response: BoltResponse
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.response.body) if self.response.body else {}
+
+
+class SlackDriver:
+    """Plays Slack: builds payloads, signs them, dispatches them into ``app``."""
+
+    def __init__(self, app: App, signing_secret: str, fake: FakeSlack) -> None:
+        self.app = app
+        self.secret = signing_secret
+        self.fake = fake
+        self._ids = itertools.count(1)
+
+    # -- transport -----------------------------------------------------------------------------
+    def send(self, body: str, content_type: str, extra_headers: dict[str, str] | None = None) -> Sent:
+        headers = {"content-type": content_type, **sign(self.secret, body), **(extra_headers or {})}
+        response = self.app.dispatch(BoltRequest(body=body, headers={k: [v] for k, v in headers.items()}))
+        return Sent(body, headers, response)
+
+    def send_form(self, fields: dict[str, Any]) -> Sent:
+        return self.send(urlencode(fields), "application/x-www-form-urlencoded")
+
+    def send_payload(self, payload: dict[str, Any]) -> Sent:
+        return self.send(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids)}"
+
+    # -- Slack's request kinds -----------------------------------------------------------------
+    def command(
+        self, command: str, text: str = "", *, user: str = "U0ALICE", channel: str = "C_GENERAL"
+    ) -> Sent:
+        return self.send_form(
+            {
+                "token": "legacy",
+                "team_id": TEAM["id"],
+                "team_domain": TEAM["domain"],
+                "channel_id": channel,
+                "channel_name": "general",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A_SALESBOT",
+                "response_url": self.fake.response_url(self.next_id("cmd")),
+                "trigger_id": self.next_id("trigger."),
+            }
+        )
+
+    def block_action(
+        self,
+        action_id: str,
+        value: str = "",
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C_GENERAL",
+        message: dict[str, Any] | None = None,
+        view: dict[str, Any] | None = None,
+        action: dict[str, Any] | None = None,
+    ) -> Sent:
+        element = action or {
+            "type": "button",
+            "action_id": action_id,
+            "block_id": "b",
+            "value": value,
+            "action_ts": "1",
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "team": TEAM,
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+            "api_app_id": "A_SALESBOT",
+            "trigger_id": self.next_id("trigger."),
+            "actions": [element],
+        }
+        if view is not None:
+            payload["view"] = view
+            payload["container"] = {"type": "view", "view_id": view.get("id", "V1")}
+        else:
+            payload["channel"] = {"id": channel, "name": "general"}
+            payload["container"] = {
+                "type": "message",
+                "message_ts": "1.1",
+                "channel_id": channel,
+                "is_ephemeral": True,
+            }
+            payload["message"] = message or {"ts": "1.1", "text": ""}
+            payload["response_url"] = self.fake.response_url(self.next_id("act"))
+        return self.send_payload(payload)
+
+    def click(self, button: dict[str, Any], *, user: str = "U0ALICE", channel: str = "C_GENERAL") -> Sent:
+        """Press a button element taken from a rendered message."""
+        return self.block_action(button["action_id"], button.get("value", ""), user=user, channel=channel)
+
+    def shortcut(
+        self, callback_id: str, message: dict[str, Any], *, user: str = "U0ALICE", channel: str = "C_GENERAL"
+    ) -> Sent:
+        return self.send_payload(
+            {
+                "type": "message_action",
+                "callback_id": callback_id,
+                "team": TEAM,
+                "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+                "channel": {"id": channel, "name": "general"},
+                "message": message,
+                "message_ts": message.get("ts"),
+                "trigger_id": self.next_id("trigger."),
+                "response_url": self.fake.response_url(self.next_id("sc")),
+                "action_ts": "1",
+            }
+        )
+
+    def submit(
+        self, view: dict[str, Any], values: dict[str, dict[str, Any]], *, user: str = "U0ALICE"
+    ) -> Sent:
+        """Submit a modal. ``values`` is Slack's state: ``{block_id: {action_id: {...}}}``."""
+        return self.send_payload(
+            {
+                "type": "view_submission",
+                "team": TEAM,
+                "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+                "api_app_id": "A_SALESBOT",
+                "trigger_id": self.next_id("trigger."),
+                "view": {
+                    "id": view.get("id", "V1"),
+                    "type": "modal",
+                    "callback_id": view.get("callback_id"),
+                    "private_metadata": view.get("private_metadata", ""),
+                    "blocks": view.get("blocks", []),
+                    "state": {"values": values},
+                },
+            }
+        )
+
+    def options(
+        self, action_id: str, value: str, *, user: str = "U0ALICE", block_id: str = "account"
+    ) -> Sent:
+        return self.send_payload(
+            {
+                "type": "block_suggestion",
+                "team": TEAM,
+                "user": {"id": user, "team_id": TEAM["id"]},
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "api_app_id": "A_SALESBOT",
+            }
+        )
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None) -> Sent:
+        body = json.dumps(
+            {
+                "token": "legacy",
+                "team_id": TEAM["id"],
+                "api_app_id": "A_SALESBOT",
+                "type": "event_callback",
+                "event_id": event_id or self.next_id("Ev"),
+                "event_time": int(time.time()),
+                "event": event,
+            }
+        )
+        extra = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else None
+        return self.send(body, "application/json", extra)

@@ -1,0 +1,1 @@
+"""Business rules in plain Python: no Slack, no HTTP. Handlers call into here."""

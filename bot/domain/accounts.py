@@ -1,0 +1,287 @@
+"""Accounts: find by name (exact, unique prefix, fuzzy suggestions), create, update, segment."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import UserError
+from bot.domain.grammar import channel_id_of, normalise_choice, user_id_of
+from bot.playbook import Playbook
+from bot.storage.models import LOCAL_TEAM, Account
+
+ACCOUNT_FIELDS = {
+    "tier",
+    "status",
+    "owner",
+    "csm",
+    "tags",
+    "mrr",
+    "renewal",
+    "channel",
+    "external_id",
+    "name",
+}
+ADD_EXAMPLE = "/account add Acme Corp tier:gold status:customer owner:@alice csm:@bob tags:retail,north mrr:4200 renewal:2027-03-31"
+
+
+def name_key(name: str) -> str:
+    return re.sub(r"\s+", " ", name.strip()).casefold()
+
+
+@dataclass
+class Resolution:
+    """The outcome of looking an account up by what someone typed."""
+
+    account: Account | None = None
+    candidates: list[Account] = field(default_factory=list)  # several plausible matches
+    suggestions: list[str] = field(default_factory=list)  # nothing matched; closest names
+
+
+def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolution:
+    key = name_key(name)
+    if not key:
+        return Resolution()
+    exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
+    if exact:
+        return Resolution(account=exact)
+    like = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    prefixed = list(
+        session.scalars(
+            select(Account)
+            .where(Account.team_id == team_id, Account.name_key.like(like + "%", escape="\\"))
+            .order_by(Account.name_key)
+            .limit(6)
+        )
+    )
+    if len(prefixed) == 1:
+        return Resolution(account=prefixed[0])
+    if prefixed:
+        return Resolution(candidates=prefixed[:5])
+    return Resolution(suggestions=suggest(session, name, team_id=team_id))
+
+
+def suggest(session: Session, name: str, *, team_id: str = LOCAL_TEAM, limit: int = 3) -> list[str]:
+    names = list(session.scalars(select(Account.name).where(Account.team_id == team_id)))
+    matches = process.extract(name, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+    return [m[0] for m in matches]
+
+
+def search(session: Session, text: str, *, team_id: str = LOCAL_TEAM, limit: int = 20) -> list[Account]:
+    """For pickers: prefix matches first, then fuzzy ones."""
+    resolution = resolve(session, text, team_id=team_id)
+    found: list[Account] = []
+    if resolution.account:
+        found.append(resolution.account)
+    found.extend(resolution.candidates)
+    if len(found) < limit and text.strip():
+        rows = session.execute(select(Account.id, Account.name).where(Account.team_id == team_id)).all()
+        by_name = {r.name: r.id for r in rows}
+        ids = [
+            by_name[m[0]]
+            for m in process.extract(text, list(by_name), scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
+        ]
+        seen = {a.id for a in found}
+        for account in session.scalars(select(Account).where(Account.id.in_(ids))):
+            if account.id not in seen:
+                found.append(account)
+    elif not text.strip():
+        found = list(
+            session.scalars(
+                select(Account).where(Account.team_id == team_id).order_by(Account.name_key).limit(limit)
+            )
+        )
+    return found[:limit]
+
+
+def require(session: Session, name: str, *, example: str, team_id: str = LOCAL_TEAM) -> Account:
+    """The account, or a ``UserError`` offering the candidates or the closest names and a create button."""
+    if not name.strip():
+        raise UserError("Which account? Put its name first.", example)
+    r = resolve(session, name, team_id=team_id)
+    if r.account:
+        return r.account
+    if r.candidates:
+        raise UserError(
+            f"“{name}” matches several accounts. Which one?",
+            example,
+            choices=[(a.name, "pick_account", str(a.id)) for a in r.candidates],
+        )
+    hint = (" Did you mean " + ", ".join(f"*{s}*" for s in r.suggestions) + "?") if r.suggestions else ""
+    choices = [(s, "pick_account_name", s) for s in r.suggestions]
+    choices.append((f"Create “{name}”", "create_account", name))
+    raise UserError(f"I don't know an account called “{name}”.{hint}", example, choices=choices)
+
+
+def parse_mrr(value: str) -> int:
+    text = value.strip().lower().replace(",", "").replace("_", "").lstrip("+").lstrip("$€£")
+    factor = 1
+    if text.endswith("k"):
+        factor, text = 1000, text[:-1]
+    try:
+        amount = float(text) * factor
+    except ValueError:
+        raise UserError(
+            f"`mrr:{value}` is not an amount. Use a number like `mrr:4200` or `mrr:4.2k`.", ADD_EXAMPLE
+        ) from None
+    if amount < 0 or amount > 10**12:
+        raise UserError(f"`mrr:{value}` is out of range.", ADD_EXAMPLE)
+    return round(amount)
+
+
+def parse_date(value: str, field_name: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(
+            f"`{field_name}:{value}` is not a date. Use YYYY-MM-DD, e.g. `{field_name}:2027-03-31`.",
+            ADD_EXAMPLE,
+        ) from None
+
+
+def _user(value: str, field_name: str) -> str | None:
+    if value.lower() in ("none", "-", ""):
+        return None
+    uid = user_id_of(value)
+    if uid is None and re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
+        uid = value
+    if uid is None:
+        raise UserError(f"`{field_name}:` takes an @mention, e.g. `{field_name}:@alice`.", ADD_EXAMPLE)
+    return uid
+
+
+def validate_fields(fields: dict[str, str], playbook: Playbook) -> dict[str, Any]:
+    """Turn typed ``key:value`` fields into column values, or raise ``UserError`` naming the bad one."""
+    out: dict[str, Any] = {}
+    for key, raw in fields.items():
+        if key == "tier":
+            if raw.lower() in ("none", "-"):
+                out["tier"] = None
+                continue
+            tier = normalise_choice(raw, playbook.tiers)
+            if tier is None:
+                raise UserError(f"`{raw}` is not a tier. Tiers: {', '.join(playbook.tiers)}.", ADD_EXAMPLE)
+            out["tier"] = tier
+        elif key == "status":
+            status = normalise_choice(raw, playbook.statuses)
+            if status is None:
+                raise UserError(
+                    f"`{raw}` is not a status. Statuses: {', '.join(playbook.statuses)} "
+                    '(quote two words: `status:"hot prospect"`).',
+                    ADD_EXAMPLE,
+                )
+            out["status"] = status
+        elif key in ("owner", "csm"):
+            out[f"{key}_id"] = _user(raw, key)
+        elif key == "tags":
+            out["tags"] = sorted({t.strip().lower() for t in raw.split(",") if t.strip()})
+        elif key == "mrr":
+            out["mrr"] = parse_mrr(raw)
+        elif key == "renewal":
+            out["renewal_date"] = None if raw.lower() in ("none", "-") else parse_date(raw, "renewal")
+        elif key == "channel":
+            cid = channel_id_of(raw)
+            if cid is None and raw.lower() not in ("none", "-"):
+                raise UserError("`channel:` takes a #channel link, e.g. `channel:#acme-shared`.", ADD_EXAMPLE)
+            out["channel_id"] = cid
+        elif key == "external_id":
+            out["external_id"] = raw or None
+        elif key == "name":
+            if not raw.strip():
+                raise UserError('`name:` needs the new name, e.g. `name:"Acme Corporation"`.', ADD_EXAMPLE)
+            out["name"] = re.sub(r"\s+", " ", raw.strip())
+    return out
+
+
+def create(
+    session: Session,
+    name: str,
+    values: dict[str, Any],
+    *,
+    playbook: Playbook,
+    now: datetime,
+    created_by: str | None,
+    team_id: str = LOCAL_TEAM,
+) -> Account:
+    clean = re.sub(r"\s+", " ", name.strip())
+    if not clean:
+        raise UserError("The account needs a name.", ADD_EXAMPLE)
+    if len(clean) > 200:
+        raise UserError("That name is too long (200 characters at most).", ADD_EXAMPLE)
+    existing = session.scalar(
+        select(Account).where(Account.team_id == team_id, Account.name_key == name_key(clean))
+    )
+    if existing:
+        raise UserError(
+            f"There is already an account called “{existing.name}”. Change it with `/account set`.",
+            f"/account set {existing.name} tier:gold",
+        )
+    account = Account(
+        team_id=team_id,
+        name=clean,
+        name_key=name_key(clean),
+        status=values.get("status", playbook.default_status),
+        tier=values.get("tier"),
+        tags=values.get("tags", []),
+        owner_id=values.get("owner_id", created_by),
+        csm_id=values.get("csm_id"),
+        channel_id=values.get("channel_id"),
+        mrr=values.get("mrr"),
+        renewal_date=values.get("renewal_date"),
+        external_id=values.get("external_id"),
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def update(
+    session: Session, account: Account, values: dict[str, Any], *, now: datetime
+) -> dict[str, tuple[Any, Any]]:
+    """Apply values; returns {column: (old, new)} of what changed."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    if "name" in values:
+        new_key = name_key(values["name"])
+        clash = session.scalar(
+            select(Account).where(
+                Account.team_id == account.team_id, Account.name_key == new_key, Account.id != account.id
+            )
+        )
+        if clash:
+            raise UserError(
+                f"Another account is already called “{clash.name}”.",
+                f'/account set {account.name} name:"New name"',
+            )
+        values = {**values, "name_key": new_key}
+    for column, value in values.items():
+        old = getattr(account, column)
+        if old != value:
+            changes[column] = (old, value)
+            setattr(account, column, value)
+    if changes:
+        account.updated_at = now
+    return changes
+
+
+def segment(
+    session: Session, filters: dict[str, Any], *, team_id: str = LOCAL_TEAM, limit: int = 50
+) -> tuple[list[Account], int]:
+    """Accounts matching every filter (tier, status, owner_id, csm_id, tag); returns (page, total)."""
+    stmt = select(Account).where(Account.team_id == team_id)
+    for column in ("tier", "status", "owner_id", "csm_id"):
+        if column in filters:
+            stmt = stmt.where(getattr(Account, column) == filters[column])
+    rows = list(session.scalars(stmt.order_by(Account.name_key)))
+    tag = filters.get("tag")
+    if tag:
+        rows = [a for a in rows if tag in (a.tags or [])]
+    return rows[:limit], len(rows)

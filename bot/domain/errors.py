@@ -1,0 +1,18 @@
+"""The one error type users see: what went wrong, and a command that would have worked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class UserError(Exception):
+    """Bad input. ``message`` is plain text (escaped when rendered); ``example`` is a correct command."""
+
+    message: str
+    example: str | None = None
+    # Optional follow-up choices, e.g. "did you mean" accounts: (label, action_id, value).
+    choices: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message

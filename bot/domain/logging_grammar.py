@@ -1,0 +1,77 @@
+"""Reading ``/log <type> <account> [when]: <notes>``.
+
+The account name and the optional date share the head of the command, so the split is decided
+against the accounts that exist: the longest name that is a known account wins; otherwise the
+longest date wins and the rest is reported as an unknown account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain import accounts as acc
+from bot.domain.activities import LOG_EXAMPLE
+from bot.domain.dates import When, try_parse_when
+from bot.domain.errors import UserError
+from bot.domain.grammar import split_head
+from bot.storage.models import LOCAL_TEAM, Account
+
+
+@dataclass
+class LogCommand:
+    activity_type: str
+    account: Account
+    typed_account: str
+    when: When
+    notes: str
+
+
+def parse_type(word: str, types: dict[str, str], *, extra: tuple[str, ...] = ()) -> str:
+    t = word.lower()
+    aliases = {
+        "e-mail": "email",
+        "mail": "email",
+        "phone": "call",
+        "video-call": "video",
+        "videocall": "video",
+    }
+    t = aliases.get(t, t)
+    if t not in types and t not in extra:
+        valid = ", ".join(f"`{name}`" for name in [*types, *extra])
+        raise UserError(f"“{word}” is not an activity type. Types: {valid}.", LOG_EXAMPLE)
+    return t
+
+
+def resolve_head(
+    session: Session, head: str, local_now: datetime, *, team_id: str = LOCAL_TEAM
+) -> tuple[Account, str, When]:
+    words = head.split()
+    if not words:
+        raise UserError("Which account? Put its name after the type.", LOG_EXAMPLE)
+    options: list[tuple[str, When]] = []
+    for i in range(len(words), 0, -1):
+        name, rest = " ".join(words[:i]), " ".join(words[i:])
+        when = When(local_now, True) if not rest else try_parse_when(rest, local_now, prefer="past")
+        if when is not None:
+            options.append((name, when))
+    for name, when in options:
+        found = acc.resolve(session, name, team_id=team_id)
+        if found.account:
+            return found.account, name, when
+    # Nothing known: blame the name left after the longest date.
+    name, when = options[-1]
+    acc.require(session, name, example=LOG_EXAMPLE, team_id=team_id)  # raises with choices
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def parse_log(
+    session: Session, text: str, types: dict[str, str], local_now: datetime, *, team_id: str = LOCAL_TEAM
+) -> LogCommand:
+    word, _, rest = text.strip().partition(" ")
+    activity_type = parse_type(word, types)
+    head, notes = split_head(rest)
+    account, typed, when = resolve_head(session, head, local_now, team_id=team_id)
+    return LogCommand(activity_type, account, typed, when, notes or "")

@@ -1,0 +1,136 @@
+"""/account: add, set, link, list, and the 360° card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks.accounts import account_card, account_list
+from bot.blocks.common import section
+from bot.blocks.help import help_blocks
+from bot.domain import accounts as acc
+from bot.domain import activities
+from bot.domain.errors import UserError
+from bot.domain.grammar import channel_id_of, parse_fields, user_id_of
+from bot.domain.text import channel_link, escape
+from bot.handlers.common import reply, reply_error, team_of
+from bot.services import Services
+
+SET_EXAMPLE = "/account set Acme Corp tier:silver"
+LIST_EXAMPLE = "/account list tier:gold owner:@alice tag:retail"
+LINK_EXAMPLE = "/account link Acme Corp #acme-shared"
+LIST_FIELDS = {"tier", "status", "owner", "csm", "tag"}
+
+
+def card_blocks(services: Services, account_id: int, user_id: str) -> list[dict[str, Any]]:
+    tz = services.people.tz(user_id)
+    with services.uow() as session:
+        account = session.get(acc.Account, account_id)
+        if account is None:
+            return [section("That account no longer exists.")]
+        now = services.clock.now()
+        extra: list[dict[str, Any]] = []
+        for contribute in services.card_sections:
+            extra.extend(contribute(session, account, now))
+        return account_card(account, activities.recent(session, account.id), services.playbook, tz, extra)
+
+
+def run_account_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
+    word, _, rest = text.partition(" ")
+    verb = word.lower()
+    now = services.clock.now()
+    pb = services.playbook
+    if verb in ("", "help"):
+        reply(respond, help_blocks("/account"))
+    elif verb == "add":
+        parsed = parse_fields(rest, acc.ACCOUNT_FIELDS - {"name"}, example=acc.ADD_EXAMPLE)
+        values = acc.validate_fields(parsed.fields, pb)
+        with services.uow() as session:
+            account = acc.create(
+                session, parsed.text, values, playbook=pb, now=now, created_by=user_id, team_id=team_id
+            )
+            account_id, name = account.id, account.name
+        reply(
+            respond,
+            [
+                section(f":white_check_mark: Created *{escape(name)}*."),
+                *card_blocks(services, account_id, user_id)[1:],
+            ],
+        )
+        services.changed(user_id)
+    elif verb == "set":
+        parsed = parse_fields(rest, acc.ACCOUNT_FIELDS, example=SET_EXAMPLE)
+        if not parsed.fields:
+            raise UserError("Say which fields to change, as `field:value`.", SET_EXAMPLE)
+        values = acc.validate_fields(parsed.fields, pb)
+        with services.uow() as session:
+            account = acc.require(session, parsed.text, example=SET_EXAMPLE, team_id=team_id)
+            changes = acc.update(session, account, values, now=now)
+            account_id, name = account.id, account.name
+        if not changes:
+            reply(respond, [section(f"Nothing to change: *{escape(name)}* already has those values.")])
+            return
+        changed = ", ".join(f"`{c.removesuffix('_id').replace('_date', '')}`" for c in changes)
+        reply(respond, [section(f":white_check_mark: Updated {changed} on *{escape(name)}*.")])
+    elif verb == "link":
+        words = rest.split()
+        channel = channel_id_of(words[-1]) if words else None
+        if channel is None:
+            raise UserError("Put the channel last, as a #link.", LINK_EXAMPLE)
+        with services.uow() as session:
+            account = acc.require(session, " ".join(words[:-1]), example=LINK_EXAMPLE, team_id=team_id)
+            acc.update(session, account, {"channel_id": channel}, now=now)
+            name = account.name
+        reply(respond, [section(f":link: *{escape(name)}* is now linked to {channel_link(channel)}.")])
+    elif verb == "list":
+        parsed = parse_fields(rest, LIST_FIELDS, example=LIST_EXAMPLE)
+        if parsed.words:
+            raise UserError("`/account list` takes filters only, as `field:value`.", LIST_EXAMPLE)
+        filters: dict[str, Any] = {}
+        for key, value in parsed.fields.items():
+            if key in ("owner", "csm"):
+                uid = user_id_of(value)
+                if uid is None:
+                    raise UserError(f"`{key}:` takes an @mention.", LIST_EXAMPLE)
+                filters[f"{key}_id"] = uid
+            elif key == "tag":
+                filters["tag"] = value.lower()
+            else:
+                filters.update(acc.validate_fields({key: value}, pb))
+        with services.uow() as session:
+            rows, total = acc.segment(session, filters, team_id=team_id)
+        description = (
+            ("with " + " ".join(f"`{k}:{escape(v)}`" for k, v in parsed.fields.items()))
+            if parsed.fields
+            else "in all"
+        )
+        reply(respond, account_list(rows, total, description))
+    else:
+        with services.uow() as session:
+            account = acc.require(session, text, example="/account Acme Corp", team_id=team_id)
+            account_id = account.id
+        reply(respond, card_blocks(services, account_id, user_id))
+
+
+def register(app: App, services: Services) -> None:
+    @app.command("/account")
+    def account_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = (command.get("text") or "").strip()
+        try:
+            run_account_command(services, text, command["user_id"], respond, team_of(command))
+        except UserError as err:
+            reply_error(respond, err, command="/account", text=text, typed=_typed_name(text))
+
+    @app.action("edit_account_help")
+    def edit_help(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        reply(respond, help_blocks("/account"))
+
+
+def _typed_name(text: str) -> str:
+    verb, _, rest = text.partition(" ")
+    if verb.lower() in ("set", "link"):
+        return " ".join(w for w in rest.split() if ":" not in w and not w.startswith("<"))
+    return "" if verb.lower() in ("add", "list", "help") else text

@@ -1,0 +1,108 @@
+"""Who people are, as far as the bot needs: time zone (Slack ``users.info``), working hours, e-mail.
+
+Profiles are cached in the database and refreshed from Slack at most once a day, so a reminder is
+computed in the person's own zone without a Web API call per reminder.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.domain.dates import zone
+from bot.playbook import WEEKDAYS, Playbook, WorkingHours
+from bot.storage.db import SessionFactory, unit_of_work
+from bot.storage.models import LOCAL_TEAM, UserProfile
+
+log = logging.getLogger(__name__)
+REFRESH_AFTER = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    tz: ZoneInfo
+    name: str | None
+    working_hours: WorkingHours
+    nudges_off: tuple[str, ...] = ()
+
+
+class People:
+    def __init__(
+        self, client: WebClient, session_factory: SessionFactory, clock: Clock, playbook: Playbook
+    ) -> None:
+        self._client = client
+        self._sessions = session_factory
+        self._clock = clock
+        self._playbook = playbook
+
+    def get(self, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True) -> Person:
+        now = self._clock.now()
+        with unit_of_work(self._sessions) as session:
+            profile = session.get(UserProfile, (team_id, user_id))
+            stale = (
+                profile is None
+                or profile.tz_checked_at is None
+                or now - profile.tz_checked_at > REFRESH_AFTER
+            )
+            if stale and refresh:
+                info = self._users_info(user_id)
+                if profile is None:
+                    profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
+                    session.add(profile)
+                if info is not None:
+                    profile.tz = info.get("tz") or profile.tz or "UTC"
+                    profile.display_name = (
+                        (info.get("profile") or {}).get("display_name")
+                        or info.get("real_name")
+                        or info.get("name")
+                    )
+                    profile.email = (info.get("profile") or {}).get("email") or profile.email
+                    profile.tz_checked_at = now
+            if profile is None:
+                return Person(user_id, ZoneInfo("UTC"), None, self._playbook.working_hours)
+            return Person(
+                user_id,
+                zone(profile.tz),
+                profile.display_name,
+                self._hours(profile),
+                tuple(profile.nudges_off or ()),
+            )
+
+    def tz(self, user_id: str) -> ZoneInfo:
+        return self.get(user_id).tz
+
+    def local_now(self, user_id: str) -> datetime:
+        return self._clock.now().astimezone(self.tz(user_id))
+
+    def lookup_by_email(self, email: str) -> str | None:
+        with unit_of_work(self._sessions) as session:
+            cached = session.scalar(select(UserProfile.user_id).where(UserProfile.email == email.lower()))
+        if cached:
+            return cached
+        try:
+            user = self._client.users_lookupByEmail(email=email).get("user") or {}
+        except SlackApiError:
+            return None
+        return user.get("id")
+
+    def _users_info(self, user_id: str) -> dict | None:
+        try:
+            return self._client.users_info(user=user_id).get("user")
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.warning("users.info failed for %s: %s", user_id, exc)
+            return None
+
+    def _hours(self, profile: UserProfile) -> WorkingHours:
+        default = self._playbook.working_hours
+        days = tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days
+        start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
+        end = time.fromisoformat(profile.work_end) if profile.work_end else default.end
+        return WorkingHours(days, start, end)

@@ -1,0 +1,284 @@
+"""The sales playbook: activity types, statuses, tiers, cadences, rules, signal kinds, roles.
+
+Built-in defaults ship as ``config/salesbot.toml``; ``SALESBOT_CONFIG`` names a file whose keys
+override them. Everything is validated once at start, with errors that name the offending key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from dateutil.rrule import rrulestr
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class PlaybookError(ValueError):
+    """The playbook file is invalid; the message names the key and what is wrong."""
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    days: tuple[int, ...]  # 0 = Monday
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class FollowupRule:
+    after: tuple[str, ...]
+    title: str
+    due: str
+    tiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TierCadence:
+    activity: str
+    rrule: str
+
+
+@dataclass(frozen=True)
+class SignalKind:
+    name: str
+    points: int
+    route_to: tuple[str, ...]
+    risk: bool = False
+
+
+@dataclass(frozen=True)
+class Playbook:
+    statuses: tuple[str, ...]
+    tiers: tuple[str, ...]
+    default_status: str
+    activity_types: dict[str, str]  # name -> emoji
+    working_hours: WorkingHours
+    dispatch_every_seconds: int = 5
+    claim_lease_seconds: int = 120
+    daily_nudge_time: time = time(8, 30)
+    weekly_digest: str = "mon 08:00"
+    followup_rules: tuple[FollowupRule, ...] = ()
+    announce_days_ahead: int = 7
+    tier_cadence: dict[str, TierCadence] = field(default_factory=dict)
+    noshow_chase_after_working_days: int = 3
+    channel_posts: dict[str, bool] = field(default_factory=dict)
+    signal_kinds: dict[str, SignalKind] = field(default_factory=dict)
+    signal_half_life_days: float = 30.0
+    expansion_threshold: float = 60.0
+    risk_threshold: float = 40.0
+    escalate_after_working_days: int = 2
+    signals_in_account_channel: bool = False
+    opportunity_kinds: tuple[str, ...] = ("new", "upsell", "cross-sell", "renewal")
+    opportunity_stages: tuple[str, ...] = ("qualified", "discovery", "proposal", "negotiation")
+    renewal_days: tuple[int, ...] = (90, 60, 30)
+    inactive_days: dict[str, int] = field(default_factory=dict)
+    admins: tuple[str, ...] = ()
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def emoji(self, activity_type: str) -> str:
+        return self.activity_types.get(activity_type, ":memo:")
+
+    def manager_of(self, user_id: str) -> str | None:
+        for manager, reps in self.managers.items():
+            if user_id in reps:
+                return manager
+        return None
+
+    def is_admin(self, user_id: str) -> bool:
+        return user_id in self.admins
+
+
+def default_playbook_path() -> Path:
+    """The shipped defaults: inside the wheel, or ``config/`` in a source checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "default_playbook.toml"
+    return packaged if packaged.exists() else here.parent / "config" / "salesbot.toml"
+
+
+def load_playbook(path: str | Path | None = None) -> Playbook:
+    """Defaults, overridden key by key by the file at ``path`` (if any), validated."""
+    data = _read(default_playbook_path())
+    if path:
+        p = Path(path)
+        if not p.exists():
+            raise PlaybookError(f"config file not found: {p}")
+        data = _merge(data, _read(p), replace_lists=True)
+    return parse_playbook(data)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookError(f"{path.name}: not valid TOML: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], *, replace_lists: bool) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, replace_lists=replace_lists)
+        else:
+            out[key] = value
+    return out
+
+
+def _time(value: Any, key: str) -> time:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{1,2}:\d{2}", value):
+        raise PlaybookError(f'{key}: expected a time like "09:00", got {value!r}')
+    hours, minutes = (int(x) for x in value.split(":"))
+    if hours > 23 or minutes > 59:
+        raise PlaybookError(f"{key}: {value!r} is not a time of day")
+    return time(hours, minutes)
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PlaybookError(f"{key}: expected a list of names, got {value!r}")
+    return tuple(v.strip().lower() for v in value)
+
+
+def _positive(value: Any, key: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PlaybookError(f"{key}: expected a whole number >= 0, got {value!r}")
+    return value
+
+
+def parse_playbook(data: dict[str, Any]) -> Playbook:
+    accounts = data.get("accounts", {})
+    statuses = _str_list(accounts.get("statuses"), "accounts.statuses")
+    tiers = _str_list(accounts.get("tiers"), "accounts.tiers")
+    default_status = str(accounts.get("default_status", statuses[0])).lower()
+    if default_status not in statuses:
+        raise PlaybookError(f"accounts.default_status: {default_status!r} is not one of accounts.statuses")
+
+    types_raw = data.get("activity_types", {})
+    if not isinstance(types_raw, dict) or not types_raw:
+        raise PlaybookError("activity_types: expected a table of type = emoji")
+    activity_types: dict[str, str] = {}
+    for name, emoji in types_raw.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
+            raise PlaybookError(f"activity_types.{name}: a type is one lower-case word")
+        if not isinstance(emoji, str):
+            raise PlaybookError(f"activity_types.{name}: expected an emoji like ':telephone_receiver:'")
+        activity_types[name] = emoji
+
+    wh = data.get("working_hours", {})
+    days = _str_list(wh.get("days"), "working_hours.days")
+    for day in days:
+        if day not in WEEKDAYS:
+            raise PlaybookError(f"working_hours.days: {day!r} is not one of {', '.join(WEEKDAYS)}")
+    start = _time(wh.get("start"), "working_hours.start")
+    end = _time(wh.get("end"), "working_hours.end")
+    if end <= start:
+        raise PlaybookError("working_hours: end must be after start")
+    working_hours = WorkingHours(tuple(WEEKDAYS.index(d) for d in days), start, end)
+
+    sched = data.get("scheduler", {})
+    rules: list[FollowupRule] = []
+    for i, rule in enumerate(data.get("followup_rules", [])):
+        key = f"followup_rules[{i}]"
+        after = _str_list(rule.get("after"), f"{key}.after")
+        for t in after:
+            if t not in activity_types:
+                raise PlaybookError(f"{key}.after: {t!r} is not an activity type")
+        title = rule.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise PlaybookError(f"{key}.title: expected text")
+        due = rule.get("due")
+        if not isinstance(due, str) or not re.fullmatch(r"next_working_day \d{1,2}:\d{2}|\d+[mhd]", due):
+            raise PlaybookError(f'{key}.due: expected "next_working_day 09:00" or a delay like "2h", "3d"')
+        rule_tiers = _str_list(rule.get("tiers", []), f"{key}.tiers") if rule.get("tiers") else ()
+        rules.append(FollowupRule(after, title.strip(), due, rule_tiers))
+
+    visits = data.get("visits", {})
+    cadence: dict[str, TierCadence] = {}
+    for tier, spec in visits.get("tier_cadence", {}).items():
+        key = f"visits.tier_cadence.{tier}"
+        if tier not in tiers:
+            raise PlaybookError(f"{key}: {tier!r} is not one of accounts.tiers")
+        activity = spec.get("activity", "visit")
+        if activity not in activity_types:
+            raise PlaybookError(f"{key}.activity: {activity!r} is not an activity type")
+        rule_text = spec.get("rrule", "")
+        try:
+            rrulestr(rule_text)
+        except (ValueError, TypeError) as exc:
+            raise PlaybookError(f"{key}.rrule: not an RFC 5545 rule ({exc})") from exc
+        cadence[tier] = TierCadence(activity, rule_text)
+
+    signals = data.get("signals", {})
+    kinds: dict[str, SignalKind] = {}
+    for name, spec in signals.get("kinds", {}).items():
+        key = f"signals.kinds.{name}"
+        route = _str_list(spec.get("route_to", ["owner"]), f"{key}.route_to")
+        for r in route:
+            if r not in ("owner", "csm"):
+                raise PlaybookError(f"{key}.route_to: {r!r} must be owner or csm")
+        kinds[name] = SignalKind(
+            name, _positive(spec.get("points", 0), f"{key}.points"), route, bool(spec.get("risk", False))
+        )
+
+    opps = data.get("opportunities", {})
+    nudges = data.get("nudges", {})
+    inactive = {
+        str(k).lower(): _positive(v, f"nudges.inactive_days.{k}")
+        for k, v in nudges.get("inactive_days", {}).items()
+    }
+    for status in inactive:
+        if status not in statuses:
+            raise PlaybookError(f"nudges.inactive_days: {status!r} is not one of accounts.statuses")
+    roles = data.get("roles", {})
+    managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
+
+    return Playbook(
+        statuses=statuses,
+        tiers=tiers,
+        default_status=default_status,
+        activity_types=activity_types,
+        working_hours=working_hours,
+        dispatch_every_seconds=max(
+            1, _positive(sched.get("dispatch_every_seconds", 5), "scheduler.dispatch_every_seconds")
+        ),
+        claim_lease_seconds=_positive(sched.get("claim_lease_seconds", 120), "scheduler.claim_lease_seconds"),
+        daily_nudge_time=_time(sched.get("daily_nudge_time", "08:30"), "scheduler.daily_nudge_time"),
+        weekly_digest=str(sched.get("weekly_digest", "mon 08:00")),
+        followup_rules=tuple(rules),
+        announce_days_ahead=_positive(visits.get("announce_days_ahead", 7), "visits.announce_days_ahead"),
+        tier_cadence=cadence,
+        noshow_chase_after_working_days=_positive(
+            data.get("noshow", {}).get("chase_after_working_days", 3), "noshow.chase_after_working_days"
+        ),
+        channel_posts={k: bool(v) for k, v in data.get("channels", {}).items()},
+        signal_kinds=kinds,
+        signal_half_life_days=float(signals.get("half_life_days", 30)),
+        expansion_threshold=float(signals.get("expansion_threshold", 60)),
+        risk_threshold=float(signals.get("risk_threshold", 40)),
+        escalate_after_working_days=_positive(
+            signals.get("escalate_after_working_days", 2), "signals.escalate_after_working_days"
+        ),
+        signals_in_account_channel=bool(signals.get("post_in_account_channel", False)),
+        opportunity_kinds=_str_list(
+            opps.get("kinds", ["new", "upsell", "cross-sell", "renewal"]), "opportunities.kinds"
+        ),
+        opportunity_stages=_str_list(
+            opps.get("stages", ["qualified", "discovery", "proposal", "negotiation"]), "opportunities.stages"
+        ),
+        renewal_days=tuple(
+            sorted(
+                (_positive(d, "nudges.renewal_days") for d in nudges.get("renewal_days", [90, 60, 30])),
+                reverse=True,
+            )
+        ),
+        inactive_days=inactive,
+        admins=tuple(str(a) for a in roles.get("admins", [])),
+        managers=managers,
+        raw=data,
+    )

@@ -1,0 +1,54 @@
+"""Everything a handler or job needs, built once by ``build_app`` and passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain.activities import ActivityHook
+from bot.people import People
+from bot.reminders.outbox import Renderer
+from bot.playbook import Playbook
+from bot.settings import Settings
+from bot.storage.db import SessionFactory, unit_of_work
+from bot.storage.models import Account
+
+# Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
+CardSection = Callable[[Session, Account, datetime], list[dict[str, Any]]]
+# Called after something changed for a person (e.g. to refresh their App Home).
+ChangeListener = Callable[[str], None]
+# A planning pass: idempotent work the scheduler runs periodically (materialise visit occurrences,
+# escalate signals, build morning nudges …). Gets the services and "now"; enqueues reminders.
+PlanningPass = Callable[["Services", datetime], None]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    playbook: Playbook
+    client: WebClient
+    session_factory: SessionFactory
+    clock: Clock
+    people: People
+    activity_hooks: list[ActivityHook] = field(default_factory=list)
+    card_sections: list[CardSection] = field(default_factory=list)
+    change_listeners: list[ChangeListener] = field(default_factory=list)
+    renderers: dict[str, Renderer] = field(default_factory=dict)  # reminder kind → message builder
+    planning_passes: list[PlanningPass] = field(default_factory=list)
+
+    @contextmanager
+    def uow(self) -> Iterator[Session]:
+        with unit_of_work(self.session_factory) as session:
+            yield session
+
+    def changed(self, *user_ids: str | None) -> None:
+        for user_id in {u for u in user_ids if u}:
+            for listener in self.change_listeners:
+                listener(user_id)

@@ -1,0 +1,38 @@
+"""Secrets and endpoints, read from the environment once at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = "sqlite:///salesbot.db"
+    config_path: str | None = None
+    # Tests and the console want listeners to finish before the HTTP response; Slack wants the ack at once.
+    process_before_response: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        api = env.get("SLACK_API_URL") or SLACK_API_DEFAULT
+        return cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            slack_api_url=api if api.endswith("/") else api + "/",
+            database_url=env.get("DATABASE_URL") or "sqlite:///salesbot.db",
+            config_path=env.get("SALESBOT_CONFIG") or None,
+        )
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return bool(self.bot_token)

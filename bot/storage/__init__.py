@@ -1,0 +1,1 @@
+"""Persistence: typed SQLAlchemy models, engine/session set-up and Alembic migrations."""

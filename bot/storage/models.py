@@ -1,0 +1,256 @@
+"""The schema. Every instant is stored as a timezone-aware UTC ``DateTime``.
+
+Scheduled things (follow-ups, visit occurrences, nudges) are rows with a due time and a status;
+the ``reminders`` table is the outbox the dispatcher claims from (see docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LOCAL_TEAM = "T_LOCAL"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which drops the zone) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key", name="uq_accounts_team_name"),
+        Index("ix_accounts_team_external", "team_id", "external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # case- and space-folded name, for lookups
+    status: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[str | None] = mapped_column(String(40))
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    owner_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    csm_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    mrr: Mapped[int | None] = mapped_column(Integer)  # whole currency units per month
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    external_id: Mapped[str | None] = mapped_column(String(120))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    activities: Mapped[list[Activity]] = relationship(back_populates="account", lazy="raise")
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_account_time", "account_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    occurred_at: Mapped[datetime]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20))  # command | modal | shortcut | import | button
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]  # Undo hides the activity; the row is kept
+
+    account: Mapped[Account] = relationship(back_populates="activities", lazy="raise")
+
+
+class UserProfile(Base):
+    """What the bot knows about a person: time zone (from users.info), working hours, preferences."""
+
+    __tablename__ = "user_profiles"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    tz_checked_at: Mapped[datetime | None]
+    work_days: Mapped[list[str] | None] = mapped_column(JSON)  # None = playbook default
+    work_start: Mapped[str | None] = mapped_column(String(5))
+    work_end: Mapped[str | None] = mapped_column(String(5))
+    nudges_off: Mapped[list[str]] = mapped_column(default=list)  # nudge kinds this person turned off
+
+
+class Task(Base):
+    """Something a person has to do by a time: a follow-up, a planned visit, a no-show chase."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # followup | visit | noshow
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    assignee_id: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)  # given as a day, not a time
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | done | cancelled
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # also post the reminder here
+    source_activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
+    visit_plan_id: Mapped[int | None] = mapped_column(ForeignKey("visit_plans.id", ondelete="SET NULL"))
+    occurrence_at: Mapped[datetime | None]  # for visit tasks: the planned occurrence
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class VisitPlan(Base):
+    """A recurrence (RFC 5545 RRULE) of visits, meetings or calls with one account."""
+
+    __tablename__ = "visit_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    activity_type: Mapped[str] = mapped_column(String(40), default="visit")
+    rrule: Mapped[str | None] = mapped_column(String(300))  # None = a one-off at dtstart
+    dtstart: Mapped[datetime]
+    tz: Mapped[str] = mapped_column(String(64), default="UTC")  # the zone the rule is computed in
+    source: Mapped[str] = mapped_column(String(20), default="explicit")  # explicit | tier
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class Reminder(Base):
+    """The outbox. One row per message to deliver; the dispatcher claims, sends and marks it."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_status_due", "status", "due_at"),
+        UniqueConstraint("dedupe_key", name="uq_reminders_dedupe_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # followup_due | visit_announce | nudge_digest | signal …
+    recipient_id: Mapped[str | None] = mapped_column(String(32), index=True)  # DM target
+    channel_id: Mapped[str | None] = mapped_column(String(32))  # channel target (mentions the recipient)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending|claimed|sent|failed|cancelled
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))  # the same reminder is never queued twice
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    sent_ts: Mapped[str | None] = mapped_column(String(32))
+    sent_channel: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class Signal(Base):
+    """Evidence of expansion or risk in an account, flagged by anyone."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    points: Mapped[int] = mapped_column(Integer)
+    quote: Mapped[str] = mapped_column(Text, default="")
+    permalink: Mapped[str | None] = mapped_column(String(500))
+    flagged_by: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | snoozed | acted | dismissed
+    dismiss_reason: Mapped[str | None] = mapped_column(Text)
+    snoozed_until: Mapped[datetime | None]
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id", ondelete="SET NULL"))
+    escalated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    acted_at: Mapped[datetime | None]
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # new | upsell | cross-sell | renewal
+    title: Mapped[str] = mapped_column(Text)
+    mrr: Mapped[int] = mapped_column(Integer, default=0)  # added monthly revenue
+    stage: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | won | lost
+    close_date: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    signal_id: Mapped[int | None] = mapped_column(Integer)  # the signal it was created from
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class NudgeState(Base):
+    """Remembers which conditions a person was already told about, so a nudge fires once per start."""
+
+    __tablename__ = "nudge_states"
+    __table_args__ = (UniqueConstraint("user_id", "subject", name="uq_nudge_states_user_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(200))  # e.g. "overdue:account:12", "ripe:account:12"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    started_at: Mapped[datetime]
+    notified_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled: Slack retries events, we act on each once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
