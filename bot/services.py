@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.activities import ActivityHook
+from bot.domain.nudges import NudgeSource
 from bot.people import People
-from bot.reminders.outbox import Renderer
 from bot.playbook import Playbook
+from bot.reminders.outbox import Renderer
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import Account
@@ -42,6 +43,7 @@ class Services:
     change_listeners: list[ChangeListener] = field(default_factory=list)
     renderers: dict[str, Renderer] = field(default_factory=dict)  # reminder kind → message builder
     planning_passes: list[PlanningPass] = field(default_factory=list)
+    nudge_sources: list[NudgeSource] = field(default_factory=list)
 
     @contextmanager
     def uow(self) -> Iterator[Session]:

@@ -76,7 +76,9 @@ def undo_activity(session: Session, activity_id: int, *, user_id: str, now: date
         raise UserError("Only the person who logged an activity can undo it.")
     activity.undone_at = now
     # What logging it set in motion (automatic follow-ups) goes too.
-    for task in session.scalars(select(Task).where(Task.source_activity_id == activity.id, Task.status == "open")):
+    for task in session.scalars(
+        select(Task).where(Task.source_activity_id == activity.id, Task.status == "open")
+    ):
         task.status = "cancelled"
         task.completed_at = now
         cancel_for_task(session, task.id)
