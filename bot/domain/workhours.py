@@ -1,0 +1,58 @@
+"""Working hours: when a person can be disturbed. Pure functions over aware datetimes.
+
+Every function takes and returns aware datetimes; the computation happens in ``tz`` (the person's
+zone) so "9:00 on the next working day" is 9:00 on their wall clock, DST or not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.dates import local_datetime
+from bot.playbook import WorkingHours
+
+
+def is_working_time(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> bool:
+    local = at.astimezone(tz)
+    return local.weekday() in hours.days and hours.start <= local.time() < hours.end
+
+
+def next_working_start(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:
+    """``at`` itself if it is within working hours, else the next start of a working day."""
+    if is_working_time(at, hours, tz):
+        return at
+    local = at.astimezone(tz)
+    day = local.date()
+    if local.weekday() in hours.days and local.time() < hours.start:
+        return local_datetime(day, hours.start, tz)
+    for _ in range(14):
+        day += timedelta(days=1)
+        if day.weekday() in hours.days:
+            return local_datetime(day, hours.start, tz)
+    return at  # no working days configured: deliver as is
+
+
+def working_day_at(
+    at: datetime, when: time, hours: WorkingHours, tz: ZoneInfo, *, days_ahead: int = 1
+) -> datetime:
+    """``when`` o'clock on the ``days_ahead``-th working day after ``at`` (1 = the next working day)."""
+    day = at.astimezone(tz).date()
+    counted = 0
+    for _ in range(7 * (days_ahead + 2)):
+        day += timedelta(days=1)
+        if day.weekday() in hours.days or not hours.days:
+            counted += 1
+            if counted >= days_ahead:
+                break
+    return local_datetime(day, when, tz)
+
+
+def add_working_days(at: datetime, days: int, hours: WorkingHours, tz: ZoneInfo) -> datetime:
+    """The same wall-clock time ``days`` working days after ``at`` (weekends and days off skipped)."""
+    return working_day_at(at, at.astimezone(tz).time().replace(tzinfo=None), hours, tz, days_ahead=days)
+
+
+def start_of_working_day(day_at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:
+    """The working start on the local day of ``day_at`` (for "a day without a time")."""
+    return local_datetime(day_at.astimezone(tz).date(), hours.start, tz)
