@@ -45,6 +45,36 @@ add(
     ("/account link Acme Corp #acme-shared", "the account's channel"),
 )
 add(
+    "/signal",
+    "Flag what a customer said: expansion (upsell, cross-sell, advocacy) or churn risk. Anyone can; the "
+    "account owner and CSM get it with buttons. Or use the “Flag a signal” shortcut on any message.",
+    ("/signal Acme Corp upsell: asked whether they can add 20 seats", "an upsell signal (+30)"),
+    ("/signal Acme Corp cross-sell: wants a marketing module", "a cross-sell signal (+30)"),
+    ("/signal Acme Corp churn-risk: complained about support twice", "a churn risk (+40 to the risk score)"),
+    ("/signal Acme Corp advocacy: happy to be a reference", "an advocacy signal (+10)"),
+)
+add(
+    "/opportunity",
+    "Track potential revenue: new, upsell, cross-sell or renewal, with a stage, an MRR and a close date.",
+    (
+        '/opportunity add Acme Corp upsell "20 more seats" mrr:+1200 stage:qualified close:2027-01-31',
+        "add an opportunity (owner: the account's owner, or `owner:@bob`)",
+    ),
+    ("/opportunity set 12 stage:proposal", "change `stage:`, `mrr:`, `close:`, `title:` or `owner:`"),
+    ("/opportunity won 12", "close it as won"),
+    ("/opportunity lost 12 reason:price", "close it as lost, with the reason"),
+    (
+        "/opportunity list",
+        "your open opportunities; `all` for everyone's; filter with kind: stage: owner: status: account:",
+    ),
+)
+add(
+    "/pipeline",
+    "Open opportunities by stage, with counts and MRR totals.",
+    ("/pipeline", "the team's pipeline"),
+    ("/pipeline @alice kind:upsell", "one person's, one kind"),
+)
+add(
     "/salesbot",
     "About salesbot.",
     ("/salesbot help", "this help"),

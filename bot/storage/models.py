@@ -83,6 +83,10 @@ class Account(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the expansion / risk score last crossed its threshold and the team was told; cleared when
+    # the score falls below again, so the next crossing (after new signals) is told once more.
+    expansion_alerted_at: Mapped[datetime | None]
+    risk_alerted_at: Mapped[datetime | None]
 
     activities: Mapped[list[Activity]] = relationship(back_populates="account", lazy="raise")
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 17:24:45.215169
+Create Date: 2026-11-22 17:35:11.614056
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ def upgrade() -> None:
     sa.Column('created_by', sa.String(length=32), nullable=True),
     sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expansion_alerted_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('risk_alerted_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
     sa.UniqueConstraint('team_id', 'name_key', name='uq_accounts_team_name')
     )

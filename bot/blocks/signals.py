@@ -1,0 +1,339 @@
+"""Block Kit for signals: the routed message with its buttons, thank-yous, nudges, the three modals."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks.accounts import when_local
+from bot.blocks.common import Block, actions, button, context, section
+from bot.domain.scoring import Evidence, Scores, display
+from bot.domain.text import escape, mention, quote
+from bot.playbook import Playbook
+from bot.storage.models import Account, Signal
+
+SIGNAL_MODAL_CALLBACK = "flag_signal_modal"
+OPPORTUNITY_MODAL_CALLBACK = "signal_opportunity_modal"
+DISMISS_MODAL_CALLBACK = "signal_dismiss_modal"
+
+
+def kind_label(kind: str) -> str:
+    return kind.replace("-", " ").replace("_", " ").capitalize()
+
+
+def emoji(kind: str, playbook: Playbook) -> str:
+    spec = playbook.signal_kinds.get(kind)
+    return ":warning:" if spec and spec.risk else ":chart_with_upwards_trend:"
+
+
+def link(permalink: str | None, label: str = "the message") -> str:
+    if not permalink:
+        return ""
+    url = permalink.replace("<", "").replace(">", "").replace("|", "")
+    return f"<{url}|{label}>"
+
+
+def signal_text(signal: Signal, account: Account, playbook: Playbook, *, with_quote: bool = True) -> str:
+    text = (
+        f"{emoji(signal.kind, playbook)} *{kind_label(signal.kind)}* signal on *{escape(account.name)}* "
+        f"(+{signal.points}) · flagged by {mention(signal.flagged_by)}"
+    )
+    if with_quote:
+        text += "\n" + quote(signal.quote, 500)
+    if signal.permalink:
+        text += f"\nSee {link(signal.permalink)}."
+    return text
+
+
+def signal_buttons(signal_id: int) -> Block:
+    return actions(
+        button("Create opportunity", "signal_create_opportunity", str(signal_id), style="primary"),
+        button("Not now", "signal_snooze", str(signal_id)),
+        button("Dismiss", "signal_dismiss", str(signal_id), style="danger"),
+        block_id=f"signal:{signal_id}",
+    )
+
+
+def routed_blocks(
+    signal: Signal, account: Account, playbook: Playbook, *, intro: str | None = None
+) -> list[Block]:
+    blocks: list[Block] = []
+    if intro:
+        blocks.append(section(intro))
+    blocks.append(section(signal_text(signal, account, playbook)))
+    blocks.append(signal_buttons(signal.id))
+    blocks.append(
+        context("Create an opportunity from it, snooze it for a week, or dismiss it with a reason.")
+    )
+    return blocks
+
+
+def thanks_blocks(
+    signal: Signal,
+    account: Account,
+    playbook: Playbook,
+    *,
+    told: list[str],
+    in_channel: str | None,
+    manager: str | None,
+    self_routed: bool,
+) -> list[Block]:
+    text = (
+        f":raised_hands: Thanks! Flagged a *{kind_label(signal.kind)}* signal on *{escape(account.name)}* "
+        f"(+{signal.points})."
+    )
+    if told:
+        who = ", ".join(mention(u) for u in told)
+        where = f" in <#{in_channel}>" if in_channel else ""
+        text += f"\nWhat happens next: {who} will get it{where} and decide: create an opportunity, snooze it or dismiss it."
+        if manager:
+            text += (
+                f" If nobody reacts within {playbook.escalate_after_working_days} working days, "
+                f"it goes to {mention(manager)}."
+            )
+    elif not self_routed:
+        text += (
+            f"\n:information_source: *{escape(account.name)}* has no owner or CSM to tell. "
+            f"Set one: `/account set {escape(account.name)} owner:@alice`."
+        )
+    blocks: list[Block] = [section(text), context(quote(signal.quote, 300))]
+    if self_routed:
+        blocks.append(section("It's your account: decide now or later from this message."))
+        blocks.append(signal_buttons(signal.id))
+    return blocks
+
+
+def decided_blocks(signal: Signal, account: Account, playbook: Playbook, outcome: str) -> list[Block]:
+    """The routed message once somebody decided: no buttons any more."""
+    return [section(signal_text(signal, account, playbook)), context(outcome)]
+
+
+def score_nudge_blocks(
+    account: Account,
+    scores: Scores,
+    signals: dict[int, Signal],
+    playbook: Playbook,
+    *,
+    risk: bool,
+) -> list[Block]:
+    if risk:
+        title = (
+            f":rotating_light: *{escape(account.name)}* is at risk: risk score "
+            f"{display(scores.risk)} (threshold {display(playbook.risk_threshold)})."
+        )
+        evidence = scores.risk_evidence
+    else:
+        title = (
+            f":seedling: *{escape(account.name)}* looks ripe for expansion: score "
+            f"{display(scores.expansion)} (threshold {display(playbook.expansion_threshold)})."
+        )
+        evidence = scores.expansion_evidence
+    lines = [evidence_line(e, signals[e.signal_id], playbook) for e in evidence if e.signal_id in signals]
+    blocks = [section(title), section("*Evidence*\n" + "\n".join(lines[:10]))]
+    blocks.append(actions(button("Open account", "open_account", str(account.id))))
+    return blocks
+
+
+def evidence_line(evidence: Evidence, signal: Signal, playbook: Playbook) -> str:
+    snippet = signal.quote if len(signal.quote) <= 120 else signal.quote[:119] + "…"
+    line = (
+        f"• {kind_label(signal.kind)} · {display(evidence.weight)} of {evidence.points} points · "
+        f"{mention(signal.flagged_by)}: “{escape(snippet)}”"
+    )
+    if signal.permalink:
+        line += " " + link(signal.permalink, "message")
+    return line
+
+
+def card_section(
+    account: Account,
+    scores: Scores,
+    open_signals: list[Signal],
+    playbook: Playbook,
+    tz: ZoneInfo,
+    now: datetime,
+) -> list[Block]:
+    ripe = " :seedling: ripe" if scores.expansion >= playbook.expansion_threshold - 1e-9 else ""
+    risky = " :rotating_light: at risk" if scores.risk >= playbook.risk_threshold - 1e-9 else ""
+    text = (
+        f"*Expansion score:* {display(scores.expansion)} / {display(playbook.expansion_threshold)}{ripe}   "
+        f"*Risk:* {display(scores.risk)} / {display(playbook.risk_threshold)}{risky}"
+    )
+    if open_signals:
+        lines = []
+        for s in open_signals[:5]:
+            snippet = s.quote if len(s.quote) <= 100 else s.quote[:99] + "…"
+            snoozed = (
+                f" (snoozed until {when_local(s.snoozed_until, tz, with_time=False)})"
+                if s.status == "snoozed" and s.snoozed_until and s.snoozed_until > now
+                else ""
+            )
+            lines.append(
+                f"• {kind_label(s.kind)} +{s.points}{snoozed} · {mention(s.flagged_by)}: “{escape(snippet)}”"
+            )
+        more = f"\n_…and {len(open_signals) - 5} more_" if len(open_signals) > 5 else ""
+        text += f"\n*Open signals ({len(open_signals)})*\n" + "\n".join(lines) + more
+    else:
+        text += "\n*Open signals:* none. Flag one: `/signal " + escape(account.name) + " upsell: …`"
+    return [section(text)]
+
+
+def _option(text: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75], "emoji": True}, "value": value}
+
+
+def _metadata(metadata: dict[str, Any]) -> str:
+    return json.dumps(metadata, separators=(",", ":"))[:3000]
+
+
+def signal_modal(
+    playbook: Playbook, *, account: Account | None, quote_text: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    kinds = [_option(f"{kind_label(k)} (+{s.points})", k) for k, s in playbook.signal_kinds.items()]
+    picker: dict[str, Any] = {
+        "type": "external_select",
+        "action_id": "account",
+        "placeholder": {"type": "plain_text", "text": "Search accounts by name"},
+        "min_query_length": 0,
+    }
+    if account is not None:
+        picker["initial_option"] = _option(account.name, str(account.id))
+    return {
+        "type": "modal",
+        "callback_id": SIGNAL_MODAL_CALLBACK,
+        "title": {"type": "plain_text", "text": "Flag a signal"},
+        "submit": {"type": "plain_text", "text": "Flag"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": _metadata(metadata),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "account",
+                "label": {"type": "plain_text", "text": "Account"},
+                "element": picker,
+            },
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "Kind"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "kind",
+                    "options": kinds,
+                    "initial_option": kinds[0],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "quote",
+                "label": {"type": "plain_text", "text": "What the customer said"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "quote",
+                    "multiline": True,
+                    "initial_value": quote_text[:3000],
+                    "max_length": 3000,
+                },
+            },
+        ],
+    }
+
+
+def opportunity_modal(
+    signal: Signal, account: Account, playbook: Playbook, *, kind: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    kinds = [_option(kind_label(k), k) for k in playbook.opportunity_kinds]
+    stages = [_option(kind_label(s), s) for s in playbook.opportunity_stages]
+    title = signal.quote if len(signal.quote) <= 150 else signal.quote[:149] + "…"
+    return {
+        "type": "modal",
+        "callback_id": OPPORTUNITY_MODAL_CALLBACK,
+        "title": {"type": "plain_text", "text": "Create opportunity"},
+        "submit": {"type": "plain_text", "text": "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": _metadata(metadata),
+        "blocks": [
+            section(signal_text(signal, account, playbook)),
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "Kind"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "kind",
+                    "options": kinds,
+                    "initial_option": next(o for o in kinds if o["value"] == kind),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "title",
+                "label": {"type": "plain_text", "text": "Title"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "title",
+                    "initial_value": title,
+                    "max_length": 300,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "mrr",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Added MRR"},
+                "hint": {"type": "plain_text", "text": "A number, like 1200 or 1.2k"},
+                "element": {"type": "plain_text_input", "action_id": "mrr"},
+            },
+            {
+                "type": "input",
+                "block_id": "stage",
+                "label": {"type": "plain_text", "text": "Stage"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "stage",
+                    "options": stages,
+                    "initial_option": stages[0],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "close",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Expected close"},
+                "element": {"type": "datepicker", "action_id": "close"},
+            },
+        ],
+    }
+
+
+def dismiss_modal(
+    signal: Signal, account: Account, playbook: Playbook, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": DISMISS_MODAL_CALLBACK,
+        "title": {"type": "plain_text", "text": "Dismiss signal"},
+        "submit": {"type": "plain_text", "text": "Dismiss"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": _metadata(metadata),
+        "blocks": [
+            section(signal_text(signal, account, playbook)),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Why dismiss it?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "multiline": True,
+                    "max_length": 3000,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": "e.g. they already have every seat they need",
+                    },
+                },
+            },
+        ],
+    }

@@ -1,0 +1,448 @@
+"""/signal, the "Flag a signal" message shortcut, and the buttons on a routed signal."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.blocks.accounts import when_local
+from bot.blocks.common import Block, fallback_text, section
+from bot.blocks.help import help_blocks
+from bot.blocks.signals import (
+    DISMISS_MODAL_CALLBACK,
+    OPPORTUNITY_MODAL_CALLBACK,
+    SIGNAL_MODAL_CALLBACK,
+    card_section,
+    decided_blocks,
+    dismiss_modal,
+    opportunity_modal,
+    signal_modal,
+    thanks_blocks,
+)
+from bot.domain import opportunities as opp
+from bot.domain import signals as sig
+from bot.domain.errors import UserError
+from bot.domain.scoring import is_risk
+from bot.domain.text import escape, mention, money
+from bot.handlers.common import reply, reply_error, team_of
+from bot.reminders import signals as flow
+from bot.services import Services
+from bot.storage.models import Account, Signal
+
+log = logging.getLogger(__name__)
+SIGNAL_SHORTCUT = "flag_signal"
+
+
+# -- flagging ---------------------------------------------------------------------------------------
+def flag_and_route(
+    services: Services, account_id: int, kind: str, quote: str, user_id: str, permalink: str | None
+) -> list[Block]:
+    """Store the signal, queue it for the account's people, check the scores; the thank-you blocks."""
+    pb = services.playbook
+    with services.uow() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return [section(":warning: That account was deleted meanwhile.")]
+        people = [account.owner_id, account.csm_id]
+    flow.warm(services, [*people, *(pb.manager_of(p) for p in people if p)])
+    now = services.clock.now()
+    with services.uow() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return [section(":warning: That account was deleted meanwhile.")]
+        signal = sig.flag(
+            session,
+            account=account,
+            kind=pb.signal_kinds[kind],
+            quote=quote,
+            flagged_by=user_id,
+            now=now,
+            permalink=permalink,
+        )
+        told = flow.route(services, session, signal, account, now)
+        flow.evaluate(services, session, account, now)
+        blocks = thanks_blocks(
+            signal,
+            account,
+            pb,
+            told=told,
+            in_channel=flow.routed_in_channel(services, account) if told else None,
+            manager=pb.manager_of(account.owner_id) if account.owner_id else None,
+            self_routed=user_id in sig.recipients(account, kind, pb),
+        )
+    services.changed(user_id, *told)
+    return blocks
+
+
+def run_signal_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
+    if text.lower() in ("", "help"):
+        reply(respond, help_blocks("/signal"))
+        return
+    request = sig.parse_signal(text, services.playbook)
+    with services.uow() as session:
+        account_id = sig.resolve_account(session, request.account_text, team_id=team_id).id
+    reply(respond, flag_and_route(services, account_id, request.kind.name, request.quote, user_id, None))
+
+
+def _typed_account(text: str) -> str:
+    from bot.domain.grammar import split_head
+
+    head, _ = split_head(text)
+    words = head.split()
+    return " ".join(words[:-1])
+
+
+def _post_to_user(client: WebClient, user_id: str, channel_id: str | None, blocks: list[Block]) -> None:
+    """An ephemeral note where the person was, or a DM when the bot can't post there."""
+    text = fallback_text(blocks)
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=blocks, text=text)
+            return
+        except SlackApiError as exc:
+            log.info("ephemeral to %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
+
+
+def _linked_account(session: Session, channel_id: str | None) -> Account | None:
+    if not channel_id:
+        return None
+    return session.scalar(
+        select(Account).where(Account.channel_id == channel_id).order_by(Account.id).limit(1)
+    )
+
+
+def _selected(values: dict[str, Any], block: str) -> str | None:
+    option = values.get(block, {}).get(block, {}).get("selected_option")
+    return option.get("value") if option else None
+
+
+def _typed(values: dict[str, Any], block: str) -> str:
+    return (values.get(block, {}).get(block, {}).get("value") or "").strip()
+
+
+# -- deciding ---------------------------------------------------------------------------------------
+def _origin(body: dict[str, Any]) -> dict[str, Any]:
+    """Where the clicked message is, so a modal's submission can update it."""
+    container = body.get("container") or {}
+    return {
+        "channel": container.get("channel_id") or (body.get("channel") or {}).get("id"),
+        "ts": container.get("message_ts"),
+    }
+
+
+def _update_origin(client: WebClient, meta: dict[str, Any], blocks: list[Block]) -> None:
+    if not (meta.get("channel") and meta.get("ts")):
+        return
+    try:
+        client.chat_update(channel=meta["channel"], ts=meta["ts"], blocks=blocks, text=fallback_text(blocks))
+    except SlackApiError as exc:  # an ephemeral message, or one we may no longer edit
+        log.info("chat.update of the signal message failed: %s", exc.response.get("error"))
+
+
+def _decided_note(signal: Signal) -> str:
+    if signal.status == "acted":
+        return f":white_check_mark: Turned into opportunity #{signal.opportunity_id}."
+    if signal.status == "dismissed":
+        return f":no_entry_sign: Dismissed: {escape(signal.dismiss_reason)}"
+    return ""
+
+
+def _show_decided(services: Services, respond: Respond, signal_id: int) -> None:
+    with services.uow() as session:
+        signal = session.get(Signal, signal_id)
+        account = session.get(Account, signal.account_id) if signal else None
+        if signal is None or account is None:
+            reply(respond, [section("That signal no longer exists.")], replace=True)
+            return
+        blocks = decided_blocks(signal, account, services.playbook, _decided_note(signal))
+    reply(respond, blocks, replace=True)
+
+
+def _warm_flagger(services: Services, signal_id: int) -> None:
+    with services.uow() as session:
+        signal = session.get(Signal, signal_id)
+        flagger = signal.flagged_by if signal else None
+    flow.warm(services, [flagger])
+
+
+def _opportunity_errors(values: dict[str, Any]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not _typed(values, "title"):
+        errors["title"] = "Give it a title."
+    raw = _typed(values, "mrr")
+    if raw:
+        try:
+            opp.parse_mrr(raw, opp.ADD_EXAMPLE)
+        except UserError:
+            errors["mrr"] = "A number, like 1200 or 1.2k."
+    return errors
+
+
+def _closing_day(values: dict[str, Any]) -> date | None:
+    day = values.get("close", {}).get("close", {}).get("selected_date")
+    return date.fromisoformat(day) if day else None
+
+
+def _opportunity_created_text(opportunity: Any, account: Account, signal: Signal) -> str:
+    return (
+        f":white_check_mark: Created opportunity *#{opportunity.id}* “{escape(opportunity.title)}” on "
+        f"*{escape(account.name)}* ({opportunity.kind}, {opportunity.stage}, MRR +{money(opportunity.mrr)}), "
+        f"from {mention(signal.flagged_by)}'s {escape(signal.kind)} signal."
+    )
+
+
+# -- the account card ---------------------------------------------------------------------------------
+def card_contribution(services: Services) -> Any:
+    def contribute(session: Session, account: Account, now: datetime) -> list[Block]:
+        scores = sig.account_scores(session, account.id, services.playbook, now)
+        return card_section(
+            account, scores, sig.counting(session, account.id), services.playbook, ZoneInfo("UTC"), now
+        )
+
+    return contribute
+
+
+def install(services: Services) -> None:
+    flow.install(services)
+    services.card_sections.append(card_contribution(services))
+
+
+def register(app: App, services: Services) -> None:
+    install(services)
+
+    @app.command("/signal")
+    def signal_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = (command.get("text") or "").strip()
+        try:
+            run_signal_command(services, text, command["user_id"], respond, team_of(command))
+        except UserError as err:
+            reply_error(respond, err, command="/signal", text=text, typed=_typed_account(text))
+
+    @app.shortcut(SIGNAL_SHORTCUT)
+    def signal_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = shortcut.get("message", {})
+        channel = (shortcut.get("channel") or {}).get("id")
+        with services.uow() as session:
+            view = signal_modal(
+                services.playbook,
+                account=_linked_account(session, channel),
+                quote_text=message.get("text", ""),
+                metadata={"channel": channel, "message_ts": message.get("ts")},
+            )
+        client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+    @app.view(SIGNAL_MODAL_CALLBACK)
+    def signal_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = view["state"]["values"]
+        account_id, kind, quote = (
+            _selected(values, "account"),
+            _selected(values, "kind"),
+            _typed(values, "quote"),
+        )
+        errors = {}
+        if not account_id:
+            errors["account"] = "Pick an account."
+        if kind not in services.playbook.signal_kinds:
+            errors["kind"] = "Pick a kind."
+        if not quote:
+            errors["quote"] = "Quote what the customer said or did."
+        elif len(quote) > sig.MAX_QUOTE:
+            errors["quote"] = f"{sig.MAX_QUOTE} characters at most."
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        user_id = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        permalink = None
+        if meta.get("channel") and meta.get("message_ts"):
+            try:
+                permalink = client.chat_getPermalink(
+                    channel=meta["channel"], message_ts=meta["message_ts"]
+                ).get("permalink")
+            except SlackApiError as exc:
+                log.info("chat.getPermalink failed: %s", exc.response.get("error"))
+        assert account_id is not None and kind is not None
+        blocks = flag_and_route(services, int(account_id), kind, quote, user_id, permalink)
+        _post_to_user(client, user_id, meta.get("channel"), blocks)
+
+    @app.action("signal_create_opportunity")
+    def create_opportunity(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        signal_id = int(action["value"])
+        try:
+            with services.uow() as session:
+                signal = sig.check_undecided(session, signal_id)
+                account = session.get(Account, signal.account_id)
+                assert account is not None
+                kind = opp.kind_for_signal(
+                    signal.kind, is_risk(signal.kind, services.playbook.signal_kinds), services.playbook
+                )
+                view = opportunity_modal(
+                    signal,
+                    account,
+                    services.playbook,
+                    kind=kind,
+                    metadata={"signal": signal_id, **_origin(body)},
+                )
+        except sig.AlreadyDecided:
+            _show_decided(services, respond, signal_id)
+            return
+        except UserError as err:
+            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(OPPORTUNITY_MODAL_CALLBACK)
+    def opportunity_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        values = view["state"]["values"]
+        errors = _opportunity_errors(values)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        user_id = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        now = services.clock.now()
+        pb = services.playbook
+        mrr_text = _typed(values, "mrr")
+        _warm_flagger(services, int(meta["signal"]))
+        try:
+            with services.uow() as session:
+                signal = sig.check_undecided(session, int(meta["signal"]))
+                account = session.get(Account, signal.account_id)
+                assert account is not None
+                opportunity = opp.create(
+                    session,
+                    account=account,
+                    kind=_selected(values, "kind") or opp.kind_for_signal(signal.kind, False, pb),
+                    title=_typed(values, "title"),
+                    created_by=user_id,
+                    now=now,
+                    playbook=pb,
+                    mrr=opp.parse_mrr(mrr_text, opp.ADD_EXAMPLE) if mrr_text else 0,
+                    stage=_selected(values, "stage"),
+                    close_date=_closing_day(values),
+                    signal=signal,
+                )
+                sig.mark_acted(session, signal, opportunity_id=opportunity.id, now=now)
+                flow.tell_flagger(services, session, signal, user_id, now)
+                flow.evaluate(services, session, account, now)
+                text = _opportunity_created_text(opportunity, account, signal)
+                origin = decided_blocks(
+                    signal,
+                    account,
+                    pb,
+                    f":white_check_mark: {mention(user_id)} created opportunity #{opportunity.id}.",
+                )
+        except UserError as err:
+            client.chat_postMessage(
+                channel=user_id,
+                text=err.message,
+                blocks=[section(f":information_source: {escape(err.message)}")],
+            )
+            return
+        _update_origin(client, meta, origin)
+        client.chat_postMessage(channel=user_id, text=fallback_text([section(text)]), blocks=[section(text)])
+        services.changed(user_id, opportunity.owner_id)
+
+    @app.action("signal_snooze")
+    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        signal_id = int(action["value"])
+        flow.warm(services, [user_id])
+        now = services.clock.now()
+        tz = services.people.tz(user_id)
+        try:
+            with services.uow() as session:
+                signal = sig.snooze(session, signal_id, now=now)
+                account = session.get(Account, signal.account_id)
+                assert account is not None and signal.snoozed_until is not None
+                flow.resurface_later(services, session, signal, user_id, now)
+                until = when_local(signal.snoozed_until, tz, with_time=False)
+                blocks = decided_blocks(
+                    signal,
+                    account,
+                    services.playbook,
+                    f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to them then.",
+                )
+        except sig.AlreadyDecided:
+            _show_decided(services, respond, signal_id)
+            return
+        except UserError as err:
+            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            return
+        reply(respond, blocks, replace=True)
+
+    @app.action("signal_dismiss")
+    def dismiss(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        signal_id = int(action["value"])
+        try:
+            with services.uow() as session:
+                signal = sig.check_undecided(session, signal_id)
+                account = session.get(Account, signal.account_id)
+                assert account is not None
+                view = dismiss_modal(
+                    signal, account, services.playbook, {"signal": signal_id, **_origin(body)}
+                )
+        except sig.AlreadyDecided:
+            _show_decided(services, respond, signal_id)
+            return
+        except UserError as err:
+            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(DISMISS_MODAL_CALLBACK)
+    def dismiss_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        reason = _typed(view["state"]["values"], "reason")
+        if not reason:
+            ack(response_action="errors", errors={"reason": "Say why you dismiss it."})
+            return
+        ack()
+        user_id = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        _warm_flagger(services, int(meta["signal"]))
+        now = services.clock.now()
+        try:
+            with services.uow() as session:
+                signal = sig.dismiss(session, int(meta["signal"]), reason=reason, now=now)
+                account = session.get(Account, signal.account_id)
+                assert account is not None
+                flow.tell_flagger(services, session, signal, user_id, now)
+                flow.evaluate(services, session, account, now)
+                origin = decided_blocks(
+                    signal,
+                    account,
+                    services.playbook,
+                    f":no_entry_sign: {mention(user_id)} dismissed it: {escape(reason)}",
+                )
+        except UserError as err:
+            client.chat_postMessage(
+                channel=user_id,
+                text=err.message,
+                blocks=[section(f":information_source: {escape(err.message)}")],
+            )
+            return
+        _update_origin(client, meta, origin)
+        services.changed(user_id)

@@ -1,0 +1,361 @@
+"""Signals over time: route a new signal, resurface a snoozed one, escalate an ignored one, and tell
+the team once when an account's score crosses its threshold. Everything goes through the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.blocks.common import section
+from bot.blocks.signals import routed_blocks, score_nudge_blocks
+from bot.domain import signals as sig
+from bot.domain.dates import zone
+from bot.domain.nudges import NudgeItem
+from bot.domain.scoring import crossing, display
+from bot.domain.text import escape, mention, plain
+from bot.domain.workhours import add_working_days, next_working_start
+from bot.playbook import WEEKDAYS, WorkingHours
+from bot.reminders.outbox import OutgoingMessage, Renderer, enqueue
+from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Reminder, Signal, UserProfile
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+ROUTED = "signal_routed"
+RESURFACED = "signal_resurfaced"
+ESCALATED = "signal_escalated"
+RIPE = "account_ripe"
+RISK = "account_risk"
+OUTCOME = "signal_outcome"
+
+
+def warm(services: Services, user_ids: Iterable[str | None]) -> None:
+    """Refresh people's profiles (time zone, hours) from Slack, *outside* any unit of work.
+
+    The functions below read profiles through the caller's session: on SQLite a second unit of
+    work inside an open one would wait for the first one's write lock.
+    """
+    for user_id in dict.fromkeys(u for u in user_ids if u):
+        services.people.get(user_id)
+
+
+def _profile(
+    services: Services, session: Session, user_id: str
+) -> tuple[ZoneInfo, WorkingHours, tuple[str, ...]]:
+    default = services.playbook.working_hours
+    profile = session.get(UserProfile, (LOCAL_TEAM, user_id))
+    if profile is None:
+        return ZoneInfo("UTC"), default, ()
+    hours = WorkingHours(
+        tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days,
+        time.fromisoformat(profile.work_start) if profile.work_start else default.start,
+        time.fromisoformat(profile.work_end) if profile.work_end else default.end,
+    )
+    return zone(profile.tz), hours, tuple(profile.nudges_off or ())
+
+
+def _deliver_at(services: Services, session: Session, user_id: str, now: datetime) -> datetime:
+    """Now if the person is at work, else the start of their next working day (in their zone)."""
+    tz, hours, _ = _profile(services, session, user_id)
+    return next_working_start(now, hours, tz)
+
+
+# -- routing a new signal -----------------------------------------------------------------------
+def route(services: Services, session: Session, signal: Signal, account: Account, now: datetime) -> list[str]:
+    """Queue the signal for its recipients (except the flagger, who sees it in the thank-you).
+
+    Returns who will be told. With ``signals.post_in_account_channel`` and a linked channel, one post
+    in that channel mentions them instead of DMs.
+    """
+    told = [u for u in sig.recipients(account, signal.kind, services.playbook) if u != signal.flagged_by]
+    if not told:
+        return []
+    if services.playbook.signals_in_account_channel and account.channel_id:
+        enqueue(
+            session,
+            kind=ROUTED,
+            due_at=now,
+            now=now,
+            channel_id=account.channel_id,
+            payload={"signal_id": signal.id, "mention": told},
+            dedupe_key=f"{ROUTED}:{signal.id}:channel",
+        )
+        return told
+    for user in told:
+        enqueue(
+            session,
+            kind=ROUTED,
+            due_at=_deliver_at(services, session, user, now),
+            now=now,
+            recipient_id=user,
+            payload={"signal_id": signal.id},
+            dedupe_key=f"{ROUTED}:{signal.id}:{user}",
+        )
+    return told
+
+
+def routed_in_channel(services: Services, account: Account) -> str | None:
+    return account.channel_id if services.playbook.signals_in_account_channel else None
+
+
+def resurface_later(
+    services: Services, session: Session, signal: Signal, user_id: str, now: datetime
+) -> None:
+    """After "Not now": bring the signal back to ``user_id`` when the snooze ends."""
+    assert signal.snoozed_until is not None
+    enqueue(
+        session,
+        kind=RESURFACED,
+        due_at=_deliver_at(services, session, user_id, signal.snoozed_until),
+        now=now,
+        recipient_id=user_id,
+        payload={"signal_id": signal.id},
+        dedupe_key=f"{RESURFACED}:{signal.id}:{user_id}:{signal.snoozed_until.isoformat()}",
+    )
+
+
+def _signal_and_account(session: Session, reminder: Reminder) -> tuple[Signal, Account] | None:
+    signal = session.get(Signal, int(reminder.payload.get("signal_id", 0)))
+    if signal is None:
+        return None
+    account = session.get(Account, signal.account_id)
+    return (signal, account) if account else None
+
+
+def _target(reminder: Reminder) -> str:
+    return reminder.channel_id or reminder.recipient_id or ""
+
+
+def render_routed(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
+    found = _signal_and_account(session, reminder)
+    if found is None:
+        return None
+    signal, account = found
+    if signal.status != "open":  # decided or snoozed meanwhile
+        return None
+    intro = None
+    if reminder.channel_id:
+        intro = ", ".join(mention(u) for u in reminder.payload.get("mention", [])) + ": a new signal."
+    blocks = routed_blocks(signal, account, services.playbook, intro=intro)
+    return OutgoingMessage(_target(reminder), plain(f"New {signal.kind} signal on {account.name}"), blocks)
+
+
+def render_resurfaced(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
+    found = _signal_and_account(session, reminder)
+    if found is None:
+        return None
+    signal, account = found
+    now = services.clock.now()
+    if signal.status != "snoozed" or (signal.snoozed_until and signal.snoozed_until > now):
+        return None  # decided, or snoozed again (a newer reminder carries it)
+    blocks = routed_blocks(signal, account, services.playbook, intro=":alarm_clock: Back from “Not now”:")
+    return OutgoingMessage(_target(reminder), plain(f"Snoozed signal on {account.name} is back"), blocks)
+
+
+def render_escalated(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
+    found = _signal_and_account(session, reminder)
+    if found is None:
+        return None
+    signal, account = found
+    if signal.status != "open":
+        return None
+    days = services.playbook.escalate_after_working_days
+    intro = (
+        f":rotating_light: Nobody reacted to this signal for {days} working days. "
+        f"Owner: {mention(account.owner_id)}, CSM: {mention(account.csm_id)}."
+    )
+    blocks = routed_blocks(signal, account, services.playbook, intro=intro)
+    return OutgoingMessage(_target(reminder), plain(f"Signal on {account.name} is waiting"), blocks)
+
+
+def tell_flagger(services: Services, session: Session, signal: Signal, actor: str, now: datetime) -> None:
+    """Close the loop: the person who flagged the signal learns what became of it."""
+    if signal.flagged_by == actor:
+        return
+    enqueue(
+        session,
+        kind=OUTCOME,
+        due_at=_deliver_at(services, session, signal.flagged_by, now),
+        now=now,
+        recipient_id=signal.flagged_by,
+        payload={"signal_id": signal.id, "by": actor},
+        dedupe_key=f"{OUTCOME}:{signal.id}",
+    )
+
+
+def render_outcome(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
+    found = _signal_and_account(session, reminder)
+    if found is None:
+        return None
+    signal, account = found
+    by = mention(reminder.payload.get("by"))
+    what = f"Your *{escape(signal.kind)}* signal on *{escape(account.name)}*"
+    if signal.status == "acted":
+        opportunity = session.get(Opportunity, signal.opportunity_id) if signal.opportunity_id else None
+        title = f" “{escape(opportunity.title)}”" if opportunity else ""
+        text = f":tada: {what} became opportunity #{signal.opportunity_id}{title} ({by}). Thank you!"
+    elif signal.status == "dismissed":
+        text = f":information_source: {what} was dismissed by {by}: {escape(signal.dismiss_reason)}"
+    else:
+        return None
+    return OutgoingMessage(
+        _target(reminder), plain(f"News about your signal on {account.name}"), [section(text)]
+    )
+
+
+# -- escalation -----------------------------------------------------------------------------------
+def escalate_pass(services: Services, now: datetime) -> None:
+    """Signals still ``open`` after N working days (in the owner's zone) go to the owner's manager, once."""
+    pb = services.playbook
+    with services.uow() as session:
+        owners = [
+            a.owner_id
+            for s in sig.open_for_escalation(session)
+            if (a := session.get(Account, s.account_id)) is not None
+        ]
+    warm(services, [*owners, *(pb.manager_of(o) for o in owners if o)])
+    with services.uow() as session:
+        for signal in sig.open_for_escalation(session):
+            account = session.get(Account, signal.account_id)
+            if account is None or not account.owner_id:
+                continue
+            manager = pb.manager_of(account.owner_id)
+            if manager is None:
+                continue
+            tz, hours, _ = _profile(services, session, account.owner_id)
+            deadline = add_working_days(signal.created_at, pb.escalate_after_working_days, hours, tz)
+            if now < deadline:
+                continue
+            enqueue(
+                session,
+                kind=ESCALATED,
+                due_at=_deliver_at(services, session, manager, now),
+                now=now,
+                recipient_id=manager,
+                payload={"signal_id": signal.id},
+                dedupe_key=f"{ESCALATED}:{signal.id}",
+            )
+            signal.escalated_at = now
+
+
+# -- threshold crossings --------------------------------------------------------------------------
+def evaluate(services: Services, session: Session, account: Account, now: datetime) -> None:
+    """Tell owner and CSM once when a score crosses its threshold; re-arm when it falls below."""
+    pb = services.playbook
+    scores = sig.account_scores(session, account.id, pb, now)
+    for kind, value, threshold, column in (
+        (RIPE, scores.expansion, pb.expansion_threshold, "expansion_alerted_at"),
+        (RISK, scores.risk, pb.risk_threshold, "risk_alerted_at"),
+    ):
+        change = crossing(value, threshold, alerted=getattr(account, column) is not None)
+        if change == "cleared":
+            setattr(account, column, None)
+        elif change == "crossed":
+            setattr(account, column, now)
+            nudge_kind = "risk" if kind == RISK else "ripe"
+            for user in sig.team_of_account(account):
+                if nudge_kind in _profile(services, session, user)[2]:
+                    continue
+                enqueue(
+                    session,
+                    kind=kind,
+                    due_at=_deliver_at(services, session, user, now),
+                    now=now,
+                    recipient_id=user,
+                    payload={"account_id": account.id},
+                    dedupe_key=f"{kind}:{account.id}:{now.isoformat()}:{user}",
+                )
+
+
+def scores_pass(services: Services, now: datetime) -> None:
+    """Decay lowers scores over time: re-evaluate every account that has signals or an alert."""
+    with services.uow() as session:
+        team = [u for a in sig.accounts_with_signals(session) for u in sig.team_of_account(a)]
+    warm(services, team)
+    with services.uow() as session:
+        for account in sig.accounts_with_signals(session):
+            evaluate(services, session, account, now)
+
+
+def _render_score(risk: bool) -> Renderer:
+    def render(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
+        account = session.get(Account, int(reminder.payload.get("account_id", 0)))
+        if account is None:
+            return None
+        if (account.risk_alerted_at if risk else account.expansion_alerted_at) is None:
+            return None  # fell below the threshold before delivery
+        now = services.clock.now()
+        scores = sig.account_scores(session, account.id, services.playbook, now)
+        signals = {s.id: s for s in sig.counting(session, account.id)}
+        blocks = score_nudge_blocks(account, scores, signals, services.playbook, risk=risk)
+        what = "is at risk" if risk else "looks ripe for expansion"
+        return OutgoingMessage(_target(reminder), plain(f"{account.name} {what}"), blocks)
+
+    return render
+
+
+# -- morning nudges -------------------------------------------------------------------------------
+def nudge_source(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
+    """Ripe and at-risk accounts (for owner and CSM) and signals waiting for a decision (for their
+    recipients), as conditions that hold now."""
+    pb = services.playbook
+    items: list[NudgeItem] = []
+    for account in sig.accounts_with_signals(session):
+        scores = sig.account_scores(session, account.id, pb, now)
+        name = escape(account.name)
+        for kind, value, threshold, why in (
+            ("ripe", scores.expansion, pb.expansion_threshold, "looks ripe for expansion"),
+            ("risk", scores.risk, pb.risk_threshold, "is at risk"),
+        ):
+            if crossing(value, threshold, alerted=False) != "crossed":
+                continue
+            for user in sig.team_of_account(account):
+                items.append(
+                    NudgeItem(
+                        user_id=user,
+                        kind=kind,
+                        subject=f"{kind}:account:{account.id}",
+                        line=f"*{name}* {why} (score {display(value)}, threshold {display(threshold)})",
+                        button=("Open account", "open_account", str(account.id)),
+                        account_id=account.id,
+                    )
+                )
+    accounts: dict[int, Account | None] = {}
+    for signal in sig.waiting(session):
+        if not sig.is_waiting(signal, now):
+            continue
+        if signal.account_id not in accounts:
+            accounts[signal.account_id] = session.get(Account, signal.account_id)
+        account = accounts[signal.account_id]
+        if account is None:
+            continue
+        snippet = signal.quote if len(signal.quote) <= 80 else signal.quote[:79] + "…"
+        for user in sig.recipients(account, signal.kind, pb):
+            items.append(
+                NudgeItem(
+                    user_id=user,
+                    kind="signal_waiting",
+                    subject=f"signal_waiting:signal:{signal.id}",
+                    line=f"A *{escape(signal.kind)}* signal on *{escape(account.name)}* waits for you: “{escape(snippet)}”",
+                    button=("Create opportunity", "signal_create_opportunity", str(signal.id)),
+                    account_id=account.id,
+                )
+            )
+    return items
+
+
+def install(services: Services) -> None:
+    services.renderers[ROUTED] = render_routed
+    services.renderers[RESURFACED] = render_resurfaced
+    services.renderers[ESCALATED] = render_escalated
+    services.renderers[RIPE] = _render_score(risk=False)
+    services.renderers[RISK] = _render_score(risk=True)
+    services.renderers[OUTCOME] = render_outcome
+    services.planning_passes.append(escalate_pass)
+    services.planning_passes.append(scores_pass)
+    services.nudge_sources.append(nudge_source)
