@@ -154,6 +154,18 @@ class Harness:
         assert sent.status == 200, sent.response.body
         return sent
 
+    # -- the scheduler's part ------------------------------------------------------------------
+    def run_planning(self) -> None:
+        """Run every planning pass once, at the clock's now."""
+        for planning_pass in self.services.planning_passes:
+            planning_pass(self.services, self.clock.now())
+
+    def deliver(self) -> list[int]:
+        """One dispatcher pass at the clock's now; the ids of the reminders sent."""
+        from bot.reminders.dispatcher import Dispatcher
+
+        return Dispatcher(self.services, instance_id="test").run_once().sent
+
     # -- what the person sees ------------------------------------------------------------------
     def replies(self) -> list[dict[str, Any]]:
         return self.fake.responses()
