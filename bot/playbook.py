@@ -151,6 +151,12 @@ def _positive(value: Any, key: str) -> int:
     return value
 
 
+def _positive_number(value: Any, key: str) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+        raise PlaybookError(f"{key}: expected a number > 0, got {value!r}")
+    return float(value)
+
+
 def parse_playbook(data: dict[str, Any]) -> Playbook:
     accounts = data.get("accounts", {})
     statuses = _str_list(accounts.get("statuses"), "accounts.statuses")
@@ -258,9 +264,11 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         ),
         channel_posts={k: bool(v) for k, v in data.get("channels", {}).items()},
         signal_kinds=kinds,
-        signal_half_life_days=float(signals.get("half_life_days", 30)),
-        expansion_threshold=float(signals.get("expansion_threshold", 60)),
-        risk_threshold=float(signals.get("risk_threshold", 40)),
+        signal_half_life_days=_positive_number(signals.get("half_life_days", 30), "signals.half_life_days"),
+        expansion_threshold=_positive_number(
+            signals.get("expansion_threshold", 60), "signals.expansion_threshold"
+        ),
+        risk_threshold=_positive_number(signals.get("risk_threshold", 40), "signals.risk_threshold"),
         escalate_after_working_days=_positive(
             signals.get("escalate_after_working_days", 2), "signals.escalate_after_working_days"
         ),

@@ -121,7 +121,7 @@ def test_special_mentions_in_a_quote_never_ping(acme: Harness) -> None:
 def test_owner_flagging_on_own_account_gets_the_buttons_not_a_dm(acme: Harness) -> None:
     acme.command("/signal", "Acme Corp advocacy: happy to be a reference", user="U0ALICE")
     assert "It's your account" in acme.last_text()
-    assert [b["text"]["text"] for b in buttons(acme.last_reply()["blocks"])][0] == "Create opportunity"
+    assert buttons(acme.last_reply()["blocks"])[0]["text"]["text"] == "Create opportunity"
     acme.deliver()
     assert acme.dms("U0ALICE") == []
 
