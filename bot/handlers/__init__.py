@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import accounts, choices, events, help, log
+from bot.handlers import accounts, choices, events, help, log, nudges
 from bot.services import Services
 
 
@@ -19,3 +19,4 @@ def register_all(app: App, services: Services) -> None:
     accounts.register(app, services)
     log.register(app, services)
     choices.register(app, services, runners)
+    nudges.register(app, services, salesbot_subcommands)
