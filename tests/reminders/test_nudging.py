@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.domain.nudges import NudgeItem
-from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile
+from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile, VisitPlan
 from tests.helpers import Harness, all_text, find_button, line_button
 
 
@@ -337,3 +337,40 @@ def test_sources_run_only_when_someone_is_due_and_other_features_items_join_the_
     (dm,) = bot.dms("U0ALICE")
     assert "Ripe for expansion" in text(dm) and "*Acme Corp* scored 72 (threshold 60)" in text(dm)
     assert bot.dms("U0BOB") == []
+
+
+def test_an_explicit_visit_plan_replaces_the_tier_cadence(bot: Harness) -> None:
+    acme = gold_visited_in_june(bot, "Acme Corp", "<@U0ALICE|alice>")
+    with bot.db() as s:
+        s.add_all(
+            [
+                VisitPlan(
+                    account_id=acme,
+                    activity_type="call",
+                    rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=TU",
+                    dtstart=at(2026, 6, 1),
+                    tz="Europe/Paris",
+                    source="explicit",
+                    active=True,
+                    created_by="U0ALICE",
+                    created_at=at(2026, 6, 1),
+                ),
+                VisitPlan(
+                    account_id=acme,
+                    activity_type="visit",
+                    rrule="FREQ=WEEKLY",
+                    dtstart=at(2026, 6, 1),
+                    source="explicit",
+                    active=False,
+                    created_at=at(2026, 6, 1),
+                ),
+            ]
+        )
+    bot.clock.set(at(2026, 11, 16, 10))
+    bot.command("/log", "call Acme Corp 2026-11-09: check-in")
+    run_at(bot, at(2026, 11, 24, 7, 30))
+    (dm,) = bot.dms("U0ALICE")
+    body = text(dm)
+    assert "*Acme Corp* no call for 2 weeks; plan: every 2 weeks" in body
+    assert "every 4 months" not in body and "every week" not in body
+    assert find_button(dm["blocks"], "Log call")["value"] == str(acme)
