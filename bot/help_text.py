@@ -79,6 +79,17 @@ add(
     "About salesbot.",
     ("/salesbot help", "this help"),
 )
+add(
+    "/salesbot nudges",
+    "Your morning message: one per working day, at your local time, about what started since the last one.",
+    ("/salesbot nudges", "what is on and off, and your snoozed accounts"),
+    ("/salesbot nudges off renewals", "no more renewal nudges (also: all)"),
+    ("/salesbot nudges on renewals", "turn them back on"),
+    (
+        "/salesbot nudges off followups inactive",
+        "several at once; kinds: overdue_visit, followup_overdue, renewal, inactive, ripe, risk, signal_waiting",
+    ),
+)
 
 
 def command_help(command: str) -> CommandHelp | None:

@@ -76,6 +76,16 @@ class People:
                 tuple(profile.nudges_off or ()),
             )
 
+    def cached(self, profile: UserProfile) -> Person:
+        """The person as cached in ``profile``: no Slack call, no database access."""
+        return Person(
+            profile.user_id,
+            zone(profile.tz),
+            profile.display_name,
+            self._hours(profile),
+            tuple(profile.nudges_off or ()),
+        )
+
     def tz(self, user_id: str) -> ZoneInfo:
         return self.get(user_id).tz
 

@@ -23,6 +23,7 @@ from bot.app import build_app, build_services, make_client
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
 from bot.console.slack_requests import Sent, SlackDriver, sign
+from bot.reminders.dispatcher import Dispatcher, DispatchReport
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, make_engine, make_session_factory, unit_of_work, upgrade
@@ -41,6 +42,7 @@ __all__ = [
     "all_text",
     "buttons",
     "find_button",
+    "line_button",
     "sign",
 ]
 
@@ -87,6 +89,18 @@ def find_button(blocks: list[dict[str, Any]] | None, label: str) -> dict[str, An
         if label.lower() in b["text"]["text"].lower():
             return b
     raise AssertionError(f"no button {label!r} in {[b['text']['text'] for b in buttons(blocks)]}")
+
+
+def line_button(blocks: list[dict[str, Any]] | None, line: str, label: str) -> dict[str, Any]:
+    """The button labelled ``label`` in the first actions block after the section containing ``line``."""
+    found_line = False
+    for block in blocks or []:
+        text = (block.get("text") or {}).get("text", "") if block.get("type") == "section" else ""
+        if line in text:
+            found_line = True
+        elif found_line and block.get("type") == "actions":
+            return find_button([block], label)
+    raise AssertionError(f"no line {line!r} followed by a {label!r} button")
 
 
 @contextmanager
@@ -165,6 +179,11 @@ class Harness:
         from bot.reminders.dispatcher import Dispatcher
 
         return Dispatcher(self.services, instance_id="test").run_once().sent
+
+    def tick(self) -> DispatchReport:
+        """One scheduler minute at the clock's time: run the planning passes, then deliver what is due."""
+        self.run_planning()
+        return Dispatcher(self.services, instance_id="test").run_once(self.clock.now())
 
     # -- what the person sees ------------------------------------------------------------------
     def replies(self) -> list[dict[str, Any]]:

@@ -20,6 +20,9 @@ from typing import Literal, Protocol
 from bot.playbook import SignalKind
 
 COUNTING_STATUSES = ("open", "snoozed")
+# After a crossing was told, a new crossing counts only once the score had fallen below this share of
+# the threshold: decay makes a score hover around the threshold, and hovering is not news.
+REARM_RATIO = 0.75
 Crossing = Literal["crossed", "cleared"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import accounts, choices, events, help, log, opportunities, signals
+from bot.handlers import accounts, choices, events, help, log, nudges, opportunities, signals
 from bot.services import Services
 
 
@@ -23,3 +23,4 @@ def register_all(app: App, services: Services) -> None:
     signals.register(app, services)
     opportunities.register(app, services)
     choices.register(app, services, runners)
+    nudges.register(app, services, salesbot_subcommands)

@@ -343,7 +343,7 @@ def register(app: App, services: Services) -> None:
                 )
                 sig.mark_acted(session, signal, opportunity_id=opportunity.id, now=now)
                 flow.tell_flagger(services, session, signal, user_id, now)
-                flow.evaluate(services, session, account, now)
+                flow.evaluate(services, session, account, now, removed=True)
                 text = _opportunity_created_text(opportunity, account, signal)
                 origin = decided_blocks(
                     signal,
@@ -430,7 +430,7 @@ def register(app: App, services: Services) -> None:
                 account = session.get(Account, signal.account_id)
                 assert account is not None
                 flow.tell_flagger(services, session, signal, user_id, now)
-                flow.evaluate(services, session, account, now)
+                flow.evaluate(services, session, account, now, removed=True)
                 origin = decided_blocks(
                     signal,
                     account,

@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.blocks.common import section
-from bot.blocks.signals import routed_blocks, score_nudge_blocks
+from bot.blocks.signals import routed_blocks
 from bot.domain import signals as sig
 from bot.domain.dates import zone
 from bot.domain.nudges import NudgeItem
-from bot.domain.scoring import crossing, display
+from bot.domain.scoring import REARM_RATIO, crossing, display, score
 from bot.domain.text import escape, mention, plain
 from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import WEEKDAYS, WorkingHours
-from bot.reminders.outbox import OutgoingMessage, Renderer, enqueue
+from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Reminder, Signal, UserProfile
 
 if TYPE_CHECKING:
@@ -244,59 +244,38 @@ def escalate_pass(services: Services, now: datetime) -> None:
 
 
 # -- threshold crossings --------------------------------------------------------------------------
-def evaluate(services: Services, session: Session, account: Account, now: datetime) -> None:
-    """Tell owner and CSM once when a score crosses its threshold; re-arm when it falls below."""
+def evaluate(
+    services: Services, session: Session, account: Account, now: datetime, *, removed: bool = False
+) -> None:
+    """Record when a score *crosses* its threshold; the morning message tells owner and CSM once.
+
+    A crossing is caused by signals: the score reaches the threshold now while, without the signals
+    flagged at this instant, it was well below (``REARM_RATIO`` of the threshold), or no crossing was
+    recorded yet. Decay alone never clears
+    a crossing: the evidence was real and people are told once. Withdrawing evidence (``removed``:
+    a signal dismissed or turned into an opportunity) so that the score falls below re-arms it, so a
+    later crossing after new signals is told again.
+    """
     pb = services.playbook
-    scores = sig.account_scores(session, account.id, pb, now)
-    for kind, value, threshold, column in (
-        (RIPE, scores.expansion, pb.expansion_threshold, "expansion_alerted_at"),
-        (RISK, scores.risk, pb.risk_threshold, "risk_alerted_at"),
+    signals = sig.counting(session, account.id)
+    after = score(signals, pb.signal_kinds, half_life_days=pb.signal_half_life_days, now=now)
+    before = score(
+        [s for s in signals if s.created_at < now],
+        pb.signal_kinds,
+        half_life_days=pb.signal_half_life_days,
+        now=now,
+    )
+    for value, previous, threshold, column in (
+        (after.expansion, before.expansion, pb.expansion_threshold, "expansion_alerted_at"),
+        (after.risk, before.risk, pb.risk_threshold, "risk_alerted_at"),
     ):
-        change = crossing(value, threshold, alerted=getattr(account, column) is not None)
-        if change == "cleared":
-            setattr(account, column, None)
-        elif change == "crossed":
+        above = crossing(value, threshold, alerted=False) == "crossed"
+        rearmed = previous < threshold * REARM_RATIO
+        alerted = getattr(account, column) is not None
+        if above and (not alerted or rearmed):
             setattr(account, column, now)
-            nudge_kind = "risk" if kind == RISK else "ripe"
-            for user in sig.team_of_account(account):
-                if nudge_kind in _profile(services, session, user)[2]:
-                    continue
-                enqueue(
-                    session,
-                    kind=kind,
-                    due_at=_deliver_at(services, session, user, now),
-                    now=now,
-                    recipient_id=user,
-                    payload={"account_id": account.id},
-                    dedupe_key=f"{kind}:{account.id}:{now.isoformat()}:{user}",
-                )
-
-
-def scores_pass(services: Services, now: datetime) -> None:
-    """Decay lowers scores over time: re-evaluate every account that has signals or an alert."""
-    with services.uow() as session:
-        team = [u for a in sig.accounts_with_signals(session) for u in sig.team_of_account(a)]
-    warm(services, team)
-    with services.uow() as session:
-        for account in sig.accounts_with_signals(session):
-            evaluate(services, session, account, now)
-
-
-def _render_score(risk: bool) -> Renderer:
-    def render(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
-        account = session.get(Account, int(reminder.payload.get("account_id", 0)))
-        if account is None:
-            return None
-        if (account.risk_alerted_at if risk else account.expansion_alerted_at) is None:
-            return None  # fell below the threshold before delivery
-        now = services.clock.now()
-        scores = sig.account_scores(session, account.id, services.playbook, now)
-        signals = {s.id: s for s in sig.counting(session, account.id)}
-        blocks = score_nudge_blocks(account, scores, signals, services.playbook, risk=risk)
-        what = "is at risk" if risk else "looks ripe for expansion"
-        return OutgoingMessage(_target(reminder), plain(f"{account.name} {what}"), blocks)
-
-    return render
+        elif not above and alerted and removed:
+            setattr(account, column, None)
 
 
 # -- morning nudges -------------------------------------------------------------------------------
@@ -306,21 +285,35 @@ def nudge_source(session: Session, services: Services, now: datetime) -> list[Nu
     pb = services.playbook
     items: list[NudgeItem] = []
     for account in sig.accounts_with_signals(session):
+        if account.expansion_alerted_at is None and account.risk_alerted_at is None:
+            continue
         scores = sig.account_scores(session, account.id, pb, now)
+        signals = {s.id: s for s in sig.counting(session, account.id)}
         name = escape(account.name)
-        for kind, value, threshold, why in (
-            ("ripe", scores.expansion, pb.expansion_threshold, "looks ripe for expansion"),
-            ("risk", scores.risk, pb.risk_threshold, "is at risk"),
-        ):
-            if crossing(value, threshold, alerted=False) != "crossed":
+        for kind, alerted_at, value, threshold, evidence, why in (
+            ("ripe", account.expansion_alerted_at, scores.expansion, pb.expansion_threshold,
+             scores.expansion_evidence, "looks ripe for expansion"),
+            ("risk", account.risk_alerted_at, scores.risk, pb.risk_threshold, scores.risk_evidence, "is at risk"),
+        ):  # fmt: skip
+            if alerted_at is None:
                 continue
+            proof = "; ".join(
+                f"{escape(signals[e.signal_id].kind)}: “{escape(_snippet(signals[e.signal_id].quote, 60))}”"
+                for e in evidence[:3]
+                if e.signal_id in signals
+            )
+            line = (
+                f"*{name}* {why} since {alerted_at:%a %d %b}: "
+                f"score {display(value)} (threshold {display(threshold)})"
+            )
             for user in sig.team_of_account(account):
                 items.append(
                     NudgeItem(
                         user_id=user,
                         kind=kind,
-                        subject=f"{kind}:account:{account.id}",
-                        line=f"*{name}* {why} (score {display(value)}, threshold {display(threshold)})",
+                        # One subject per crossing: told once, told again only after a new crossing.
+                        subject=f"{kind}:account:{account.id}:{alerted_at:%Y%m%dT%H%M%S}",
+                        line=line + (f". Evidence: {proof}" if proof else ""),
                         button=("Open account", "open_account", str(account.id)),
                         account_id=account.id,
                     )
@@ -334,7 +327,7 @@ def nudge_source(session: Session, services: Services, now: datetime) -> list[Nu
         account = accounts[signal.account_id]
         if account is None:
             continue
-        snippet = signal.quote if len(signal.quote) <= 80 else signal.quote[:79] + "…"
+        snippet = _snippet(signal.quote, 80)
         for user in sig.recipients(account, signal.kind, pb):
             items.append(
                 NudgeItem(
@@ -353,9 +346,10 @@ def install(services: Services) -> None:
     services.renderers[ROUTED] = render_routed
     services.renderers[RESURFACED] = render_resurfaced
     services.renderers[ESCALATED] = render_escalated
-    services.renderers[RIPE] = _render_score(risk=False)
-    services.renderers[RISK] = _render_score(risk=True)
     services.renderers[OUTCOME] = render_outcome
     services.planning_passes.append(escalate_pass)
-    services.planning_passes.append(scores_pass)
     services.nudge_sources.append(nudge_source)
+
+
+def _snippet(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

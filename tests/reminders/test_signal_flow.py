@@ -95,29 +95,34 @@ def ripe(bot: Harness, user: str) -> list[str]:
 def test_crossing_the_expansion_threshold_nudges_once_and_again_after_new_signals(team: Harness) -> None:
     bot = team
     bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
-    tick(bot)
+    tick(bot)  # Monday's morning message is built now: not ripe yet
     assert ripe(bot, "U0ALICE") == []
     bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")  # 30 + 30 = 60
+    tick(bot)
+    assert ripe(bot, "U0ALICE") == []  # routine nudges wait for the next morning message
+    bot.clock.advance(days=1)  # Tuesday 09:00 UTC: past 08:30 for Paris and UTC
     tick(bot)
     for user in ("U0ALICE", "U0CAROL"):
         nudges = ripe(bot, user)
         assert len(nudges) == 1
-        assert "score 60 (threshold 60)" in nudges[0]
+        assert "looks ripe for expansion since Mon 23 Nov: score 59 (threshold 60)" in nudges[0]
         assert "20 seats" in nudges[0] and "marketing module" in nudges[0]  # the evidence
     bot.command("/signal", "Acme Corp advocacy: happy to be a reference", user="U0BOB")  # still above
-    tick(bot)
+    for _ in range(3):
+        bot.clock.advance(days=1)
+        tick(bot)
     assert len(ripe(bot, "U0ALICE")) == 1
-    # Decay: three weeks later (a Monday) 70 points are worth 70 * 0.5 ** (21 / 30) ≈ 43 < 60.
-    bot.clock.advance(days=21)
+    # Decay: three weeks later the score is well below 60; decay alone tells nobody anything.
+    bot.clock.advance(days=17)  # Monday 14 December
     tick(bot)
-    with bot.db() as s:
-        assert s.scalars(select(Account)).one().expansion_alerted_at is None
     bot.command("/account", "Acme Corp")
     assert "*Expansion score:* 43 / 60" in bot.last_text()
+    assert len(ripe(bot, "U0ALICE")) == 1
     bot.command("/signal", "Acme Corp upsell: 10 more seats for the new office", user="U0BOB")  # ≈ 73
+    bot.clock.advance(days=1)
     tick(bot)
     nudges = ripe(bot, "U0ALICE")
-    assert len(nudges) == 2 and "10 more seats" in nudges[-1]
+    assert len(nudges) == 2 and "10 more seats" in nudges[-1] and "since Mon 14 Dec" in nudges[-1]
 
 
 def test_acted_and_dismissed_signals_stop_counting(team: Harness) -> None:
@@ -138,17 +143,20 @@ def test_acted_and_dismissed_signals_stop_counting(team: Harness) -> None:
 
 def test_risk_score_has_its_own_threshold_and_nudge(team: Harness) -> None:
     bot = team
+    tick(bot)  # Monday's morning message: nothing yet
     bot.command("/signal", "Acme Corp churn-risk: complained about support twice", user="U0BOB")
     tick(bot)
-    for user in ("U0ALICE", "U0CAROL"):
-        risk = [t for t in texts(bot, user) if "is at risk" in t]
-        assert len(risk) == 1 and "risk score 40 (threshold 40)" in risk[0]
-        assert "complained about support twice" in risk[0]
-    assert ripe(bot, "U0ALICE") == []
     bot.command("/account", "Acme Corp")
     card = bot.last_text()
     assert "*Expansion score:* 0 / 60" in card and "*Risk:* 40 / 40 :rotating_light: at risk" in card
-    bot.clock.advance(hours=1)
+    bot.clock.advance(days=1)
+    tick(bot)
+    for user in ("U0ALICE", "U0CAROL"):
+        risk = [t for t in texts(bot, user) if "is at risk" in t]
+        assert len(risk) == 1 and "is at risk since Mon 23 Nov" in risk[0]
+        assert "complained about support twice" in risk[0]
+    assert ripe(bot, "U0ALICE") == []
+    bot.clock.advance(days=1)
     tick(bot)
     assert len([t for t in texts(bot, "U0CAROL") if "is at risk" in t]) == 1
 
@@ -165,8 +173,8 @@ def test_nudge_items_for_the_morning_message(team: Harness) -> None:
         signal_ids = list(s.scalars(select(Signal.id).order_by(Signal.id)))
     subjects = {(i.user_id, i.kind, i.subject) for i in items}
     for user in ("U0ALICE", "U0CAROL"):
-        assert (user, "ripe", f"ripe:account:{account_id}") in subjects
-        assert (user, "risk", f"risk:account:{account_id}") in subjects
+        assert (user, "ripe", f"ripe:account:{account_id}:20261123T090000") in subjects
+        assert (user, "risk", f"risk:account:{account_id}:20261123T090000") in subjects
         for signal_id in signal_ids:
             assert (user, "signal_waiting", f"signal_waiting:signal:{signal_id}") in subjects
     assert all("<!channel>" not in i.line for i in items)

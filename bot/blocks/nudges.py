@@ -1,0 +1,85 @@
+"""The morning message and the nudge preferences reply."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from bot.blocks.common import Block, actions, button, context, header, section
+from bot.domain.nudge_diff import kind_rank
+from bot.domain.nudge_prefs import KINDS
+from bot.domain.nudges import NudgeItem
+from bot.domain.text import escape
+from bot.storage.models import Account
+
+TITLES = {
+    "followup_overdue": ":alarm_clock: Follow-ups overdue",
+    "renewal": ":calendar: Renewals coming up",
+    "overdue_visit": ":office: Visits overdue",
+    "risk": ":rotating_light: At risk",
+    "ripe": ":seedling: Ripe for expansion",
+    "signal_waiting": ":mailbox_with_mail: Signals waiting for you",
+    "inactive": ":zzz: Gone quiet",
+}
+SNOOZE_ACTION = "nudge_snooze"
+UNSNOOZE_ACTION = "nudge_unsnooze"
+
+
+def morning_text(items: list[NudgeItem]) -> str:
+    n = len(items)
+    return f"Good morning: {n} thing{'s' if n != 1 else ''} need{'s' if n == 1 else ''} you today"
+
+
+def _snooze_button(item: NudgeItem) -> Block:
+    value = {"a": item.account_id} if item.account_id is not None else {"s": item.subject}
+    return button("Snooze 1 week", SNOOZE_ACTION, value)
+
+
+def morning_blocks(items: list[NudgeItem], *, deferred: int = 0) -> list[Block]:
+    """Grouped by kind; each line has its reason, its button, and a snooze for its account."""
+    blocks: list[Block] = [header(morning_text(items))]
+    groups: dict[str, list[NudgeItem]] = {}
+    for item in sorted(items, key=lambda i: kind_rank(i.kind)):
+        groups.setdefault(item.kind, []).append(item)
+    for kind, group in groups.items():
+        blocks.append(section(f"*{TITLES.get(kind, escape(kind.replace('_', ' ').capitalize()))}*"))
+        for item in group:
+            blocks.append(section(item.line))
+            elements = [button(item.button[0], item.button[1], item.button[2])] if item.button else []
+            blocks.append(actions(*elements, _snooze_button(item)))
+    footer = "Turn a kind off: `/salesbot nudges off renewals` · see yours: `/salesbot nudges`"
+    if deferred:
+        footer = f"{deferred} more tomorrow. " + footer
+    blocks.append(context(footer))
+    return blocks
+
+
+def preferences_blocks(
+    off: list[str],
+    snoozes: list[tuple[Account, datetime]],
+    tz: ZoneInfo,
+    nudge_time: time,
+) -> list[Block]:
+    lines = [
+        f"{':white_check_mark:' if kind not in off else ':no_bell:'} `{kind}` — {what}"
+        f" — *{'off' if kind in off else 'on'}*"
+        for kind, what in KINDS.items()
+    ]
+    blocks: list[Block] = [
+        section(
+            f"*Your morning nudges* — one message on your working days at {nudge_time.strftime('%H:%M')} "
+            "your time, about what started since the last one.\n" + "\n".join(lines)
+        )
+    ]
+    for account, until in snoozes:
+        local = until.astimezone(tz).strftime("%a %d %b")
+        blocks.append(
+            section(
+                f":zzz: *{escape(account.name)}* snoozed until {local}",
+                accessory=button("Unsnooze", UNSNOOZE_ACTION, str(account.id)),
+            )
+        )
+    blocks.append(
+        context("Turn one off: `/salesbot nudges off renewals` · back on: `/salesbot nudges on renewals`")
+    )
+    return blocks

@@ -1,0 +1,23 @@
+"""What a button on a morning line does besides opening things: mark a follow-up done."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.errors import UserError
+from bot.reminders.outbox import cancel_for_task
+from bot.storage.models import Task
+
+
+def complete_followup(session: Session, task_id: int, *, now: datetime) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise UserError("That follow-up no longer exists.")
+    if task.status != "open":
+        raise UserError(f"That follow-up is already {task.status}.")
+    task.status = "done"
+    task.completed_at = now
+    cancel_for_task(session, task.id)
+    return task

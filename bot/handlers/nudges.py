@@ -1,0 +1,121 @@
+"""/salesbot nudges (what is on, turn kinds on/off) and the buttons of the morning message."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks.common import Block, section
+from bot.blocks.help import help_blocks
+from bot.blocks.nudges import SNOOZE_ACTION, UNSNOOZE_ACTION, preferences_blocks
+from bot.domain import nudge_prefs as prefs
+from bot.domain.errors import UserError
+from bot.domain.nudge_actions import complete_followup
+from bot.domain.text import escape
+from bot.handlers.common import reply, reply_error
+from bot.reminders import nudging
+from bot.services import Services
+from bot.storage.models import Account
+
+SNOOZE_DAYS = 7
+
+
+def run_nudges_command(services: Services, text: str, user_id: str, respond: Respond) -> None:
+    command = prefs.parse_nudges_command(text)
+    if command.verb == "help":
+        reply(respond, help_blocks("/salesbot nudges"))
+        return
+    person = services.people.get(user_id)  # the profile exists from here on
+    now = services.clock.now()
+    done: list[Block] = []
+    with services.uow() as session:
+        if command.verb in ("on", "off"):
+            prefs.set_kinds(session, user_id, command.kinds, on=command.verb == "on")
+            names = ", ".join(f"*{k}*" for k in command.kinds)
+            again = "off" if command.verb == "on" else "on"
+            icon = ":bell:" if command.verb == "on" else ":no_bell:"
+            done.append(
+                section(
+                    f"{icon} Turned {command.verb} {names} nudges. "
+                    f"Undo with `/salesbot nudges {again} {' '.join(command.kinds)}`."
+                )
+            )
+        blocks = preferences_blocks(
+            prefs.kinds_off(session, user_id),
+            prefs.current_snoozes(session, user_id, now),
+            person.tz,
+            services.playbook.daily_nudge_time,
+        )
+    reply(respond, done + blocks)
+
+
+def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
+    nudging.install(services)
+
+    def nudges_subcommand(text: str, user_id: str, respond: Respond) -> None:
+        try:
+            run_nudges_command(services, text, user_id, respond)
+        except UserError as err:
+            reply_error(respond, err, command="/salesbot", text=f"nudges {text}")
+
+    subcommands["nudges"] = nudges_subcommand
+
+    @app.action(SNOOZE_ACTION)
+    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        data = json.loads(action.get("value") or "{}")
+        tz = services.people.tz(user_id)
+        now = services.clock.now()
+        until = prefs.snooze_end(now, tz, SNOOZE_DAYS)
+        with services.uow() as session:
+            if data.get("a") is not None:
+                account = session.get(Account, int(data["a"]))
+                if account is None:
+                    reply(respond, [section("That account no longer exists.")])
+                    return
+                prefs.snooze_account(session, user_id, account.id, until, now)
+                what = f"*{escape(account.name)}*"
+            else:
+                prefs.snooze_subject(session, user_id, str(data.get("s", "")), until, now)
+                what = "this"
+        reply(
+            respond,
+            [
+                section(
+                    f":zzz: No nudges about {what} until {until.astimezone(tz).strftime('%a %d %b')}. "
+                    "`/salesbot nudges` lists your snoozes."
+                )
+            ],
+        )
+
+    @app.action(UNSNOOZE_ACTION)
+    def unsnooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        with services.uow() as session:
+            account = session.get(Account, int(action["value"]))
+            found = prefs.unsnooze_account(session, user_id, int(action["value"]))
+            name = account.name if account else "that account"
+        text = (
+            f":bell: Nudges about *{escape(name)}* are back on."
+            if found
+            else f"*{escape(name)}* wasn't snoozed."
+        )
+        reply(respond, [section(text)])
+
+    @app.action("nudge_followup_done")
+    def followup_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        try:
+            with services.uow() as session:
+                task = complete_followup(session, int(action["value"]), now=services.clock.now())
+                title = task.title
+        except UserError as err:
+            reply(respond, [section(f":information_source: {escape(err.message)}")])
+            return
+        reply(respond, [section(f":white_check_mark: Done: *{escape(title)}*.")])
+        services.changed(user_id)
