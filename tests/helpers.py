@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import build_app, build_services, make_client
@@ -41,6 +41,7 @@ __all__ = [
     "all_text",
     "buttons",
     "find_button",
+    "mrkdwn_text",
     "sign",
 ]
 
@@ -87,6 +88,28 @@ def find_button(blocks: list[dict[str, Any]] | None, label: str) -> dict[str, An
         if label.lower() in b["text"]["text"].lower():
             return b
     raise AssertionError(f"no button {label!r} in {[b['text']['text'] for b in buttons(blocks)]}")
+
+
+def mrkdwn_text(message: dict[str, Any]) -> str:
+    """The parts of a message Slack parses for mentions: mrkdwn texts and the top-level ``text``.
+
+    (``plain_text`` — buttons, headers — is shown as typed and never pings.)
+    """
+    out: list[str] = [str(message.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and "text" in node:
+                out.append(str(node["text"]))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(out)
 
 
 @contextmanager
@@ -169,6 +192,17 @@ class Harness:
 
     def dms(self, user: str) -> list[dict[str, Any]]:
         return [p for p in self.fake.params("chat.postMessage") if p.get("channel") == user]
+
+    def count(self, model: type[Any]) -> int:
+        """How many rows ``model`` has: to prove a bad command wrote nothing."""
+        with self.db() as s:
+            return s.scalar(select(func.count()).select_from(model)) or 0
+
+    def last_view(self, method: str = "views.open") -> dict[str, Any]:
+        """The last modal the app opened (or updated, with ``method="views.update"``)."""
+        calls = self.fake.params(method)
+        assert calls, f"the app never called {method}"
+        return calls[-1]["view"]
 
     @contextmanager
     def db(self) -> Iterator[Session]:
