@@ -121,3 +121,13 @@ def changes_blocks(name: str, changes: dict[str, tuple[Any, Any]], field_of: dic
         after = render(new) if render else _shown(new)
         lines.append(f"• {field_of.get(column, column)}: {before} → *{after}*")
     return [section(f":white_check_mark: Updated *{escape(name)}*\n" + "\n".join(lines))]
+
+
+def created_blocks(name: str, status: str, owner_id: str) -> list[Block]:
+    """The short note after an account was created from a button."""
+    return [
+        section(
+            f":white_check_mark: Created *{escape(name)}* ({escape(status)}, owner {mention(owner_id)}). "
+            f"Add details with `/account set {escape(name)} tier:gold`."
+        )
+    ]

@@ -158,3 +158,10 @@ def undone_blocks(activity: Activity, account: Account | None, playbook: Playboo
             f"with *{name}* is no longer logged."
         )
     ]
+
+
+def types_context(playbook: Playbook) -> Block:
+    """The activity types configured for this team, with their emoji."""
+    return context(
+        "Types: " + ", ".join(f"{emoji} `{name}`" for name, emoji in playbook.activity_types.items())
+    )

@@ -19,6 +19,7 @@ from bot.blocks.log import (
     logged_blocks,
     modal_defaults_changed,
     read_log_form,
+    types_context,
     undone_blocks,
 )
 from bot.domain import accounts as acc
@@ -37,7 +38,7 @@ LOG_SHORTCUT = "log_message_as_activity"
 
 def run_log_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
     if text.lower() == "help":
-        reply(respond, help_blocks("/log"))
+        reply(respond, [*help_blocks("/log"), types_context(services.playbook)])
         return
     person = services.people.get(user_id)
     now = services.clock.now()
