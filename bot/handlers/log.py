@@ -73,11 +73,14 @@ def _open_modal(services: Services, client: WebClient, trigger_id: str, user_id:
     actual = now.astimezone(services.people.get(user_id).tz)
     if modal_defaults_changed(known, actual):
         view = opened.get("view") or {}
-        client.views_update(
-            view_id=view.get("id"),
-            hash=view.get("hash"),
-            view=log_modal(services.playbook, actual, **kwargs),
-        )
+        try:
+            client.views_update(
+                view_id=view.get("id"),
+                hash=view.get("hash"),  # never overwrite a form the person already changed
+                view=log_modal(services.playbook, actual, **kwargs),
+            )
+        except SlackApiError as exc:  # closed or edited meanwhile: the first defaults stand
+            log.info("views.update of the log form failed: %s", exc.response.get("error"))
 
 
 def _post_to_user(

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.storage.models import Account, Activity
+from bot.storage.models import Account, Activity, UserProfile
 from tests.helpers import Harness, all_text
 
 
@@ -218,3 +218,14 @@ def test_shortcut_survives_a_failing_permalink(bot: Harness) -> None:
     with bot.db() as s:
         act = s.scalars(select(Activity)).one()
     assert act.permalink is None and act.source == "shortcut"
+
+
+def test_a_failed_correction_leaves_the_form_open(bot: Harness) -> None:
+    acme = add(bot, "Acme Corp")
+    with bot.db() as s:  # forget Alice's zone so the form needs correcting
+        s.delete(s.get(UserProfile, ("T_LOCAL", "U0ALICE")))
+    bot.fake.fail("views.update", "hash_conflict")
+    bot.command("/log", "")
+    assert bot.fake.params("views.update")  # tried, failed, no crash
+    bot.slack.submit(bot.last_view(), state(acme))
+    assert bot.count(Activity) == 1
