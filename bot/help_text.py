@@ -21,13 +21,23 @@ def add(command: str, summary: str, *examples: tuple[str, str]) -> None:
 
 add(
     "/log",
-    "Log what you did with an account: a call, e-mail, meeting, video call, demo, visit or note.",
+    "Log what you did with an account: a call, e-mail, meeting, video call, demo, visit or note. "
+    "The reply has an Undo button.",
     ("/log call Acme Corp: discussed renewal, wants pricing for 20 more seats", "log a call, now"),
     (
         "/log meeting Globex yesterday 3pm: demo went well",
         "a date/time goes before the colon, in your time zone",
     ),
-    ("/log", "open a form with an account picker"),
+    (
+        "/log call Acme Corp 2026-11-20 9:30am: kickoff",
+        "dates: today, yesterday, friday, last monday, 3 days ago, YYYY-MM-DD",
+    ),
+    ("/log", "open a form with an account picker, type, date, time and notes"),
+    (
+        "Log as activity",
+        "message shortcut (⋯ on any message): logs it with a link; in an account's channel the account is picked",
+    ),
+    ("/log help", "this help, with the activity types of your team"),
 )
 add(
     "/account",
@@ -43,6 +53,7 @@ add(
     ("/account Acme Corp", "the 360° card: status, team, MRR, renewal, last activities, open follow-ups"),
     ("/account list tier:gold owner:@alice tag:retail", "a segment, like a CRM list"),
     ("/account link Acme Corp #acme-shared", "the account's channel"),
+    ("/account help", "this help"),
 )
 add(
     "/signal",

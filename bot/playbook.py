@@ -108,8 +108,52 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
         p = Path(path)
         if not p.exists():
             raise PlaybookError(f"config file not found: {p}")
-        data = _merge(data, _read(p), replace_lists=True)
+        override = _read(p)
+        data = _merge(data, override, replace_lists=True)
+        if isinstance(override.get("activity_types"), dict):
+            data["activity_types"] = override["activity_types"]  # a list of types replaces the defaults
+        _drop_stale_defaults(data, override)
     return parse_playbook(data)
+
+
+def _names(value: Any) -> set[str] | None:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return {v.strip().lower() for v in value}
+    return None  # invalid: parse_playbook reports it
+
+
+def _drop_stale_defaults(data: dict[str, Any], override: dict[str, Any]) -> None:
+    """Built-in entries that name a status, tier or activity type the config file removed are dropped.
+
+    Only what the file itself says can be an error: renaming the tiers must not fail on the
+    default visit cadence for "gold".
+    """
+    accounts, own_accounts = data.get("accounts", {}), override.get("accounts", {})
+    statuses, tiers = _names(accounts.get("statuses")), _names(accounts.get("tiers"))
+    types = set(data.get("activity_types") or {}) if isinstance(data.get("activity_types"), dict) else None
+    if statuses and "default_status" not in own_accounts:
+        default = str(accounts.get("default_status", "")).lower()
+        if default not in statuses:
+            accounts["default_status"] = accounts["statuses"][0]
+    visits, own_visits = data.get("visits", {}), override.get("visits", {})
+    cadence, own_cadence = visits.get("tier_cadence"), own_visits.get("tier_cadence", {})
+    if isinstance(cadence, dict) and tiers is not None and types is not None:
+        for tier in [t for t in cadence if t not in own_cadence]:
+            spec = cadence[tier] if isinstance(cadence[tier], dict) else {}
+            if tier not in tiers or spec.get("activity", "visit") not in types:
+                del cadence[tier]
+    if "followup_rules" not in override and types is not None:
+        kept = []
+        for rule in data.get("followup_rules", []):
+            after = [t for t in rule.get("after", []) if t in types]
+            if after:
+                kept.append({**rule, "after": after})
+        data["followup_rules"] = kept
+    nudges, own_nudges = data.get("nudges", {}), override.get("nudges", {})
+    inactive, own_inactive = nudges.get("inactive_days"), own_nudges.get("inactive_days", {})
+    if isinstance(inactive, dict) and statuses is not None:
+        for status in [s for s in inactive if s not in own_inactive and s.lower() not in statuses]:
+            del inactive[status]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -145,6 +189,13 @@ def _str_list(value: Any, key: str) -> tuple[str, ...]:
     return tuple(v.strip().lower() for v in value)
 
 
+def _unique(names: tuple[str, ...], key: str) -> tuple[str, ...]:
+    for name in names:
+        if names.count(name) > 1:
+            raise PlaybookError(f"{key}: {name!r} is listed twice")
+    return names
+
+
 def _positive(value: Any, key: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise PlaybookError(f"{key}: expected a whole number >= 0, got {value!r}")
@@ -159,8 +210,10 @@ def _positive_number(value: Any, key: str) -> float:
 
 def parse_playbook(data: dict[str, Any]) -> Playbook:
     accounts = data.get("accounts", {})
-    statuses = _str_list(accounts.get("statuses"), "accounts.statuses")
-    tiers = _str_list(accounts.get("tiers"), "accounts.tiers")
+    statuses = _unique(_str_list(accounts.get("statuses"), "accounts.statuses"), "accounts.statuses")
+    if not statuses:
+        raise PlaybookError("accounts.statuses: list at least one status")
+    tiers = _unique(_str_list(accounts.get("tiers"), "accounts.tiers"), "accounts.tiers")
     default_status = str(accounts.get("default_status", statuses[0])).lower()
     if default_status not in statuses:
         raise PlaybookError(f"accounts.default_status: {default_status!r} is not one of accounts.statuses")
@@ -172,8 +225,10 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     for name, emoji in types_raw.items():
         if not re.fullmatch(r"[a-z][a-z0-9_-]*", name):
             raise PlaybookError(f"activity_types.{name}: a type is one lower-case word")
-        if not isinstance(emoji, str):
-            raise PlaybookError(f"activity_types.{name}: expected an emoji like ':telephone_receiver:'")
+        if not isinstance(emoji, str) or not re.fullmatch(r":[a-z0-9_+'-]+:", emoji):
+            raise PlaybookError(
+                f"activity_types.{name}: expected an emoji like ':telephone_receiver:', got {emoji!r}"
+            )
         activity_types[name] = emoji
 
     wh = data.get("working_hours", {})

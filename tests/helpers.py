@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import build_app, build_services, make_client
@@ -43,6 +43,7 @@ __all__ = [
     "buttons",
     "find_button",
     "line_button",
+    "mrkdwn_text",
     "sign",
 ]
 
@@ -101,6 +102,28 @@ def line_button(blocks: list[dict[str, Any]] | None, line: str, label: str) -> d
         elif found_line and block.get("type") == "actions":
             return find_button([block], label)
     raise AssertionError(f"no line {line!r} followed by a {label!r} button")
+
+
+def mrkdwn_text(message: dict[str, Any]) -> str:
+    """The parts of a message Slack parses for mentions: mrkdwn texts and the top-level ``text``.
+
+    (``plain_text`` — buttons, headers — is shown as typed and never pings.)
+    """
+    out: list[str] = [str(message.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and "text" in node:
+                out.append(str(node["text"]))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(out)
 
 
 @contextmanager
@@ -200,6 +223,17 @@ class Harness:
 
     def dms(self, user: str) -> list[dict[str, Any]]:
         return [p for p in self.fake.params("chat.postMessage") if p.get("channel") == user]
+
+    def count(self, model: type[Any]) -> int:
+        """How many rows ``model`` has: to prove a bad command wrote nothing."""
+        with self.db() as s:
+            return s.scalar(select(func.count()).select_from(model)) or 0
+
+    def last_view(self, method: str = "views.open") -> dict[str, Any]:
+        """The last modal the app opened (or updated, with ``method="views.update"``)."""
+        calls = self.fake.params(method)
+        assert calls, f"the app never called {method}"
+        return calls[-1]["view"]
 
     @contextmanager
     def db(self) -> Iterator[Session]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, actions, button, context, divider, header, section
@@ -29,9 +30,8 @@ def account_fields(account: Account) -> str:
 
 
 def activity_line(activity: Activity, playbook: Playbook, tz: ZoneInfo) -> str:
-    notes = escape(activity.notes)
-    if len(notes) > 200:
-        notes = notes[:199] + "…"
+    raw = activity.notes or ""
+    notes = escape(raw if len(raw) <= 200 else raw[:199] + "…")  # cut before escaping: never half an entity
     link = f" <{activity.permalink}|message>" if activity.permalink else ""
     return (
         f"{playbook.emoji(activity.type)} *{activity.type}* · {when_local(activity.occurred_at, tz)} · "
@@ -80,3 +80,54 @@ def account_list(accounts: list[Account], total: int, description: str) -> list[
             context(f"Showing {len(accounts)} of {total}. Narrow the filter, or use `salesbot export`.")
         )
     return blocks
+
+
+def describe_filters(filters: dict[str, Any]) -> str:
+    """``with tier gold, owner @alice, tag retail`` for a segment's filters; ``in all`` without any."""
+    parts = []
+    for key, label in (("tier", "tier"), ("status", "status"), ("tag", "tag")):
+        if key in filters:
+            parts.append(f"{label} *{escape(filters[key]) if filters[key] else 'none'}*")
+    for key, label in (("owner_id", "owner"), ("csm_id", "CSM")):
+        if key in filters:
+            parts.append(f"{label} {mention(filters[key])}")
+    return ("with " + ", ".join(parts)) if parts else "in all"
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return escape(", ".join(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return money(value)
+    return escape(str(value))
+
+
+def changes_blocks(name: str, changes: dict[str, tuple[Any, Any]], field_of: dict[str, str]) -> list[Block]:
+    """What ``/account set`` changed, old → new."""
+    if not changes:
+        return [section(f"Nothing to change: *{escape(name)}* already has those values.")]
+    lines = []
+    for column, (old, new) in changes.items():
+        if column == "name_key":
+            continue
+        render = (
+            mention if column in ("owner_id", "csm_id") else channel_link if column == "channel_id" else None
+        )
+        before = render(old) if render else _shown(old)
+        after = render(new) if render else _shown(new)
+        lines.append(f"• {field_of.get(column, column)}: {before} → *{after}*")
+    return [section(f":white_check_mark: Updated *{escape(name)}*\n" + "\n".join(lines))]
+
+
+def created_blocks(name: str, status: str, owner_id: str) -> list[Block]:
+    """The short note after an account was created from a button."""
+    return [
+        section(
+            f":white_check_mark: Created *{escape(name)}* ({escape(status)}, owner {mention(owner_id)}). "
+            f"Add details with `/account set {escape(name)} tier:gold`."
+        )
+    ]

@@ -66,6 +66,8 @@ def error_blocks(error: UserError, *, buttons: list[Block] | None = None) -> lis
 def fallback_text(blocks: list[Block]) -> str:
     """Notification text for a message: the first section's text."""
     for block in blocks:
-        if block.get("type") in ("section", "header"):
+        if block.get("type") == "section":
             return str(block["text"]["text"])[:300]
+        if block.get("type") == "header":  # plain text: escape it, the fallback is read as mrkdwn
+            return escape(str(block["text"]["text"]))[:300]
     return "salesbot"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, section
+from bot.domain.activities import MAX_NOTES, LogForm
 from bot.domain.text import escape, quote
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity
@@ -60,6 +61,14 @@ def log_modal(
             "text": {"type": "plain_text", "text": account.name[:75]},
             "value": str(account.id),
         }
+    notes_input: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "notes",
+        "multiline": True,
+        "max_length": MAX_NOTES,
+    }
+    if notes:
+        notes_input["initial_value"] = notes[:MAX_NOTES]
     return {
         "type": "modal",
         "callback_id": LOG_MODAL_CALLBACK,
@@ -111,13 +120,7 @@ def log_modal(
                 "block_id": "notes",
                 "optional": True,
                 "label": {"type": "plain_text", "text": "Notes"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "notes",
-                    "multiline": True,
-                    "initial_value": notes[:3000],
-                    "max_length": 3000,
-                },
+                "element": notes_input,
             },
         ],
     }
@@ -125,3 +128,40 @@ def log_modal(
 
 def account_options(accounts: list[Account]) -> list[dict[str, Any]]:
     return [{"text": {"type": "plain_text", "text": a.name[:75]}, "value": str(a.id)} for a in accounts]
+
+
+def read_log_form(values: dict[str, Any]) -> LogForm:
+    """The log modal's state (``view.state.values``) as plain values."""
+
+    def element(block_id: str) -> dict[str, Any]:
+        return (values.get(block_id) or {}).get(block_id) or {}
+
+    return LogForm(
+        account_id=(element("account").get("selected_option") or {}).get("value"),
+        activity_type=(element("type").get("selected_option") or {}).get("value"),
+        day=element("date").get("selected_date"),
+        at=element("time").get("selected_time"),
+        notes=element("notes").get("value") or "",
+    )
+
+
+def modal_defaults_changed(old: datetime, new: datetime) -> bool:
+    """Whether the modal's initial date/time would read differently at ``new`` than at ``old``."""
+    return old.strftime("%Y-%m-%d %H:%M") != new.strftime("%Y-%m-%d %H:%M")
+
+
+def undone_blocks(activity: Activity, account: Account | None, playbook: Playbook) -> list[Block]:
+    name = escape(account.name) if account else "the account"
+    return [
+        section(
+            f":leftwards_arrow_with_hook: Undone: the {playbook.emoji(activity.type)} *{activity.type}* "
+            f"with *{name}* is no longer logged."
+        )
+    ]
+
+
+def types_context(playbook: Playbook) -> Block:
+    """The activity types configured for this team, with their emoji."""
+    return context(
+        "Types: " + ", ".join(f"{emoji} `{name}`" for name, emoji in playbook.activity_types.items())
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -31,8 +32,14 @@ ACCOUNT_FIELDS = {
 ADD_EXAMPLE = "/account add Acme Corp tier:gold status:customer owner:@alice csm:@bob tags:retail,north mrr:4200 renewal:2027-03-31"
 
 
+def clean_name(name: str) -> str:
+    """The name as stored: trimmed, inner white space collapsed."""
+    return re.sub(r"\s+", " ", name.strip())
+
+
 def name_key(name: str) -> str:
-    return re.sub(r"\s+", " ", name.strip()).casefold()
+    """What names are compared by: ``clean_name`` without case."""
+    return clean_name(name).casefold()
 
 
 @dataclass
@@ -112,11 +119,12 @@ def require(session: Session, name: str, *, example: str, team_id: str = LOCAL_T
             f"“{name}” matches several accounts. Which one?",
             example,
             choices=[(a.name, "pick_account", str(a.id)) for a in r.candidates],
+            typed=name,
         )
-    hint = (" Did you mean " + ", ".join(f"*{s}*" for s in r.suggestions) + "?") if r.suggestions else ""
+    hint = (" Did you mean " + ", ".join(f"“{s}”" for s in r.suggestions) + "?") if r.suggestions else ""
     choices = [(s, "pick_account_name", s) for s in r.suggestions]
-    choices.append((f"Create “{name}”", "create_account", name))
-    raise UserError(f"I don't know an account called “{name}”.{hint}", example, choices=choices)
+    choices.append((f"Create “{clean_name(name)}”", "create_account", clean_name(name)))
+    raise UserError(f"I don't know an account called “{name}”.{hint}", example, choices=choices, typed=name)
 
 
 def parse_mrr(value: str) -> int:
@@ -126,6 +134,8 @@ def parse_mrr(value: str) -> int:
         factor, text = 1000, text[:-1]
     try:
         amount = float(text) * factor
+        if not math.isfinite(amount):
+            raise ValueError(text)
     except ValueError:
         raise UserError(
             f"`mrr:{value}` is not an amount. Use a number like `mrr:4200` or `mrr:4.2k`.", ADD_EXAMPLE
@@ -152,7 +162,11 @@ def _user(value: str, field_name: str) -> str | None:
     if uid is None and re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
         uid = value
     if uid is None:
-        raise UserError(f"`{field_name}:` takes an @mention, e.g. `{field_name}:@alice`.", ADD_EXAMPLE)
+        raise UserError(
+            f"`{field_name}:{value}` is not a person. Mention them with @ and pick them from Slack's list, "
+            f"e.g. `{field_name}:@alice` (or `{field_name}:none`).",
+            ADD_EXAMPLE,
+        )
     return uid
 
 
@@ -195,7 +209,9 @@ def validate_fields(fields: dict[str, str], playbook: Playbook) -> dict[str, Any
         elif key == "name":
             if not raw.strip():
                 raise UserError('`name:` needs the new name, e.g. `name:"Acme Corporation"`.', ADD_EXAMPLE)
-            out["name"] = re.sub(r"\s+", " ", raw.strip())
+            if len(raw.strip()) > 200:
+                raise UserError("That name is too long (200 characters at most).", ADD_EXAMPLE)
+            out["name"] = clean_name(raw)
     return out
 
 
@@ -209,7 +225,7 @@ def create(
     created_by: str | None,
     team_id: str = LOCAL_TEAM,
 ) -> Account:
-    clean = re.sub(r"\s+", " ", name.strip())
+    clean = clean_name(name)
     if not clean:
         raise UserError("The account needs a name.", ADD_EXAMPLE)
     if len(clean) > 200:
@@ -279,9 +295,53 @@ def segment(
     stmt = select(Account).where(Account.team_id == team_id)
     for column in ("tier", "status", "owner_id", "csm_id"):
         if column in filters:
-            stmt = stmt.where(getattr(Account, column) == filters[column])
+            value, col = filters[column], getattr(Account, column)
+            stmt = stmt.where(col.is_(None) if value is None else col == value)
     rows = list(session.scalars(stmt.order_by(Account.name_key)))
     tag = filters.get("tag")
     if tag:
         rows = [a for a in rows if tag in (a.tags or [])]
     return rows[:limit], len(rows)
+
+
+LIST_EXAMPLE = "/account list tier:gold owner:@alice tag:retail"
+LIST_FIELDS = {"tier", "status", "owner", "csm", "tag"}
+# Column → the field name people type, for describing changes.
+FIELD_OF_COLUMN = {
+    "owner_id": "owner",
+    "csm_id": "csm",
+    "channel_id": "channel",
+    "renewal_date": "renewal",
+}
+
+
+def segment_filters(fields: dict[str, str], playbook: Playbook) -> dict[str, Any]:
+    """``/account list`` fields (tier, status, owner, csm, tag) → filters for ``segment``."""
+    filters: dict[str, Any] = {}
+    try:
+        for key, value in fields.items():
+            if key in ("owner", "csm"):
+                filters[f"{key}_id"] = _user(value, key)
+            elif key == "tag":
+                if not value.strip():
+                    raise UserError("`tag:` needs a tag, e.g. `tag:retail`.")
+                filters["tag"] = value.strip().lower()
+            else:
+                filters.update(validate_fields({key: value}, playbook))
+    except UserError as err:
+        raise UserError(err.message, LIST_EXAMPLE) from None
+    return filters
+
+
+def linked_to_channel(
+    session: Session, channel_id: str | None, *, team_id: str = LOCAL_TEAM
+) -> Account | None:
+    """The account whose channel this is, if any (the first by name when several share it)."""
+    if not channel_id:
+        return None
+    return session.scalar(
+        select(Account)
+        .where(Account.team_id == team_id, Account.channel_id == channel_id)
+        .order_by(Account.name_key)
+        .limit(1)
+    )

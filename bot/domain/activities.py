@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.dates import When, local_datetime
 from bot.domain.errors import UserError
 from bot.reminders.outbox import cancel_for_task
 from bot.storage.models import Account, Activity, Task
@@ -30,6 +32,64 @@ class Logged:
 ActivityHook = Callable[[Session, Activity, Account], list[str]]
 
 
+def occurred_at(when: When, now: datetime) -> datetime:
+    """The instant to record for a typed date: a bare day means noon that day, or now if noon is later."""
+    if when.has_time:
+        return when.at
+    tz = when.at.tzinfo
+    assert isinstance(tz, ZoneInfo), "When.at carries the person's zone"
+    noon = local_datetime(when.at.date(), time(12), tz)
+    return min(noon, now) if when.at.date() == now.astimezone(tz).date() else noon
+
+
+@dataclass
+class LogForm:
+    """What the log modal sent back, as plain values (``None`` when a field was left empty)."""
+
+    account_id: str | None
+    activity_type: str | None
+    day: str | None  # YYYY-MM-DD
+    at: str | None  # HH:MM
+    notes: str
+
+
+def check_form(form: LogForm, *, types: dict[str, str], now: datetime, tz: ZoneInfo) -> dict[str, str]:
+    """Per-field problems with a submitted log form (empty when it can be stored).
+
+    Keys are the form's fields: account, type, date, time, notes.
+    """
+    errors: dict[str, str] = {}
+    if not (form.account_id and form.account_id.isdigit()):
+        errors["account"] = "Pick an account (type a few letters of its name)."
+    if form.activity_type not in types:
+        errors["type"] = "Pick a type: " + ", ".join(types) + "."
+    if len(form.notes) > MAX_NOTES:
+        errors["notes"] = f"{len(form.notes)} characters; {MAX_NOTES} at most."
+    if not form.day:
+        errors["date"] = "Pick the day it happened."
+        return errors
+    try:
+        at = form_occurred_at(form, now=now, tz=tz)
+    except ValueError:
+        errors["date"] = "That is not a date I can read."
+        return errors
+    if at > now + _FUTURE_SLACK:
+        later_day = date.fromisoformat(form.day) > now.astimezone(tz).date()
+        errors["date" if later_day else "time"] = (
+            "That is in the future: log what already happened, or use /followup for what's next."
+        )
+    return errors
+
+
+def form_occurred_at(form: LogForm, *, now: datetime, tz: ZoneInfo) -> datetime:
+    """The instant a submitted form describes: its day and time in ``tz`` (no time: as ``occurred_at``)."""
+    assert form.day is not None
+    day = date.fromisoformat(form.day)
+    if form.at:
+        return local_datetime(day, time.fromisoformat(form.at), tz)
+    return occurred_at(When(local_datetime(day, time(0), tz), False), now)
+
+
 def log_activity(
     session: Session,
     *,
@@ -44,7 +104,11 @@ def log_activity(
     hooks: list[ActivityHook] | tuple[ActivityHook, ...] = (),
 ) -> Logged:
     if len(notes) > MAX_NOTES:
-        raise UserError(f"That note is {len(notes)} characters; {MAX_NOTES} at most.", LOG_EXAMPLE)
+        raise UserError(
+            f"That note is {len(notes):,} characters; {MAX_NOTES:,} at most. Log a summary, "
+            "or use the “Log as activity” message shortcut on the message that holds the details.",
+            LOG_EXAMPLE,
+        )
     if occurred_at > now.replace(microsecond=0) + _FUTURE_SLACK:
         raise UserError(
             "That time is in the future. Log what already happened; use /followup for what's next.",
@@ -70,10 +134,12 @@ def log_activity(
 
 def undo_activity(session: Session, activity_id: int, *, user_id: str, now: datetime) -> Activity:
     activity = session.get(Activity, activity_id)
-    if activity is None or activity.undone_at is not None:
-        raise UserError("That activity was already undone.")
+    if activity is None:
+        raise UserError("That activity no longer exists.")
     if activity.user_id != user_id:
         raise UserError("Only the person who logged an activity can undo it.")
+    if activity.undone_at is not None:
+        raise UserError("That activity was already undone.")
     activity.undone_at = now
     # What logging it set in motion (automatic follow-ups) goes too.
     for task in session.scalars(

@@ -39,7 +39,7 @@ NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
 
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{2})$")
+_ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{2})$")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -173,16 +173,22 @@ def _month_day(
 def _parse_relative(tokens: list[str], now: datetime) -> tuple[datetime, bool, int] | None:
     """``in 3 days``, ``in 2 weeks``, ``3 days ago``, ``in an hour``."""
     if len(tokens) >= 3 and tokens[0] == "in":
-        amount = _amount(tokens[1])
-        unit = UNITS.get(tokens[2])
+        amount, unit = _amount(tokens[1]), UNITS.get(tokens[2])
         if amount is not None and unit:
-            return now + relativedelta(**{unit: amount}), unit in ("minutes", "hours"), 3
+            return _shift(now, unit, amount), unit in ("minutes", "hours"), 3
     if len(tokens) >= 3 and tokens[2] == "ago":
-        amount = _amount(tokens[0])
-        unit = UNITS.get(tokens[1])
+        amount, unit = _amount(tokens[0]), UNITS.get(tokens[1])
         if amount is not None and unit:
-            return now - relativedelta(**{unit: amount}), unit in ("minutes", "hours"), 3
+            return _shift(now, unit, -amount), unit in ("minutes", "hours"), 3
     return None
+
+
+def _shift(now: datetime, unit: str, amount: int) -> datetime:
+    """Hours and minutes are elapsed time (computed in UTC); days and longer keep the wall clock."""
+    if unit in ("minutes", "hours"):
+        tz = now.tzinfo
+        return (now.astimezone(ZoneInfo("UTC")) + relativedelta(**{unit: amount})).astimezone(tz)
+    return now + relativedelta(**{unit: amount})
 
 
 def _amount(tok: str) -> int | None:

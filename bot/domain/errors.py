@@ -13,6 +13,8 @@ class UserError(Exception):
     example: str | None = None
     # Optional follow-up choices, e.g. "did you mean" accounts: (label, action_id, value).
     choices: list[tuple[str, str, str]] = field(default_factory=list)
+    # The part of the command the choices replace (e.g. the account name as typed), for re-running it.
+    typed: str = ""
 
     def __str__(self) -> str:
         return self.message

@@ -15,7 +15,9 @@ from bot.domain.errors import UserError
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _TOKEN = re.compile(r'<[^>]*>|[^\s:"]+:"[^"]*"|"[^"]*"|\S+')
-_FIELD = re.compile(r"^([a-z_]+):(.*)$", re.S)
+_FIELD = re.compile(r"^([a-z_]+):(.*)$", re.S | re.I)
+# Phones and some keyboards turn quotes into typographic ones; read them as plain quotes.
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Parsed:
 def tokenize(text: str) -> list[str]:
     """Split on white space, keeping ``"quoted words"``, ``key:"quoted"`` and ``<@U1|name>`` whole."""
     tokens = []
-    for tok in _TOKEN.findall(text.strip()):
+    for tok in _TOKEN.findall(text.translate(_SMART_QUOTES).strip()):
         if len(tok) >= 2 and tok[0] == tok[-1] == '"':
             tok = tok[1:-1]
         tokens.append(tok)
@@ -43,7 +45,7 @@ def parse_fields(text: str, allowed: set[str], *, example: str | None = None) ->
     out = Parsed()
     for tok in tokenize(text):
         m = _FIELD.match(tok) if not tok.startswith("<") else None
-        if m and not tok.startswith("http"):
+        if m and not tok.lower().startswith(("http:", "https:", "mailto:")):
             key, value = m.group(1).lower(), m.group(2)
             if key not in allowed:
                 raise UserError(
@@ -76,7 +78,7 @@ def split_head(text: str) -> tuple[str, str | None]:
             after = text[i + 1] if i + 1 < len(text) else ""
             if before.isdigit() and after.isdigit():
                 continue
-            if text[max(0, i - 5) : i].endswith(("http", "https", "mailto")):
+            if text[max(0, i - 6) : i].lower().endswith(("http", "https", "mailto")):
                 continue
             return text[:i].strip(), text[i + 1 :].strip()
     return text.strip(), None

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
 from bot.domain.activities import LOG_EXAMPLE
-from bot.domain.dates import When, try_parse_when
+from bot.domain.dates import DateParseError, When, parse_when, try_parse_when
 from bot.domain.errors import UserError
 from bot.domain.grammar import split_head
 from bot.storage.models import LOCAL_TEAM, Account
@@ -61,9 +61,18 @@ def resolve_head(
         found = acc.resolve(session, name, team_id=team_id)
         if found.account:
             return found.account, name, when
-    # Nothing known: blame the name left after the longest date.
+    # Nothing known. A date that reads like one but does not exist (2026-02-30) is the likelier mistake.
     name, when = options[-1]
-    acc.require(session, name, example=LOG_EXAMPLE, team_id=team_id)  # raises with choices
+    if name == head.strip():
+        for i in range(1, len(words)):
+            try:
+                parse_when(" ".join(words[i:]), local_now, prefer="past")
+            except DateParseError as exc:
+                if "not a real" in str(exc):
+                    message = str(exc)
+                    raise UserError(f"{message[:1].upper()}{message[1:]}.", LOG_EXAMPLE) from None
+    # Otherwise blame the name left after the longest date; raises with choices.
+    acc.require(session, name, example=LOG_EXAMPLE, team_id=team_id)
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -6,21 +6,20 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.accounts import account_card, account_list
+from bot.blocks.accounts import account_card, account_list, changes_blocks, describe_filters
 from bot.blocks.common import section
 from bot.blocks.help import help_blocks
 from bot.domain import accounts as acc
 from bot.domain import activities
 from bot.domain.errors import UserError
-from bot.domain.grammar import channel_id_of, parse_fields, user_id_of
+from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
 from bot.handlers.common import reply, reply_error, team_of
 from bot.services import Services
 
 SET_EXAMPLE = "/account set Acme Corp tier:silver"
-LIST_EXAMPLE = "/account list tier:gold owner:@alice tag:retail"
 LINK_EXAMPLE = "/account link Acme Corp #acme-shared"
-LIST_FIELDS = {"tier", "status", "owner", "csm", "tag"}
+CARD_EXAMPLE = "/account Acme Corp"
 
 
 def card_blocks(services: Services, account_id: int, user_id: str) -> list[dict[str, Any]]:
@@ -62,54 +61,52 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
     elif verb == "set":
         parsed = parse_fields(rest, acc.ACCOUNT_FIELDS, example=SET_EXAMPLE)
         if not parsed.fields:
-            raise UserError("Say which fields to change, as `field:value`.", SET_EXAMPLE)
+            raise UserError(
+                "Say which fields to change, as `field:value`. Fields: "
+                + ", ".join(f"`{f}:`" for f in sorted(acc.ACCOUNT_FIELDS))
+                + ".",
+                SET_EXAMPLE,
+            )
         values = acc.validate_fields(parsed.fields, pb)
         with services.uow() as session:
             account = acc.require(session, parsed.text, example=SET_EXAMPLE, team_id=team_id)
             changes = acc.update(session, account, values, now=now)
-            account_id, name = account.id, account.name
-        if not changes:
-            reply(respond, [section(f"Nothing to change: *{escape(name)}* already has those values.")])
-            return
-        changed = ", ".join(f"`{c.removesuffix('_id').replace('_date', '')}`" for c in changes)
-        reply(respond, [section(f":white_check_mark: Updated {changed} on *{escape(name)}*.")])
+            name = account.name
+        reply(respond, changes_blocks(name, changes, acc.FIELD_OF_COLUMN))
+        if changes:
+            services.changed(user_id)
     elif verb == "link":
         words = rest.split()
         channel = channel_id_of(words[-1]) if words else None
         if channel is None:
-            raise UserError("Put the channel last, as a #link.", LINK_EXAMPLE)
+            raise UserError("Put the channel last, as a #channel link.", LINK_EXAMPLE)
         with services.uow() as session:
             account = acc.require(session, " ".join(words[:-1]), example=LINK_EXAMPLE, team_id=team_id)
             acc.update(session, account, {"channel_id": channel}, now=now)
             name = account.name
-        reply(respond, [section(f":link: *{escape(name)}* is now linked to {channel_link(channel)}.")])
+        reply(
+            respond,
+            [
+                section(
+                    f":link: *{escape(name)}* is now linked to {channel_link(channel)}. "
+                    "“Log as activity” on a message there picks this account."
+                )
+            ],
+        )
     elif verb == "list":
-        parsed = parse_fields(rest, LIST_FIELDS, example=LIST_EXAMPLE)
+        parsed = parse_fields(rest, acc.LIST_FIELDS, example=acc.LIST_EXAMPLE)
         if parsed.words:
-            raise UserError("`/account list` takes filters only, as `field:value`.", LIST_EXAMPLE)
-        filters: dict[str, Any] = {}
-        for key, value in parsed.fields.items():
-            if key in ("owner", "csm"):
-                uid = user_id_of(value)
-                if uid is None:
-                    raise UserError(f"`{key}:` takes an @mention.", LIST_EXAMPLE)
-                filters[f"{key}_id"] = uid
-            elif key == "tag":
-                filters["tag"] = value.lower()
-            else:
-                filters.update(acc.validate_fields({key: value}, pb))
+            raise UserError(
+                "`/account list` takes filters only, as `field:value`: tier, status, owner, csm, tag.",
+                acc.LIST_EXAMPLE,
+            )
+        filters = acc.segment_filters(parsed.fields, pb)
         with services.uow() as session:
             rows, total = acc.segment(session, filters, team_id=team_id)
-        description = (
-            ("with " + " ".join(f"`{k}:{escape(v)}`" for k, v in parsed.fields.items()))
-            if parsed.fields
-            else "in all"
-        )
-        reply(respond, account_list(rows, total, description))
+        reply(respond, account_list(rows, total, describe_filters(filters)))
     else:
         with services.uow() as session:
-            account = acc.require(session, text, example="/account Acme Corp", team_id=team_id)
-            account_id = account.id
+            account_id = acc.require(session, text, example=CARD_EXAMPLE, team_id=team_id).id
         reply(respond, card_blocks(services, account_id, user_id))
 
 
@@ -121,16 +118,9 @@ def register(app: App, services: Services) -> None:
         try:
             run_account_command(services, text, command["user_id"], respond, team_of(command))
         except UserError as err:
-            reply_error(respond, err, command="/account", text=text, typed=_typed_name(text))
+            reply_error(respond, err, command="/account", text=text)
 
     @app.action("edit_account_help")
     def edit_help(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         reply(respond, help_blocks("/account"))
-
-
-def _typed_name(text: str) -> str:
-    verb, _, rest = text.partition(" ")
-    if verb.lower() in ("set", "link"):
-        return " ".join(w for w in rest.split() if ":" not in w and not w.startswith("<"))
-    return "" if verb.lower() in ("add", "list", "help") else text

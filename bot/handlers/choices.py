@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.blocks.accounts import created_blocks
 from bot.blocks.common import section
 from bot.domain import accounts as acc
 from bot.domain.errors import UserError
@@ -73,13 +74,5 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
         except UserError as err:
             reply(respond, [section(f":warning: {escape(err.message)}")], replace=True)
             return
-        respond(
-            text=f"Created {name}",
-            blocks=[
-                section(
-                    f":white_check_mark: Created *{escape(name)}* ({escape(services.playbook.default_status)}, owner <@{user_id}>). Add details with `/account set {escape(name)} tier:gold`."
-                )
-            ],
-            response_type="ephemeral",
-        )
+        reply(respond, created_blocks(name, services.playbook.default_status, user_id))
         rerun(body, respond, data, name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ def reply(respond: Respond, blocks: list[Block], *, replace: bool = False) -> No
 
 def reply_error(respond: Respond, error: UserError, *, command: str, text: str, typed: str = "") -> None:
     """The error with its example; choices become buttons that re-run ``command text`` with the choice."""
+    typed = error.typed or typed
     buttons = []
     for label, action_id, value in error.choices:
         payload = {"v": value, "cmd": command, "text": text, "typed": typed}
@@ -43,7 +45,11 @@ def reply_error(respond: Respond, error: UserError, *, command: str, text: str, 
 
 
 def substitute_account(text: str, typed: str, name: str) -> str:
-    """The original command text with the account as typed replaced by the chosen name."""
-    if typed and typed in text:
-        return text.replace(typed, name, 1)
-    return text
+    """The original command text with the account as typed replaced by the chosen name.
+
+    Only a whole-word occurrence counts, so "all" is not replaced inside "call".
+    """
+    if not typed:
+        return text
+    pattern = re.compile(r"(?<!\S)" + re.escape(typed) + r"(?=[\s:]|$)")
+    return pattern.sub(lambda _: name, text, count=1)

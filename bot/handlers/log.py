@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -13,10 +12,18 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import fallback_text, section
 from bot.blocks.help import help_blocks
-from bot.blocks.log import LOG_MODAL_CALLBACK, account_options, log_modal, logged_blocks
+from bot.blocks.log import (
+    LOG_MODAL_CALLBACK,
+    account_options,
+    log_modal,
+    logged_blocks,
+    modal_defaults_changed,
+    read_log_form,
+    types_context,
+    undone_blocks,
+)
 from bot.domain import accounts as acc
 from bot.domain import activities
-from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.logging_grammar import parse_log
 from bot.domain.text import escape
@@ -31,7 +38,7 @@ LOG_SHORTCUT = "log_message_as_activity"
 
 def run_log_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
     if text.lower() == "help":
-        reply(respond, help_blocks("/log"))
+        reply(respond, [*help_blocks("/log"), types_context(services.playbook)])
         return
     person = services.people.get(user_id)
     now = services.clock.now()
@@ -44,9 +51,7 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             account=parsed.account,
             activity_type=parsed.activity_type,
             user_id=user_id,
-            occurred_at=parsed.when.at
-            if parsed.when.has_time
-            else local_datetime(parsed.when.at.date(), time(12), person.tz),
+            occurred_at=activities.occurred_at(parsed.when, now),
             notes=parsed.notes,
             source="command",
             now=now,
@@ -60,8 +65,22 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
 
 
 def _open_modal(services: Services, client: WebClient, trigger_id: str, user_id: str, **kwargs: Any) -> None:
-    local_now = services.clock.now().astimezone(services.people.tz(user_id))
-    client.views_open(trigger_id=trigger_id, view=log_modal(services.playbook, local_now, **kwargs))
+    """Open the modal at once with the zone we already know (a trigger_id lives 3 seconds), then
+    ask Slack for the person's zone and correct the default date and time if they read differently."""
+    now = services.clock.now()
+    known = now.astimezone(services.people.get(user_id, refresh=False).tz)
+    opened = client.views_open(trigger_id=trigger_id, view=log_modal(services.playbook, known, **kwargs))
+    actual = now.astimezone(services.people.get(user_id).tz)
+    if modal_defaults_changed(known, actual):
+        view = opened.get("view") or {}
+        try:
+            client.views_update(
+                view_id=view.get("id"),
+                hash=view.get("hash"),  # never overwrite a form the person already changed
+                view=log_modal(services.playbook, actual, **kwargs),
+            )
+        except SlackApiError as exc:  # closed or edited meanwhile: the first defaults stand
+            log.info("views.update of the log form failed: %s", exc.response.get("error"))
 
 
 def _post_to_user(
@@ -78,24 +97,22 @@ def _post_to_user(
     client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
 
 
-def _submission_errors(values: dict[str, Any], now_local: datetime) -> dict[str, str]:
-    errors = {}
-    if not (values.get("account", {}).get("account", {}).get("selected_option")):
-        errors["account"] = "Pick an account."
-    day = values.get("date", {}).get("date", {}).get("selected_date")
-    if not day:
-        errors["date"] = "Pick a date."
-    elif day > now_local.date().isoformat():
-        errors["date"] = "That day is in the future: log what already happened, or use /followup."
-    return errors
+def _permalink(client: WebClient, channel: str | None, message_ts: str | None) -> str | None:
+    if not (channel and message_ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
+    except SlackApiError as exc:
+        log.info("chat.getPermalink failed: %s", exc.response.get("error"))
+        return None
 
 
 def register(app: App, services: Services) -> None:
     @app.command("/log")
     def log_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
         text = (command.get("text") or "").strip()
         if not text:
-            ack()
             _open_modal(
                 services,
                 client,
@@ -104,27 +121,25 @@ def register(app: App, services: Services) -> None:
                 metadata={"channel": command.get("channel_id")},
             )
             return
-        ack()
         try:
             run_log_command(services, text, command["user_id"], respond, team_of(command))
         except UserError as err:
-            reply_error(respond, err, command="/log", text=text, typed=_typed_account(text))
+            reply_error(respond, err, command="/log", text=text)
 
     @app.shortcut(LOG_SHORTCUT)
     def log_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
         ack()
-        message = shortcut.get("message", {})
-        channel = shortcut.get("channel", {}).get("id")
+        message = shortcut.get("message") or {}
+        channel = (shortcut.get("channel") or {}).get("id")
         with services.uow() as session:
-            linked = _linked_account(session, channel)
-        # Outside the transaction: the modal needs the person's zone, read in a unit of work of its own.
+            linked = acc.linked_to_channel(session, channel, team_id=team_of(shortcut))
         _open_modal(
             services,
             client,
             shortcut["trigger_id"],
             shortcut["user"]["id"],
             account=linked,
-            notes=message.get("text", ""),
+            notes=message.get("text") or "",
             metadata={"channel": channel, "message_ts": message.get("ts")},
         )
 
@@ -145,58 +160,42 @@ def register(app: App, services: Services) -> None:
     @app.options("account")
     def account_search(ack: Ack, payload: dict[str, Any]) -> None:
         with services.uow() as session:
-            found = acc.search(session, payload.get("value", ""), team_id=team_of(payload))
+            found = acc.search(session, payload.get("value") or "", team_id=team_of(payload))
             ack(options=account_options(found))
 
     @app.view(LOG_MODAL_CALLBACK)
     def log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
-        person = services.people.get(user_id)
+        tz = services.people.get(user_id).tz
         now = services.clock.now()
-        values = view["state"]["values"]
-        errors = _submission_errors(values, now.astimezone(person.tz))
+        form = read_log_form(view["state"]["values"])
+        errors = activities.check_form(form, types=services.playbook.activity_types, now=now, tz=tz)
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
         meta = json.loads(view.get("private_metadata") or "{}")
-        day = datetime.fromisoformat(values["date"]["date"]["selected_date"]).date()
-        at_text = values.get("time", {}).get("time", {}).get("selected_time")
-        occurred = local_datetime(day, time.fromisoformat(at_text) if at_text else time(12), person.tz)
-        occurred = min(occurred, now)
-        permalink = None
-        if meta.get("message_ts") and meta.get("channel"):
-            try:
-                permalink = client.chat_getPermalink(
-                    channel=meta["channel"], message_ts=meta["message_ts"]
-                ).get("permalink")
-            except SlackApiError as exc:
-                log.info("chat.getPermalink failed: %s", exc.response.get("error"))
+        permalink = _permalink(client, meta.get("channel"), meta.get("message_ts"))
         with services.uow() as session:
-            account = session.get(Account, int(values["account"]["account"]["selected_option"]["value"]))
+            account = session.get(Account, int(form.account_id or 0))
             if account is None:
-                _post_to_user(
-                    client,
-                    user_id,
-                    meta.get("channel"),
-                    [section(":warning: That account was deleted meanwhile.")],
+                blocks = [section(":warning: That account was deleted meanwhile; nothing was logged.")]
+            else:
+                logged = activities.log_activity(
+                    session,
+                    account=account,
+                    activity_type=form.activity_type or "",
+                    user_id=user_id,
+                    occurred_at=activities.form_occurred_at(form, now=now, tz=tz),
+                    notes=form.notes,
+                    source="shortcut" if meta.get("message_ts") else "modal",
+                    permalink=permalink,
+                    now=now,
+                    hooks=services.activity_hooks,
                 )
-                return
-            logged = activities.log_activity(
-                session,
-                account=account,
-                activity_type=values["type"]["type"]["selected_option"]["value"],
-                user_id=user_id,
-                occurred_at=occurred,
-                notes=values.get("notes", {}).get("notes", {}).get("value") or "",
-                source="shortcut" if meta.get("message_ts") else "modal",
-                permalink=permalink,
-                now=now,
-                hooks=services.activity_hooks,
-            )
-            blocks = logged_blocks(
-                logged.activity, logged.account, logged.consequences, services.playbook, person.tz
-            )
+                blocks = logged_blocks(
+                    logged.activity, logged.account, logged.consequences, services.playbook, tz
+                )
         _post_to_user(client, user_id, meta.get("channel"), blocks)
         services.changed(user_id)
 
@@ -210,38 +209,14 @@ def register(app: App, services: Services) -> None:
                     session, int(action["value"]), user_id=user_id, now=services.clock.now()
                 )
                 account = session.get(Account, activity.account_id)
-                name = account.name if account else "the account"
+                blocks = undone_blocks(activity, account, services.playbook)
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            reply(respond, [section(f":information_source: {escape(err.message)}")])
             return
-        reply(
-            respond,
-            [
-                section(
-                    f":leftwards_arrow_with_hook: Undone: the *{activity.type}* with *{escape(name)}* is no longer logged."
-                )
-            ],
-            replace=True,
-        )
+        reply(respond, blocks, replace=True)
         services.changed(user_id)
 
     @app.action("open_account")
     def open_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         reply(respond, card_blocks(services, int(action["value"]), body["user"]["id"]))
-
-
-def _linked_account(session: Any, channel_id: str | None) -> Account | None:
-    if not channel_id:
-        return None
-    from sqlalchemy import select
-
-    return session.scalar(select(Account).where(Account.channel_id == channel_id).limit(1))
-
-
-def _typed_account(text: str) -> str:
-    from bot.domain.grammar import split_head
-
-    _, _, rest = text.partition(" ")
-    head, _ = split_head(rest)
-    return head

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.blocks.common import fallback_text, header
+from bot.domain.text import escape, plain, quote
+
+HOSTILE = st.text(alphabet=st.sampled_from(list("<>&!@#|abc :\n")) | st.characters(), max_size=200)
+
+
+@given(HOSTILE)
+def test_escape_never_leaves_a_control_character(text: str) -> None:
+    out = escape(text)
+    assert "<" not in out and ">" not in out
+    assert out.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "").count("&") == 0
+
+
+@given(HOSTILE)
+def test_escape_is_reversible(text: str) -> None:
+    assert escape(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
+
+
+@given(HOSTILE, st.integers(min_value=1, max_value=300))
+def test_quote_never_leaves_a_control_character(text: str, limit: int) -> None:
+    out = quote(text, limit)
+    assert "<" not in out and all(line.startswith("> ") for line in out.split("\n"))
+    assert ">" not in out.replace("\n> ", "\n").removeprefix("> ")
+
+
+@given(HOSTILE)
+def test_plain_and_fallbacks_never_ping(text: str) -> None:
+    assert "<" not in plain(text)
+    assert "<" not in fallback_text([header(text)])
+
+
+def test_escape_examples() -> None:
+    assert escape("<!channel> & <@U0BOB>") == "&lt;!channel&gt; &amp; &lt;@U0BOB&gt;"
+    assert escape(None) == ""

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from tests.helpers import Harness
+
+LOG_EXAMPLES = (
+    "/log call Acme Corp: discussed renewal, wants pricing for 20 more seats",
+    "/log meeting Globex yesterday 3pm: demo went well",
+    "`/log`",
+    "Log as activity",
+)
+ACCOUNT_EXAMPLES = (
+    "/account add Acme Corp tier:gold status:customer owner:@alice csm:@bob tags:retail,north mrr:4200 renewal:2027-03-31",
+    "/account set Acme Corp tier:silver",
+    "/account Acme Corp",
+    "/account list tier:gold owner:@alice tag:retail",
+    "/account link Acme Corp #acme-shared",
+)
+
+
+def test_salesbot_help_explains_every_command(bot: Harness) -> None:
+    bot.command("/salesbot", "help")
+    text = bot.last_text()
+    for example in LOG_EXAMPLES + ACCOUNT_EXAMPLES + ("/salesbot help",):
+        assert example in text, example
+    bot.command("/salesbot", "")
+    assert bot.last_text() == text
+
+
+def test_log_help(bot: Harness) -> None:
+    bot.command("/log", "help")
+    text = bot.last_text()
+    for example in LOG_EXAMPLES:
+        assert example in text, example
+    assert "Types: :telephone_receiver: `call`, :email: `email`, :handshake: `meeting`" in text
+    assert "/account add" not in text and "All commands: `/salesbot help`" in text
+
+
+def test_account_help(bot: Harness) -> None:
+    for text in ("help", ""):
+        bot.command("/account", text)
+        shown = bot.last_text()
+        for example in ACCOUNT_EXAMPLES:
+            assert example in shown, example
+        assert "tier status owner csm tags mrr renewal channel external_id name" in shown
