@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import accounts, choices, events, help, log
+from bot.handlers import accounts, choices, delivery, events, help, log
 from bot.services import Services
 
 
@@ -16,6 +16,7 @@ def register_all(app: App, services: Services) -> None:
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
     help.register(app, services, salesbot_subcommands)
+    delivery.register(app, services, salesbot_subcommands)
     accounts.register(app, services)
     log.register(app, services)
     choices.register(app, services, runners)
