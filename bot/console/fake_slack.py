@@ -116,7 +116,13 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        server = self._server
+        self._thread = threading.Thread(
+            # A short poll interval: stop() returns at once instead of after half a second.
+            target=lambda: server.serve_forever(poll_interval=0.02),
+            name="fake-slack",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
