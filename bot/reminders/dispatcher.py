@@ -132,7 +132,7 @@ class Dispatcher:
         for index, reminder_id in enumerate(claimed):
             result = self._prepare(reminder_id, now, report)
             if isinstance(result, _Paused):
-                rest = claimed[index + 1 :] + [r.reminder_id for r in ready]
+                rest = claimed[index:] + [r.reminder_id for r in ready]  # this one included
                 self._release(rest, now, result.retry_after, report)
                 return report
             if result is not None:

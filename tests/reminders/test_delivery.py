@@ -175,6 +175,26 @@ def test_unreadable_history_never_resends_blindly(bot: Harness, monkeypatch: pyt
     )
 
 
+def test_rate_limited_history_check_waits_too(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = queue_reminders(bot, 2)
+    a = Dispatcher(bot.services, instance_id="a")
+    monkeypatch.setattr(a, "_mark_sent", lambda *args, **kwargs: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        a.run_once()  # the first was posted, then the process died
+    bot.clock.advance(lease(bot) + timedelta(seconds=1))
+    bot.fake.fail("conversations.history", "ratelimited", status=429, retry_after=20)
+    b = Dispatcher(bot.services, instance_id="b")
+    report = b.run_once()
+    assert sorted(report.deferred) == [first, second] and report.sent == []
+    for rid in (first, second):
+        r = row(bot, rid)
+        assert r.status == "pending" and r.next_attempt_at == bot.clock.now() + timedelta(seconds=20)
+    bot.clock.advance(seconds=20)
+    report = b.run_once()
+    assert report.recovered == [first] and report.sent == [first, second]
+    assert posted_reminder_ids(bot.fake) == [first, second]
+
+
 def test_renderer_returning_none_cancels_and_a_failing_renderer_fails(bot: Harness) -> None:
     [cancelled] = queue_reminders(bot)
     with bot.db() as s:
