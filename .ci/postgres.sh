@@ -65,6 +65,7 @@ start_test_postgres() {
   fi
   _PG_TMP="$(mktemp -d)"
   trap stop_test_postgres EXIT
+  trap 'exit 130' INT TERM HUP  # so the EXIT trap stops the server on Ctrl-C or kill too
   chmod 755 "$_PG_TMP"
   mkdir "$_PG_TMP/pg"
   [ -n "$user" ] && chown "$user" "$_PG_TMP/pg"
