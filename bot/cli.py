@@ -7,6 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.reminders import tick
 from bot.settings import Settings
 from bot.storage.db import make_engine, upgrade
 
@@ -26,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db)
+
+    tick.add_parser(sub)
     return parser
 
 

@@ -89,6 +89,7 @@ add(
     "/salesbot",
     "About salesbot.",
     ("/salesbot help", "this help"),
+    ("/salesbot failed", "admins: deliveries that failed, why, and a Retry button for each"),
 )
 add(
     "/salesbot nudges",

@@ -183,6 +183,14 @@ def _time(value: Any, key: str) -> time:
     return time(hours, minutes)
 
 
+def parse_weekly(value: Any, key: str = "scheduler.weekly_digest") -> tuple[int, time]:
+    """``"mon 08:00"`` (UTC) → (weekday with Monday = 0, time of day)."""
+    parts = value.split() if isinstance(value, str) else []
+    if len(parts) != 2 or parts[0].lower()[:3] not in WEEKDAYS:
+        raise PlaybookError(f'{key}: expected a day and a UTC time like "mon 08:00", got {value!r}')
+    return WEEKDAYS.index(parts[0].lower()[:3]), _time(parts[1], key)
+
+
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise PlaybookError(f"{key}: expected a list of names, got {value!r}")
@@ -194,6 +202,11 @@ def _unique(names: tuple[str, ...], key: str) -> tuple[str, ...]:
         if names.count(name) > 1:
             raise PlaybookError(f"{key}: {name!r} is listed twice")
     return names
+
+
+def _weekly(value: Any) -> str:
+    parse_weekly(value)
+    return str(value)
 
 
 def _positive(value: Any, key: str) -> int:
@@ -310,7 +323,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         ),
         claim_lease_seconds=_positive(sched.get("claim_lease_seconds", 120), "scheduler.claim_lease_seconds"),
         daily_nudge_time=_time(sched.get("daily_nudge_time", "08:30"), "scheduler.daily_nudge_time"),
-        weekly_digest=str(sched.get("weekly_digest", "mon 08:00")),
+        weekly_digest=_weekly(sched.get("weekly_digest", "mon 08:00")),
         followup_rules=tuple(rules),
         announce_days_ahead=_positive(visits.get("announce_days_ahead", 7), "visits.announce_days_ahead"),
         tier_cadence=cadence,

@@ -43,6 +43,8 @@ class Services:
     change_listeners: list[ChangeListener] = field(default_factory=list)
     renderers: dict[str, Renderer] = field(default_factory=dict)  # reminder kind → message builder
     planning_passes: list[PlanningPass] = field(default_factory=list)
+    # Run once per weekly slot (playbook ``scheduler.weekly_digest``, UTC): digests, weekly summaries.
+    weekly_passes: list[PlanningPass] = field(default_factory=list)
     nudge_sources: list[NudgeSource] = field(default_factory=list)
 
     @contextmanager

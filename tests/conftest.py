@@ -1,12 +1,31 @@
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from bot.storage.db import make_engine, upgrade
-from tests.helpers import ALICE, BOB, CAROL, FakeSlack, Harness, migrated_sqlite, session_factory_for
+from tests.helpers import (
+    ALICE,
+    BOB,
+    CAROL,
+    FakeSlack,
+    Harness,
+    fresh_postgres_schema,
+    migrated_sqlite,
+    session_factory_for,
+)
+
+POSTGRES_ENV = "SALESBOT_TEST_POSTGRES_URL"
+
+
+def database_backends() -> list[str]:
+    """SQLite always; PostgreSQL as well when a server is given in SALESBOT_TEST_POSTGRES_URL."""
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +59,28 @@ def fake_slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def bot(fake_slack: FakeSlack, session_factory) -> Harness:  # type: ignore[no-untyped-def]
     return Harness.create(fake_slack, session_factory)
+
+
+@pytest.fixture(params=database_backends())
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated database, once per available backend (a new schema on PostgreSQL)."""
+    if request.param == "sqlite":
+        path = tmp_path / "salesbot-backend.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+    else:
+        with fresh_postgres_schema(os.environ[POSTGRES_ENV]) as url:
+            yield url
+
+
+@pytest.fixture
+def db_engine(db_url: str) -> Iterator[Engine]:
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_bot(fake_slack: FakeSlack, db_engine: Engine) -> Harness:
+    """Like ``bot``, on every available database backend."""
+    return Harness.create(fake_slack, session_factory_for(db_engine))

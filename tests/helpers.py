@@ -8,25 +8,37 @@ def test_something(bot):
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.app import build_app, build_services, make_client
+from bot.blocks.common import actions, button, section
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
 from bot.console.slack_requests import Sent, SlackDriver, sign
 from bot.reminders.dispatcher import Dispatcher, DispatchReport
+from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
 from bot.settings import Settings
-from bot.storage.db import SessionFactory, make_engine, make_session_factory, unit_of_work, upgrade
+from bot.storage.db import (
+    SessionFactory,
+    make_engine,
+    make_session_factory,
+    normalise_url,
+    unit_of_work,
+    upgrade,
+)
+from bot.storage.models import Reminder
 
 __all__ = [
     "ALICE",
@@ -42,8 +54,11 @@ __all__ = [
     "all_text",
     "buttons",
     "find_button",
+    "fresh_postgres_schema",
     "line_button",
     "mrkdwn_text",
+    "posted_reminder_ids",
+    "queue_reminders",
     "sign",
 ]
 
@@ -169,6 +184,7 @@ class Harness:
             process_before_response=True,
         )
         clock = FixedClock(now)
+        fake.clock = clock.now  # message ts values follow the test's clock, as they follow Slack's
         client = make_client(settings)
         services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
         app = build_app(
@@ -243,3 +259,86 @@ class Harness:
 
 def session_factory_for(engine: Engine) -> SessionFactory:
     return make_session_factory(engine)
+
+
+@contextmanager
+def fresh_postgres_schema(base_url: str) -> Iterator[str]:
+    """A throwaway, migrated schema on the PostgreSQL server at ``base_url``; yields a URL that uses it."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = (
+        make_url(normalise_url(base_url))
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+# -- reminders ------------------------------------------------------------------------------------
+TEST_KIND = "test_reminder"
+
+
+def render_test_reminder(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
+    """A renderer like a feature's: a line and a button; ``payload.cancel`` makes it "no longer relevant"."""
+    if reminder.payload.get("cancel"):
+        return None
+    title = str(reminder.payload.get("title", f"reminder {reminder.id}"))
+    return OutgoingMessage(
+        channel=reminder.channel_id or reminder.recipient_id or "",
+        text=f"Reminder: {title}",
+        blocks=[
+            section(f":alarm_clock: {title}"),
+            actions(button("Done", "test_done", str(reminder.id)), block_id="reminder_actions"),
+        ],
+    )
+
+
+def queue_reminders(
+    harness: Harness,
+    count: int = 1,
+    *,
+    due_at: datetime | None = None,
+    every: timedelta = timedelta(0),
+    recipient_id: str | None = "U0ALICE",
+    channel_id: str | None = None,
+    title: str = "Call Acme",
+) -> list[int]:
+    """Queue ``count`` test reminders (registering their renderer), due from ``due_at`` every ``every``."""
+    harness.services.renderers[TEST_KIND] = render_test_reminder
+    now = harness.clock.now()
+    start = due_at or now
+    with harness.db() as session:
+        ids = []
+        for i in range(count):
+            reminder = enqueue(
+                session,
+                kind=TEST_KIND,
+                due_at=start + every * i,
+                now=now,
+                recipient_id=recipient_id,
+                channel_id=channel_id,
+                payload={"title": f"{title} #{i + 1}" if count > 1 else title},
+            )
+            assert reminder is not None
+            ids.append(reminder.id)
+    return ids
+
+
+def posted_reminder_ids(fake: FakeSlack) -> list[int]:
+    """The reminder ids carried by every chat.postMessage the fake received (a combined one: all)."""
+    ids: list[int] = []
+    for params in fake.params("chat.postMessage"):
+        payload = (params.get("metadata") or {}).get("event_payload") or {}
+        ids += payload.get("reminder_ids") or [payload.get("reminder_id")]
+    return ids

@@ -4,6 +4,11 @@ The console points the app's ``WebClient`` at it (``SLACK_API_URL``), and so do 
 the methods salesbot uses with plausible payloads, keeps a user directory (for ``users.info`` and
 ``users.lookupByEmail``), collects posts to ``response_url``s, and can be told to fail a method
 (rate limits, server errors, permanent errors) a given number of times.
+
+Posted messages (with their metadata) are kept per conversation, so ``conversations.history`` and
+``conversations.open`` answer like Slack does. A failure can also be injected *after* the call took
+effect (the message is stored, then the response is an error or is lost), which is how a timeout
+looks to a client. Give it a ``clock`` and message ``ts`` values follow that clock.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ import contextlib
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -30,6 +37,8 @@ class Failure:
     status: int = 200
     retry_after: int | None = None
     times: int = 1
+    after: bool = False  # the call takes effect first (message stored), then the error is returned
+    drop: bool = False  # no response at all: the connection is closed (a lost response / timeout)
 
 
 @dataclass
@@ -45,6 +54,7 @@ class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation → oldest first
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -59,12 +69,18 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.team_id = "T_LOCAL"
+        # When set, message ts values are this clock's time (so ``oldest`` filters behave like Slack's).
+        self.clock: Callable[[], datetime] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                self._answer(url.path, {k: v[0] for k, v in parse_qs(url.query).items()})
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length).decode() if length else ""
@@ -74,12 +90,18 @@ class FakeSlack:
                     params = json.loads(raw)
                 else:
                     params = {k: v[0] for k, v in parse_qs(raw).items()}
-                    for key in ("blocks", "view", "attachments"):
+                    for key in ("blocks", "view", "attachments", "metadata"):
                         if isinstance(params.get(key), str):
                             with contextlib.suppress(ValueError):
                                 params[key] = json.loads(params[key])
-                path = urlparse(self.path).path
-                status, headers, body = fake._handle(path, params)
+                self._answer(urlparse(self.path).path, params)
+
+            def _answer(self, path: str, params: dict[str, Any]) -> None:
+                answer = fake._handle(path, params)
+                if answer is None:  # a lost response: close the connection without a word
+                    self.close_connection = True
+                    return
+                status, headers, body = answer
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -94,8 +116,12 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        server = self._server
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
+            # A short poll interval: stop() returns at once instead of after half a second.
+            target=lambda: server.serve_forever(poll_interval=0.02),
+            name="fake-slack",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -124,11 +150,36 @@ class FakeSlack:
         self.state.users[user.id] = user
 
     def fail(
-        self, method: str, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+        after: bool = False,
     ) -> None:
-        """The next ``times`` calls to ``method`` fail (``status`` 429 with ``retry_after`` for rate limits)."""
+        """The next ``times`` calls to ``method`` fail (``status`` 429 with ``retry_after`` for rate limits).
+
+        With ``after=True`` the call takes effect first (a message is posted) and then fails.
+        """
         with self.state.lock:
-            self.state.failures.setdefault(method, []).append(Failure(error, status, retry_after, times))
+            self.state.failures.setdefault(method, []).append(
+                Failure(error, status, retry_after, times, after=after)
+            )
+
+    def lose_response(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` take effect, but the caller never gets the response."""
+        with self.state.lock:
+            self.state.failures.setdefault(method, []).append(
+                Failure("lost", times=times, after=True, drop=True)
+            )
+
+    # -- conversations -----------------------------------------------------------------------
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """Messages in a conversation (``D…`` for a DM), oldest first, metadata included."""
+        with self.state.lock:
+            return [dict(m) for m in self.state.messages.get(channel, [])]
 
     # -- what was called ---------------------------------------------------------------------
     def calls(self, method: str | None = None) -> list[Call]:
@@ -147,7 +198,8 @@ class FakeSlack:
             self.state.calls.clear()
 
     # -- the API -----------------------------------------------------------------------------
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        """(status, headers, body) for a call, or ``None`` when the response is to be lost."""
         if path.startswith("/response/"):
             with self.state.lock:
                 self.state.calls.append(Call("response_url", params))
@@ -162,10 +214,83 @@ class FakeSlack:
                 if failure.times <= 0:
                     queue.pop(0)
             self.state.calls.append(Call(method, params))
+        if failure and failure.after:
+            self._answer(method, params)
+        if failure and failure.drop:
+            return None
         if failure:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error}
         return 200, {}, self._answer(method, params)
+
+    def _next_ts(self) -> str:
+        n = next(self._ts)
+        if self.clock is None:
+            return f"{1_700_000_000 + n}.000100"
+        return f"{int(self.clock().timestamp())}.{n % 1_000_000:06d}"
+
+    def _conversation(self, channel: str) -> str | None:
+        """A user id (``U…``/``W…``) posts to that user's DM, ``D…`` + the rest; unknown users → ``None``."""
+        if channel[:1] in ("U", "W"):
+            return "D" + channel[1:] if channel in self.state.users else None
+        return channel
+
+    def _post(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        channel = self._conversation(str(params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        with self.state.lock:
+            history = self.state.messages.setdefault(channel, [])
+            if method == "chat.update":
+                ts = str(params.get("ts", ""))
+                message = next((m for m in history if m["ts"] == ts), None)
+                if message is not None:  # lenient about messages it never saw (tests make up ts values)
+                    message.update({k: params[k] for k in ("text", "blocks") if k in params})
+                return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text")}
+            ts = self._next_ts()
+            message = {
+                "type": "message",
+                "user": "UBOT",
+                "bot_id": "BBOT",
+                "ts": ts,
+                "text": params.get("text") or "",
+                "blocks": params.get("blocks") or [],
+            }
+            if isinstance(params.get("metadata"), dict):
+                message["metadata"] = params["metadata"]
+            if params.get("thread_ts"):
+                message["thread_ts"] = params["thread_ts"]
+            history.append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": dict(message)}
+
+    def _history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Newest first, ``oldest``/``latest`` exclusive unless ``inclusive``, paged by ``cursor``."""
+        channel = str(params.get("channel", ""))
+        if not channel or channel[:1] in ("U", "W"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params["latest"]) if params.get("latest") else float("inf")
+        inclusive = _truthy(params.get("inclusive"))
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        limit = max(1, min(int(params.get("limit") or 100), 999))
+        offset = int(str(params.get("cursor") or "off:0").removeprefix("off:") or 0)
+        with self.state.lock:
+            messages = list(self.state.messages.get(channel, []))
+        selected = []
+        for m in reversed(messages):
+            ts = float(m["ts"])
+            if (oldest < ts < latest) or (inclusive and ts in (oldest, latest)):
+                selected.append({k: v for k, v in m.items() if with_metadata or k != "metadata"})
+        page = selected[offset : offset + limit]
+        more = offset + limit < len(selected)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": f"off:{offset + limit}" if more else ""},
+        }
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
@@ -190,15 +315,9 @@ class FakeSlack:
                     return {**ok, "user": _user_json(user)}
             return {"ok": False, "error": "users_not_found"}
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            channel = str(params.get("channel", ""))
-            if channel.startswith("U"):
-                if channel not in self.state.users:
-                    return {"ok": False, "error": "channel_not_found"}
-                channel = "D" + channel[1:]
-            ts = params.get("ts") or f"{1_700_000_000 + next(self._ts)}.000100"
-            if method == "chat.postEphemeral":
-                return {**ok, "message_ts": ts}
-            return {**ok, "channel": channel, "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+            return self._post(method, params)
+        if method == "conversations.history":
+            return self._history(params)
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {
@@ -207,14 +326,24 @@ class FakeSlack:
                 "permalink": f"https://local.slack.test/archives/{params.get('channel')}/p{ts}",
             }
         if method == "conversations.open":
-            users = str(params.get("users", ""))
-            return {**ok, "channel": {"id": "D" + users.split(",")[0][1:]}}
+            users = [u for u in str(params.get("users", "")).split(",") if u]
+            if not users:
+                return {"ok": False, "error": "users_list_not_supplied"}
+            if any(u not in self.state.users for u in users):
+                return {"ok": False, "error": "user_not_found"}
+            if len(users) > 1:
+                return {**ok, "channel": {"id": "G" + "".join(u[1:] for u in sorted(users))}}
+            return {**ok, "channel": {"id": "D" + users[0][1:], "is_im": True}}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = params.get("view")
             if isinstance(view, str):
                 view = json.loads(view)
             return {**ok, "view": {**(view or {}), "id": f"V{next(self._ts)}"}}
         return ok
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def _user_json(user: FakeUser) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import accounts, choices, events, help, log, nudges, opportunities, signals
+from bot.handlers import accounts, choices, delivery, events, help, log, nudges, opportunities, signals
 from bot.services import Services
 
 
@@ -18,6 +18,7 @@ def register_all(app: App, services: Services) -> None:
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
     help.register(app, services, salesbot_subcommands)
+    delivery.register(app, services, salesbot_subcommands)
     accounts.register(app, services)
     log.register(app, services)
     signals.register(app, services)

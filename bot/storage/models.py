@@ -188,8 +188,11 @@ class Reminder(Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(200))  # the same reminder is never queued twice
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # sends that reached Slack (not rate-limited)
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]  # a pending row waits until then (Retry-After, backoff)
+    first_claimed_at: Mapped[datetime | None]  # where the search for an unconfirmed earlier send starts
+    attempt_channel: Mapped[str | None] = mapped_column(String(32))  # the target of the last send
     sent_at: Mapped[datetime | None]
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     sent_channel: Mapped[str | None] = mapped_column(String(32))
@@ -249,6 +252,18 @@ class NudgeState(Base):
     started_at: Mapped[datetime]
     notified_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
+
+
+class JobRun(Base):
+    """The last slot a periodic job ran for (e.g. the weekly digest), so it runs once per slot across
+    instances and restarts, and a slot missed during downtime is caught up."""
+
+    __tablename__ = "job_runs"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot_at: Mapped[datetime]
+    ran_at: Mapped[datetime]
+    ran_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessedEvent(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 17:35:11.614056
+Create Date: 2026-11-22 17:49:04.562038
 """
 
 from __future__ import annotations
@@ -49,6 +49,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_accounts_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index('ix_accounts_team_external', ['team_id', 'external_id'], unique=False)
 
+    op.create_table('job_runs',
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('slot_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ran_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ran_by', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('job_id', name=op.f('pk_job_runs'))
+    )
     op.create_table('nudge_states',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.String(length=32), nullable=False),
@@ -196,6 +203,9 @@ def upgrade() -> None:
     sa.Column('lease_until', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('next_attempt_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_claimed_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempt_channel', sa.String(length=32), nullable=True),
     sa.Column('sent_at', bot.storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('sent_ts', sa.String(length=32), nullable=True),
     sa.Column('sent_channel', sa.String(length=32), nullable=True),
@@ -246,6 +256,7 @@ def downgrade() -> None:
     op.drop_table('user_profiles')
     op.drop_table('processed_events')
     op.drop_table('nudge_states')
+    op.drop_table('job_runs')
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.drop_index('ix_accounts_team_external')
         batch_op.drop_index(batch_op.f('ix_accounts_owner_id'))

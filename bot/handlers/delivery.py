@@ -1,0 +1,54 @@
+"""/salesbot failed: failed deliveries for admins, each with a Retry button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.blocks.common import section
+from bot.blocks.delivery import RETRY_ACTION, destination, failed_list, not_admin
+from bot.domain.text import escape
+from bot.handlers.common import reply
+from bot.reminders import failed
+from bot.services import Services
+
+
+def show_failed(services: Services, user_id: str, respond: Respond, *, note: str | None = None) -> None:
+    with services.uow() as session:
+        items, total = failed.list_failed(session)
+    blocks = failed_list(items, total, services.people.tz(user_id), note=note)
+    reply(respond, blocks, replace=note is not None)
+
+
+def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
+    def failed_command(text: str, user_id: str, respond: Respond) -> None:
+        if not services.playbook.is_admin(user_id):
+            reply(respond, not_admin())
+            return
+        show_failed(services, user_id, respond)
+
+    subcommands["failed"] = failed_command
+
+    @app.action(RETRY_ACTION)
+    def retry_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        if not services.playbook.is_admin(user_id):
+            reply(respond, not_admin())
+            return
+        try:
+            reminder_id = int(action.get("value", ""))
+        except ValueError:
+            reply(respond, [section(":warning: That button is out of date. Run `/salesbot failed` again.")])
+            return
+        with services.uow() as session:
+            item = failed.retry(session, reminder_id)
+            status = None if item else failed.status_of(session, reminder_id)
+        if item is not None:
+            note = f":arrows_counterclockwise: Queued again: *{escape(item.kind)}* → {destination(item)}."
+        elif status is None:
+            note = "That delivery no longer exists."
+        else:
+            note = f"That delivery is not failed any more (it is *{escape(status)}*)."
+        show_failed(services, user_id, respond, note=note)

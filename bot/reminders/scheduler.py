@@ -1,0 +1,194 @@
+"""The clock: a few fixed APScheduler jobs that look at the database for what is due.
+
+Jobs are in memory, have explicit ids, and never overlap (``coalesce``, ``max_instances=1``); nothing
+about a reminder lives in the scheduler. ``run_due`` is the one function behind every job and behind
+``salesbot tick`` (for deployments that prefer cron to a long-running scheduler).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.playbook import WEEKDAYS, parse_weekly
+from bot.reminders.dispatcher import Dispatcher, DispatchReport, default_instance_id
+from bot.services import PlanningPass, Services
+from bot.storage.models import JobRun
+
+log = logging.getLogger(__name__)
+
+DISPATCH_JOB = "dispatch"
+PLAN_JOB = "plan"
+WEEKLY_JOB = "weekly_digest"
+PLAN_EVERY = timedelta(minutes=1)
+# A weekly slot missed while the bot was down is still run this long after it (then it's skipped).
+WEEKLY_CATCH_UP = timedelta(days=1)
+
+
+@dataclass
+class RunSummary:
+    now: datetime
+    planning: int = 0  # passes that ran
+    planning_failed: list[str] = field(default_factory=list)
+    weekly: str = "skipped"  # ran N passes | not due | done already | skipped
+    weekly_failed: list[str] = field(default_factory=list)
+    delivery: DispatchReport | None = None
+
+    def line(self) -> str:
+        parts = [f"at {self.now.astimezone(UTC).isoformat().replace('+00:00', 'Z')}"]
+        failed = f", {len(self.planning_failed)} failed" if self.planning_failed else ""
+        parts.append(f"planning: {self.planning} passes{failed}")
+        weekly_failed = f", {len(self.weekly_failed)} failed" if self.weekly_failed else ""
+        parts.append(f"weekly digest: {self.weekly}{weekly_failed}")
+        if self.delivery is not None:
+            parts.append(f"delivery: {self.delivery.summary()}")
+        return "; ".join(parts)
+
+
+def _name(fn: Callable[..., object]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+def run_passes(services: Services, passes: list[PlanningPass], now: datetime) -> tuple[int, list[str]]:
+    """Run each pass; one that raises is logged and the others still run."""
+    failed: list[str] = []
+    for planning_pass in passes:
+        try:
+            planning_pass(services, now)
+        except Exception:
+            log.exception("pass %s failed", _name(planning_pass))
+            failed.append(_name(planning_pass))
+    return len(passes) - len(failed), failed
+
+
+def latest_weekly_slot(spec: str, now: datetime) -> datetime:
+    """The most recent weekly slot (``"mon 08:00"``, UTC) at or before ``now``."""
+    weekday, at = parse_weekly(spec)
+    now = now.astimezone(UTC)
+    day = now.date() - timedelta(days=(now.weekday() - weekday) % 7)
+    slot = datetime.combine(day, at, tzinfo=UTC)
+    return slot if slot <= now else slot - timedelta(days=7)
+
+
+def claim_weekly_slot(services: Services, slot: datetime, now: datetime, instance_id: str) -> bool:
+    """Record that this instance runs ``slot``. Only one instance (and one run) gets ``True`` per slot."""
+    try:
+        with services.uow() as session:
+            if session.get(JobRun, WEEKLY_JOB) is None:
+                session.add(JobRun(job_id=WEEKLY_JOB, slot_at=slot, ran_at=now, ran_by=instance_id))
+                return True
+            result = session.execute(
+                update(JobRun)
+                .where(JobRun.job_id == WEEKLY_JOB, JobRun.slot_at < slot)
+                .values(slot_at=slot, ran_at=now, ran_by=instance_id)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+    except IntegrityError:  # another instance inserted the first record at the same moment
+        return False
+
+
+def run_weekly(services: Services, now: datetime, *, instance_id: str | None = None) -> tuple[str, list[str]]:
+    """Run ``services.weekly_passes`` once for the latest weekly slot, if it is recent and not run yet.
+
+    A slot is claimed before its passes run: at most once per slot, even with several instances.
+    """
+    slot = latest_weekly_slot(services.playbook.weekly_digest, now)
+    if now - slot > WEEKLY_CATCH_UP:
+        return "not due", []
+    if not claim_weekly_slot(services, slot, now, instance_id or default_instance_id()):
+        return "done already", []
+    ran, failed = run_passes(services, services.weekly_passes, now)
+    return f"ran {ran + len(failed)} passes", failed
+
+
+def last_weekly_run(services: Services) -> datetime | None:
+    with services.uow() as session:
+        return session.scalar(select(JobRun.slot_at).where(JobRun.job_id == WEEKLY_JOB))
+
+
+def run_due(
+    services: Services,
+    now: datetime,
+    *,
+    plan: bool = True,
+    weekly: bool = True,
+    dispatch: bool = True,
+    dispatcher: Dispatcher | None = None,
+) -> RunSummary:
+    """Everything due at ``now``: planning passes, the weekly slot (if due), then delivery."""
+    summary = RunSummary(now)
+    if plan:
+        summary.planning, summary.planning_failed = run_passes(services, services.planning_passes, now)
+    if weekly:
+        summary.weekly, summary.weekly_failed = run_weekly(
+            services, now, instance_id=dispatcher.instance_id if dispatcher else None
+        )
+    if dispatch:
+        summary.delivery = (dispatcher or Dispatcher(services)).run_once(now)
+    return summary
+
+
+# -- the jobs (each reads the clock, so tests call them directly with a FixedClock) ------------------
+def dispatch_job(services: Services, dispatcher: Dispatcher) -> RunSummary:
+    return run_due(services, services.clock.now(), plan=False, weekly=False, dispatcher=dispatcher)
+
+
+def plan_job(services: Services, dispatcher: Dispatcher | None = None) -> RunSummary:
+    """Planning passes, and the weekly slot if it was missed (the bot was down when it came)."""
+    return run_due(services, services.clock.now(), dispatch=False, dispatcher=dispatcher)
+
+
+def weekly_job(services: Services, dispatcher: Dispatcher | None = None) -> RunSummary:
+    return run_due(services, services.clock.now(), plan=False, dispatch=False, dispatcher=dispatcher)
+
+
+def build_scheduler(services: Services, *, dispatcher: Dispatcher | None = None) -> BackgroundScheduler:
+    """The fixed jobs, not started. ``scheduler.start()`` in the process that serves Slack."""
+    dispatcher = dispatcher or Dispatcher(services)
+    playbook = services.playbook
+    weekday, at = parse_weekly(playbook.weekly_digest)
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=3)},
+    )
+    common = {
+        "replace_existing": True,
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": None,  # late is fine: what is due comes from the database
+        "args": [services, dispatcher],
+    }
+    scheduler.add_job(
+        dispatch_job,
+        IntervalTrigger(seconds=playbook.dispatch_every_seconds, timezone=UTC),
+        id=DISPATCH_JOB,
+        name="deliver due reminders",
+        **common,
+    )
+    scheduler.add_job(
+        plan_job,
+        IntervalTrigger(seconds=int(PLAN_EVERY.total_seconds()), timezone=UTC),
+        id=PLAN_JOB,
+        name="planning passes",
+        **common,
+    )
+    scheduler.add_job(
+        weekly_job,
+        CronTrigger(day_of_week=WEEKDAYS[weekday], hour=at.hour, minute=at.minute, timezone=UTC),
+        id=WEEKLY_JOB,
+        name="weekly passes (digest)",
+        **common,
+    )
+    return scheduler

@@ -1,0 +1,74 @@
+"""``salesbot tick``: run every due job once and exit, for deployments driven by cron.
+
+Runs the planning passes, the weekly slot if it is due, then one delivery pass, as of now or of
+``--now``, and prints a one-line summary. Safe to run from several hosts at once (claims and the
+weekly slot record keep every message single).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.app import build_app, build_services, make_client
+from bot.clock import Clock, FixedClock, SystemClock
+from bot.playbook import PlaybookError
+from bot.reminders.scheduler import run_due
+from bot.settings import Settings
+from bot.storage.db import make_engine, make_session_factory, upgrade
+
+NOW_HELP = (
+    "act as if it were this instant: ISO 8601 with a zone, e.g. 2026-11-23T09:00:00Z or "
+    "2026-11-23T10:00:00+01:00 (a time without a zone is rejected)"
+)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant with a zone, as aware UTC; anything else is a usage error with an example."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date and time; example: 2026-11-23T09:00:00Z"
+        ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no time zone; add one, e.g. {text.strip()}Z for UTC or {text.strip()}+01:00"
+        )
+    return value.astimezone(UTC)
+
+
+def add_parser(sub: Any) -> None:
+    """Add ``tick`` to the ``salesbot`` sub-commands (``sub`` is argparse's sub-parsers object)."""
+    tick = sub.add_parser(
+        "tick",
+        help="run every due job once (planning, weekly digest, delivery) and exit; for cron",
+        description="Run every due job once: planning passes, the weekly digest if due, then delivery.",
+    )
+    tick.add_argument("--now", type=parse_instant, metavar="ISO8601", help=NOW_HELP)
+    tick.set_defaults(func=cmd_tick)
+
+
+def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.bot_token:
+        print("salesbot tick: SLACK_BOT_TOKEN is not set; it is needed to post messages.")
+        return 2
+    clock: Clock = FixedClock(args.now) if args.now else SystemClock()
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        session_factory = make_session_factory(engine)
+        client = make_client(settings)
+        try:
+            services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
+        except PlaybookError as exc:
+            print(f"salesbot tick: the playbook is invalid: {exc}")
+            return 2
+        # Building the app registers every feature's renderers and passes; nothing is served.
+        build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
+        summary = run_due(services, clock.now())
+    finally:
+        engine.dispose()
+    print(f"salesbot tick {summary.line()}")
+    return 0
