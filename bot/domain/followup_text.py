@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.dates import When, local_datetime, split_trailing_when, try_parse_when
@@ -100,10 +100,10 @@ def split_what_when(body: str, local_now: datetime) -> WhatWhen:
     """``"send the proposal tomorrow 9am"`` → what and when; the date comes last, in ``local_now``'s zone."""
     if not body.strip():
         raise UserError("What should be done? Write it after the colon, then when.", FOLLOWUP_EXAMPLE)
+    if try_parse_when(body, local_now, prefer="future") is not None:
+        raise UserError("What should be done? Write it before the date.", FOLLOWUP_EXAMPLE)
     what, when = split_trailing_when(body, local_now, prefer="future")
     if when is None:
-        if try_parse_when(body, local_now, prefer="future") is not None:
-            raise UserError("What should be done? Write it before the date.", FOLLOWUP_EXAMPLE)
         raise UserError(
             f"I couldn't find when “{what}” is due. End with a day or time: "
             "`tomorrow 9am`, `friday`, `in 3 days`, `next monday`, `on 2026-12-15`.",
@@ -140,7 +140,7 @@ def due_instant(when: When, now: datetime, hours: WorkingHours, tz: ZoneInfo) ->
         raise UserError(f"That is in the past ({shown}). Pick a time from now on.", FOLLOWUP_EXAMPLE)
     if due > now + MAX_AHEAD:
         raise UserError("That is more than five years ahead. Pick a nearer date.", FOLLOWUP_EXAMPLE)
-    return due.replace(microsecond=0)
+    return due.replace(microsecond=0).astimezone(UTC)
 
 
 def day_due(day: date, now: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:

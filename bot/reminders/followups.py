@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -31,8 +31,12 @@ class Scheduled:
     channel_id: str | None  # where it is also posted
 
 
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
 def dedupe_key(task: Task) -> str:
-    return f"{REMINDER_KIND}:{task.id}:{task.due_at.isoformat()}"
+    return f"{REMINDER_KIND}:{task.id}:{_instant(task.due_at)}"
 
 
 def schedule(
@@ -57,7 +61,7 @@ def schedule(
         now=now,
         dedupe_key=dedupe_key(task),
         task_id=task.id,
-        payload={"due": task.due_at.isoformat()},
+        payload={"due": _instant(task.due_at)},
     )
     return Scheduled(deliver_at, channel)
 
@@ -67,7 +71,8 @@ def render_followup_due(services: Services, session: Session, reminder: Reminder
     task = session.get(Task, reminder.task_id) if reminder.task_id else None
     if task is None or task.kind != KIND or task.status != "open":
         return None
-    if (reminder.payload or {}).get("due") != task.due_at.isoformat():
+    queued_for = (reminder.payload or {}).get("due")
+    if not queued_for or datetime.fromisoformat(queued_for) != task.due_at:
         return None
     account = session.get(Account, task.account_id)
     if account is None:
