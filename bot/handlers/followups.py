@@ -214,6 +214,19 @@ def _next(
     return blocks
 
 
+def _account_view(services: Services, task_id: int, user_id: str) -> list[Block]:
+    """The account card under the task's actions (while it is open), so nothing is lost."""
+    with services.uow() as session:
+        task = followups.find(session, task_id)
+        account_id = task.account_id
+        head: list[Block] = []
+        account = session.get(Account, account_id)
+        if task.status == "open" and account is not None:
+            assignee = cached_person(session, task.assignee_id, services.playbook)
+            head = fb.reminder_blocks(task, account, assignee_tz=assignee.tz)
+    return head + card_blocks(services, account_id, user_id)
+
+
 def _task_id(value: str) -> int:
     return int(value)
 
@@ -279,17 +292,7 @@ def register(app: App, services: Services) -> None:
     @app.action(fb.OPEN_ACCOUNT)
     def open_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        user_id = body["user"]["id"]
-        person = services.people.get(user_id)
-        with services.uow() as session:
-            task = followups.find(session, _task_id(action["value"]))
-            account_id = task.account_id
-            head: list[Block] = []
-            if task.status == "open":
-                account = session.get(Account, account_id)
-                assert account is not None
-                head = fb.reminder_blocks(task, account, assignee_tz=person.tz)
-        reply(respond, head + card_blocks(services, account_id, user_id), replace=True)
+        button_reply(respond, lambda: _account_view(services, _task_id(action["value"]), body["user"]["id"]))
 
     @app.action(re.compile("^" + re.escape(fb.NEXT_PREFIX) + r"(\d+)$"))
     def next_in_days(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
