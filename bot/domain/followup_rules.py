@@ -4,6 +4,7 @@ A rule applies when the activity's type is in ``after`` (and, if it lists ``tier
 tier is one of them). The follow-up goes to the person who logged the activity: they were there and
 know what was promised. Due times are counted from when the activity is logged, in that person's
 zone and working hours, so a meeting logged late still gets follow-ups ahead of it, not overdue ones.
+Imported activities (history) schedule nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def matching_rules(playbook: Playbook, activity_type: str, tier: str | None) -> 
 def make_activity_hook(playbook: Playbook) -> ActivityHook:
     def schedule_followups(session: Session, activity: Activity, account: Account) -> list[str]:
         rules = matching_rules(playbook, activity.type, account.tier)
-        if not rules:
+        if not rules or activity.source == "import":  # history, not something that just happened
             return []
         now = activity.created_at
         person = cached_person(session, activity.user_id, playbook)

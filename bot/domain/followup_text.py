@@ -55,6 +55,8 @@ def parse_followup_text(text: str) -> FollowupText:
         if channel is None:
             raise UserError("I couldn't read that channel. Pick it with #.", CHANNEL_EXAMPLE)
         text = rest.strip()
+    elif first.startswith("#") and len(first) > 1:
+        raise UserError("Pick the channel from the list as you type #, so Slack links it.", CHANNEL_EXAMPLE)
     head, body = split_head(text)
     if body is None:
         raise UserError("Put the account first, then a colon, then what to do and when.", FOLLOWUP_EXAMPLE)

@@ -252,7 +252,8 @@ def register(app: App, services: Services) -> None:
         except UserError as err:
             reply_error(respond, err, command="/followup", text=text, typed=_typed_account(text))
 
-    def button_reply(respond: Respond, build: Any) -> None:
+    def button_reply(respond: Respond, build: Callable[[], list[Block]]) -> None:
+        """Replace the message the button was on: with the result, or with why it could not be done."""
         try:
             blocks = build()
         except UserError as err:

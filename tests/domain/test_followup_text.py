@@ -65,6 +65,7 @@ def test_channel_prefix() -> None:
         ("Acme Corp: prepare QBR for @bob", "Mention the colleague"),
         ("Acme Corp: prepare QBR for <@U0BOB> <@U0CAROL>", "One person"),
         ("Acme <@U0BOB>: prepare QBR tomorrow", "at the end"),
+        ("#acme-team Acme Corp: renewal call friday", "Slack links it"),
     ],
 )
 def test_malformed_commands_say_why(text: str, fragment: str) -> None:

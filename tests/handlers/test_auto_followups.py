@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.domain import activities
 from bot.reminders.dispatcher import Dispatcher
-from bot.storage.models import Activity, Reminder, Task
+from bot.storage.models import Account, Activity, Reminder, Task
 from tests.helpers import FakeSlack, Harness, all_text
 
 
@@ -94,3 +95,16 @@ def test_rules_can_be_limited_to_tiers(tier_bot: Harness) -> None:
     with bot.db() as s:
         reminder = s.scalars(select(Reminder)).one()
     assert reminder.due_at == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+
+
+def test_imported_history_schedules_nothing(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp")
+    now = bot.clock.now()
+    with bot.db() as s:
+        account = s.scalars(select(Account)).one()
+        logged = activities.log_activity(
+            s, account=account, activity_type="meeting", user_id="U0ALICE", occurred_at=now,
+            notes="", source="import", now=now, hooks=bot.services.activity_hooks,
+        )  # fmt: skip
+        assert logged.consequences == []
+    assert tasks(bot) == []
