@@ -86,6 +86,16 @@ add(
     ("/pipeline @alice kind:upsell", "one person's, one kind"),
 )
 add(
+    "/followup",
+    "Never drop a next step: follow-ups remind the assignee in a DM at the due time, in their time zone.",
+    ("/followup Acme Corp: send the proposal tomorrow 9am", "remind you tomorrow at 9:00"),
+    ("/followup Acme Corp: call back in 3 days", "a day without a time: the start of the working day"),
+    ("/followup Acme Corp: prepare QBR in 2 weeks for @bob", "for a colleague, in their time zone"),
+    ("/followup #acme-team Acme Corp: renewal call friday 10am", "also post the reminder in a channel"),
+    ("/followup list", "your open follow-ups, soonest first, with their numbers"),
+    ("/followup done 12", "mark #12 done (`/followup cancel 12` drops it)"),
+)
+add(
     "/salesbot",
     "About salesbot.",
     ("/salesbot help", "this help"),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.dates import zone
@@ -116,3 +117,25 @@ class People:
         start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
         end = time.fromisoformat(profile.work_end) if profile.work_end else default.end
         return WorkingHours(days, start, end)
+
+
+def cached_person(session: Session, user_id: str, playbook: Playbook, *, team_id: str = LOCAL_TEAM) -> Person:
+    """The person as last cached, read in the caller's own transaction (no Slack call, no new session).
+
+    For code that already holds a unit of work (activity hooks, renderers): ``People.get`` opens a
+    second one, which would wait on the first (SQLite transactions take the write lock at BEGIN).
+    """
+    profile = session.get(UserProfile, (team_id, user_id))
+    if profile is None:
+        return Person(user_id, ZoneInfo("UTC"), None, playbook.working_hours)
+    default = playbook.working_hours
+    days = tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days
+    start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
+    end = time.fromisoformat(profile.work_end) if profile.work_end else default.end
+    return Person(
+        user_id,
+        zone(profile.tz),
+        profile.display_name,
+        WorkingHours(days, start, end),
+        tuple(profile.nudges_off or ()),
+    )

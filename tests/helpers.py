@@ -224,6 +224,24 @@ class Harness:
         self.run_planning()
         return Dispatcher(self.services, instance_id="test").run_once(self.clock.now())
 
+    def pick_date(
+        self, action_id: str, day: str, *, blocks: list[dict[str, Any]], user: str = "U0ALICE"
+    ) -> Sent:
+        """Pick ``day`` (YYYY-MM-DD) in the datepicker ``action_id`` found in ``blocks``."""
+        for block in blocks:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("type") == "datepicker" and element.get("action_id") == action_id:
+                    picked = {
+                        **element,
+                        "block_id": block.get("block_id", "b"),
+                        "selected_date": day,
+                        "action_ts": "1",
+                    }
+                    sent = self.slack.block_action(action_id, user=user, action=picked)
+                    assert sent.status == 200, sent.response.body
+                    return sent
+        raise AssertionError(f"no datepicker {action_id!r} in these blocks")
+
     # -- what the person sees ------------------------------------------------------------------
     def replies(self) -> list[dict[str, Any]]:
         return self.fake.responses()
@@ -250,6 +268,14 @@ class Harness:
         calls = self.fake.params(method)
         assert calls, f"the app never called {method}"
         return calls[-1]["view"]
+
+    def last_dm(self, user: str) -> dict[str, Any]:
+        sent = self.dms(user)
+        assert sent, f"no DM to {user}"
+        return sent[-1]
+
+    def posts_in(self, channel: str) -> list[dict[str, Any]]:
+        return [p for p in self.fake.params("chat.postMessage") if p.get("channel") == channel]
 
     @contextmanager
     def db(self) -> Iterator[Session]:

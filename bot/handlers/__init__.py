@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers import accounts, choices, delivery, events, help, log, nudges, opportunities, signals
+from bot.handlers import (
+    accounts,
+    choices,
+    delivery,
+    events,
+    followups,
+    help,
+    log,
+    nudges,
+    opportunities,
+    signals,
+)
 from bot.services import Services
 
 
@@ -14,6 +25,7 @@ def register_all(app: App, services: Services) -> None:
         "/account": accounts.run_account_command,
         "/signal": signals.run_signal_command,
         "/opportunity": opportunities.run_opportunity_command,
+        "/followup": followups.run_followup_command,
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
@@ -23,5 +35,6 @@ def register_all(app: App, services: Services) -> None:
     log.register(app, services)
     signals.register(app, services)
     opportunities.register(app, services)
+    followups.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from sqlalchemy import func, select
 
 from bot.domain import accounts as acc
 from bot.domain.activities import LOG_EXAMPLE
 from bot.handlers.accounts import CARD_EXAMPLE, LINK_EXAMPLE, SET_EXAMPLE
 from bot.help_text import HELP
+from bot.storage.models import Opportunity, Task
 from tests.helpers import Harness
 
 # What Slack sends for what a person types in the examples.
@@ -15,6 +19,15 @@ AS_SLACK_SENDS = {
     "@alice": "<@U0ALICE|alice>",
     "@bob": "<@U0BOB|bob>",
     "#acme-shared": "<#C0ACME|acme-shared>",
+    "#acme-team": "<#C0ACMETEAM|acme-team>",
+}
+# Examples that act on a numbered item ("/opportunity won 12") first create one, then use its number.
+CREATES = {
+    "/opportunity": (
+        '/opportunity add Acme Corp upsell "20 more seats" mrr:+1200 stage:qualified close:2027-01-31',
+        Opportunity,
+    ),
+    "/followup": ("/followup Acme Corp: send the proposal tomorrow 9am", Task),
 }
 
 
@@ -38,8 +51,15 @@ def test_example_works(bot: Harness, example: str) -> None:
         bot.command(*as_sent(acc.ADD_EXAMPLE))
         assert "Created *Acme Corp*" in bot.last_text()
     command, text = as_sent(example)
+    numbered = re.search(r"\b12\b", text)
+    if numbered and command in CREATES:
+        create, model = CREATES[command]
+        bot.command(*as_sent(create))
+        with bot.db() as s:
+            number = s.scalar(select(func.max(model.id)))
+        text = text[: numbered.start()] + str(number) + text[numbered.end() :]
     bot.command(command, text)
-    if text:
+    if text or command != "/log":
         assert ":warning:" not in bot.last_text(), bot.last_text()
     else:
         assert bot.fake.params("views.open")  # `/log` alone opens the form

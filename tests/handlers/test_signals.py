@@ -91,7 +91,7 @@ def test_missing_colon_and_empty_quote_are_explained(acme: Harness) -> None:
 def test_unknown_account_suggests_and_creates_then_flags(acme: Harness) -> None:
     acme.command("/signal", "Acme Crop upsell: asked for 20 seats", user="U0BOB")
     text = acme.last_text()
-    assert "I don't know an account called “Acme Crop”" in text and "*Acme Corp*" in text
+    assert "I don't know an account called “Acme Crop”" in text and "Did you mean “Acme Corp”?" in text
     assert signal_count(acme) == 0
     acme.click("Acme Corp", user="U0BOB")  # the suggestion re-runs the command with that account
     assert "Thanks!" in acme.last_text()

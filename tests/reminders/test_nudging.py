@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.domain.nudges import NudgeItem
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile, VisitPlan
-from tests.helpers import Harness, all_text, find_button, line_button
+from tests.helpers import FakeSlack, Harness, all_text, find_button, line_button
+
+
+@pytest.fixture
+def bot(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
+    """The harness without automatic follow-ups: only the morning message reaches people here."""
+    config = tmp_path / "salesbot.toml"
+    config.write_text("followup_rules = []\n")
+    return Harness.create(fake_slack, session_factory, config_path=str(config))
 
 
 def at(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> datetime:

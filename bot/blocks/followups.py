@@ -1,0 +1,236 @@
+"""Block Kit for follow-ups: the confirmation, the due reminder, "What's next?", lists, the card section."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.blocks.accounts import when_local
+from bot.blocks.common import Block, actions, button, context, section
+from bot.domain.text import channel_link, escape, mention
+from bot.storage.models import Account, Task
+
+UNDO = "followup_undo"
+DONE = "followup_done"
+SNOOZE_PREFIX = "followup_snooze_"  # + 1h | tomorrow | week
+RESCHEDULE = "followup_reschedule"
+OPEN_ACCOUNT = "followup_open_account"
+NEXT_PREFIX = "followup_next_"  # + number of days
+NEXT_CUSTOM = "followup_next_custom"
+NEXT_MODAL = "followup_next_modal"
+NEXT_CHOICES = ((7, "Follow up in 1 week"), (14, "Follow up in 2 weeks"))
+
+
+def due_line(
+    due: datetime, *, viewer_id: str, viewer_tz: ZoneInfo, assignee_id: str, assignee_tz: ZoneInfo
+) -> str:
+    """The due time in the viewer's zone, plus the assignee's wall clock when it reads differently."""
+    mine = when_local(due, viewer_tz)
+    if assignee_id == viewer_id:
+        return mine
+    theirs = when_local(due, assignee_tz)
+    if theirs == mine:
+        return f"{mine} (same for {mention(assignee_id)})"
+    return f"{mine} your time · {theirs} for {mention(assignee_id)}"
+
+
+def who(user_id: str | None, viewer_id: str) -> str:
+    return "you" if user_id == viewer_id else mention(user_id)
+
+
+def created_blocks(
+    task: Task,
+    account: Account,
+    *,
+    viewer_id: str,
+    viewer_tz: ZoneInfo,
+    assignee_tz: ZoneInfo,
+    deliver_at: datetime | None,
+    channel_id: str | None,
+    heading: str = ":white_check_mark: Follow-up set",
+) -> list[Block]:
+    lines = [
+        f"{heading}: *{escape(task.title)}* · *{escape(account.name)}* · `#{task.id}`",
+        f"*Assigned to:* {who(task.assignee_id, viewer_id)}",
+        "*Due:* "
+        + due_line(
+            task.due_at,
+            viewer_id=viewer_id,
+            viewer_tz=viewer_tz,
+            assignee_id=task.assignee_id,
+            assignee_tz=assignee_tz,
+        ),
+    ]
+    notes = []
+    if deliver_at is not None and deliver_at > task.due_at:
+        notes.append(
+            f"That is outside {'your' if task.assignee_id == viewer_id else 'their'} working hours: "
+            f"the reminder comes at the start of the next working day ({when_local(deliver_at, assignee_tz)}"
+            + ("" if task.assignee_id == viewer_id else " their time")
+            + ")."
+        )
+    if channel_id:
+        notes.append(f"The reminder is also posted in {channel_link(channel_id)}.")
+    blocks = [section("\n".join(lines))]
+    if notes:
+        blocks.append(context(" ".join(notes)))
+    blocks.append(
+        actions(
+            button("Undo", UNDO, str(task.id), style="danger"),
+            button("Open account", OPEN_ACCOUNT, str(task.id)),
+        )
+    )
+    return blocks
+
+
+def reminder_text(task: Task, account: Account) -> str:
+    return f"Follow-up due: {task.title} · {account.name}"
+
+
+def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note: str = "") -> list[Block]:
+    """The DM at the due time, with every action on it."""
+    asked = "" if task.created_by in (None, task.assignee_id) else f" · asked by {mention(task.created_by)}"
+    source = " · after a logged activity" if task.source_activity_id else ""
+    blocks = [
+        section(
+            f":alarm_clock: *{escape(task.title)}*\n"
+            f"*{escape(account.name)}*{asked}{source} · due {when_local(task.due_at, assignee_tz)}"
+        )
+    ]
+    if note:
+        blocks.append(context(note))
+    blocks.append(
+        actions(
+            button("Done", DONE, str(task.id), style="primary"),
+            button("Snooze 1 hour", SNOOZE_PREFIX + "1h", str(task.id)),
+            button("Snooze till tomorrow", SNOOZE_PREFIX + "tomorrow", str(task.id)),
+            button("Snooze till next week", SNOOZE_PREFIX + "week", str(task.id)),
+            {
+                "type": "datepicker",
+                "action_id": RESCHEDULE,
+                "initial_date": task.due_at.astimezone(assignee_tz).date().isoformat(),
+                "placeholder": {"type": "plain_text", "text": "Reschedule"},
+            },
+            button("Open account", OPEN_ACCOUNT, str(task.id)),
+            block_id=f"followup:{task.id}",
+        )
+    )
+    return blocks
+
+
+def channel_reminder_blocks(task: Task, account: Account) -> list[Block]:
+    """The post in a channel: mentions the assignee; the actions are in their DM."""
+    asked = "" if task.created_by in (None, task.assignee_id) else f" (asked by {mention(task.created_by)})"
+    return [
+        section(
+            f":alarm_clock: {mention(task.assignee_id)}, follow-up due: *{escape(task.title)}* · "
+            f"*{escape(account.name)}*{asked}"
+        ),
+        context(f"Due {_slack_date(task.due_at)} · follow-up `#{task.id}`"),
+    ]
+
+
+def done_blocks(task: Task, account: Account) -> list[Block]:
+    """Done, and one click to the next step so the account never drops without one."""
+    value = json.dumps({"a": account.id, "t": task.id}, separators=(",", ":"))
+    return [
+        section(f":white_check_mark: Done: ~{escape(task.title)}~ · *{escape(account.name)}*"),
+        section(f"*What's next with {escape(account.name)}?*"),
+        actions(
+            *(button(label, f"{NEXT_PREFIX}{days}", value) for days, label in NEXT_CHOICES),
+            button("Custom…", NEXT_CUSTOM, value),
+        ),
+    ]
+
+
+def closed_blocks(task: Task, account: Account, verb: str) -> list[Block]:
+    return [section(f":leftwards_arrow_with_hook: {verb}: ~{escape(task.title)}~ · *{escape(account.name)}*")]
+
+
+def moved_blocks(task: Task, account: Account, *, tz: ZoneInfo, how: str, viewer_id: str) -> list[Block]:
+    """After a snooze or reschedule; ``tz`` is the assignee's zone."""
+    whose = "" if task.assignee_id == viewer_id else " their time"
+    return [
+        section(
+            f":zzz: {how}: *{escape(task.title)}* · *{escape(account.name)}* — "
+            f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz)}{whose}."
+        )
+    ]
+
+
+def info_blocks(message: str) -> list[Block]:
+    return [section(f":information_source: {escape(message)}")]
+
+
+def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, now: datetime) -> list[Block]:
+    if not rows:
+        return [
+            section("You have no open follow-ups. :tada:"),
+            context("Add one: `/followup Acme Corp: send the proposal tomorrow 9am`"),
+        ]
+    blocks: list[Block] = [section(f"*Your open follow-ups* ({total})")]
+    for task, account in rows[:40]:
+        late = " · :red_circle: overdue" if task.due_at < now else ""
+        blocks.append(
+            section(
+                f"`#{task.id}` *{escape(task.title)}* · {escape(account.name)} · "
+                f"due {when_local(task.due_at, tz)}{late}",
+                accessory=button("Done", DONE, str(task.id)),
+            )
+        )
+    footer = "`/followup done N` · `/followup cancel N`"
+    if total > len(rows[:40]):
+        footer = f"Showing {len(rows[:40])} of {total}, soonest first. " + footer
+    blocks.append(context(footer))
+    return blocks
+
+
+def card_section(tasks: list[Task]) -> list[Block]:
+    """Open follow-ups on the account card. Due times render in each reader's own zone."""
+    if not tasks:
+        return [section("*Open follow-ups*\n_None._ Add one: `/followup <account>: <what> <when>`")]
+    lines = [
+        f"• *{escape(t.title)}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
+        for t in tasks
+    ]
+    return [section("*Open follow-ups*\n" + "\n".join(lines))]
+
+
+def _slack_date(at: datetime) -> str:
+    """Slack renders ``<!date^…>`` in the reader's time zone; the fallback is UTC."""
+    fallback = at.strftime("%a %d %b %Y, %H:%M UTC")
+    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def next_modal(account: Account, default_day: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The small "Custom…" form: what, and on which day."""
+    return {
+        "type": "modal",
+        "callback_id": NEXT_MODAL,
+        "title": {"type": "plain_text", "text": "Next follow-up"},
+        "submit": {"type": "plain_text", "text": "Schedule"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
+        "blocks": [
+            section(f"Next step with *{escape(account.name)}*"),
+            {
+                "type": "input",
+                "block_id": "what",
+                "label": {"type": "plain_text", "text": "What"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "what",
+                    "initial_value": f"Follow up with {account.name}"[:500],
+                    "max_length": 500,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "date",
+                "label": {"type": "plain_text", "text": "Day"},
+                "element": {"type": "datepicker", "action_id": "date", "initial_date": default_day},
+            },
+        ],
+    }

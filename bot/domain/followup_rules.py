@@ -1,0 +1,63 @@
+"""Automatic follow-ups after an activity, driven by the playbook's ``[[followup_rules]]``.
+
+A rule applies when the activity's type is in ``after`` (and, if it lists ``tiers``, the account's
+tier is one of them). The follow-up goes to the person who logged the activity: they were there and
+know what was promised. Due times are counted from when the activity is logged, in that person's
+zone and working hours, so a meeting logged late still gets follow-ups ahead of it, not overdue ones.
+Imported activities (history) schedule nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.blocks.accounts import when_local
+from bot.domain import followups
+from bot.domain.activities import ActivityHook
+from bot.domain.followup_text import rule_due
+from bot.domain.text import escape
+from bot.people import cached_person
+from bot.playbook import FollowupRule, Playbook
+from bot.reminders.followups import schedule
+from bot.storage.models import Account, Activity
+
+
+def matching_rules(playbook: Playbook, activity_type: str, tier: str | None) -> list[FollowupRule]:
+    return [
+        rule
+        for rule in playbook.followup_rules
+        if activity_type in rule.after and (not rule.tiers or (tier is not None and tier in rule.tiers))
+    ]
+
+
+def make_activity_hook(playbook: Playbook) -> ActivityHook:
+    def schedule_followups(session: Session, activity: Activity, account: Account) -> list[str]:
+        rules = matching_rules(playbook, activity.type, account.tier)
+        if not rules or activity.source == "import":  # history, not something that just happened
+            return []
+        now = activity.created_at
+        person = cached_person(session, activity.user_id, playbook)
+        lines = []
+        for rule in rules:
+            due = rule_due(rule.due, now, person.working_hours, person.tz)
+            task = followups.create(
+                session,
+                account=account,
+                title=rule.title,
+                assignee_id=activity.user_id,
+                created_by=None,
+                due_at=due,
+                all_day=False,
+                now=now,
+                source_activity_id=activity.id,
+            )
+            schedule(
+                session, task, account, tz=person.tz, hours=person.working_hours, playbook=playbook, now=now
+            )
+            lines.append(
+                f":alarm_clock: Follow-up scheduled: *{escape(rule.title)}* · {when_local(due, person.tz)} `#{task.id}`"
+            )
+        lines.append("Undo removes these follow-ups too.")
+        return lines
+
+    return schedule_followups

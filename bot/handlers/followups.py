@@ -1,0 +1,372 @@
+"""/followup and every button on follow-up messages (confirmation, due reminder DM, list, What's next?)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks import followups as fb
+from bot.blocks.common import Block, fallback_text
+from bot.blocks.help import help_blocks
+from bot.domain import accounts as acc
+from bot.domain import followups
+from bot.domain.errors import UserError
+from bot.domain.followup_rules import make_activity_hook
+from bot.domain.followup_text import (
+    DONE_EXAMPLE,
+    FOLLOWUP_EXAMPLE,
+    SNOOZES,
+    day_due,
+    due_instant,
+    in_days_due,
+    parse_followup_text,
+    snooze_until,
+    split_what_when,
+)
+from bot.handlers.accounts import card_blocks
+from bot.handlers.common import reply, reply_error, team_of
+from bot.people import Person, cached_person
+from bot.reminders.followups import REMINDER_KIND, render_followup_due, schedule
+from bot.services import Services
+from bot.storage.models import Account
+
+log = logging.getLogger(__name__)
+_BY_NUMBER = re.compile(r"^(done|cancel)(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+
+
+def run_followup_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
+    verb = text.strip().lower()
+    if verb in ("", "help"):
+        reply(respond, help_blocks("/followup"))
+        return
+    if verb == "list":
+        _list(services, user_id, respond)
+        return
+    by_number = _BY_NUMBER.match(text.strip())
+    if by_number and ":" not in text:
+        _close_by_number(services, by_number.group(1).lower(), by_number.group(2) or "", user_id, respond)
+        return
+    _create(services, text, user_id, respond, team_id)
+
+
+def _create(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
+    spec = parse_followup_text(text)
+    assignee_id = spec.assignee_id or user_id
+    requester = services.people.get(user_id)
+    assignee = services.people.get(assignee_id) if assignee_id != user_id else requester
+    now = services.clock.now()
+    wanted = split_what_when(spec.body, now.astimezone(assignee.tz))
+    due = due_instant(wanted.when, now, assignee.working_hours, assignee.tz)
+    with services.uow() as session:
+        account = acc.require(session, spec.account, example=FOLLOWUP_EXAMPLE, team_id=team_id)
+        task = followups.create(
+            session,
+            account=account,
+            title=wanted.what,
+            assignee_id=assignee_id,
+            created_by=user_id,
+            due_at=due,
+            all_day=not wanted.when.has_time,
+            now=now,
+            channel_id=spec.channel_id,
+        )
+        scheduled = schedule(
+            session,
+            task,
+            account,
+            tz=assignee.tz,
+            hours=assignee.working_hours,
+            playbook=services.playbook,
+            now=now,
+        )
+        blocks = fb.created_blocks(
+            task,
+            account,
+            viewer_id=user_id,
+            viewer_tz=requester.tz,
+            assignee_tz=assignee.tz,
+            deliver_at=scheduled.deliver_at,
+            channel_id=scheduled.channel_id,
+        )
+    reply(respond, blocks)
+    services.changed(user_id, assignee_id)
+
+
+def _list(services: Services, user_id: str, respond: Respond) -> None:
+    person = services.people.get(user_id)
+    now = services.clock.now()
+    with services.uow() as session:
+        rows = followups.open_for_assignee(session, user_id)
+        total = followups.count_open_for_assignee(session, user_id)
+        blocks = fb.list_blocks(rows, total, tz=person.tz, now=now)
+    reply(respond, blocks)
+
+
+def _close_by_number(services: Services, verb: str, number: str, user_id: str, respond: Respond) -> None:
+    digits = number.strip().lstrip("#")
+    if not digits.isdigit():
+        raise UserError(
+            f"Which follow-up? Give its number from `/followup list`, e.g. `/followup {verb} 12`.",
+            DONE_EXAMPLE,
+        )
+    blocks = _close(services, int(digits), user_id, done=verb == "done")
+    reply(respond, blocks)
+
+
+def _close(services: Services, task_id: int, user_id: str, *, done: bool) -> list[Block]:
+    now = services.clock.now()
+    with services.uow() as session:
+        if done:
+            task = followups.complete(session, task_id, user_id=user_id, now=now)
+        else:
+            task = followups.cancel(session, task_id, user_id=user_id, now=now)
+        account = session.get(Account, task.account_id)
+        assert account is not None
+        blocks = fb.done_blocks(task, account) if done else fb.closed_blocks(task, account, "Cancelled")
+        people = (task.assignee_id, task.created_by)
+    services.changed(*people)
+    return blocks
+
+
+def _move(
+    services: Services, task_id: int, user_id: str, *, choice: str | None, day: date | None
+) -> list[Block]:
+    """Snooze (``choice``) or reschedule to a day; computed in the assignee's zone and working hours."""
+    services.people.get(user_id)  # refresh the clicker's profile outside the transaction
+    now = services.clock.now()
+    with services.uow() as session:
+        task = followups.for_change(session, task_id, user_id)
+        account = session.get(Account, task.account_id)
+        assert account is not None
+        person = cached_person(session, task.assignee_id, services.playbook)
+        hours, tz = person.working_hours, person.tz
+        if choice is not None:
+            due, all_day, how = snooze_until(choice, now, hours, tz), False, f"Snoozed ({SNOOZES[choice]})"
+        else:
+            assert day is not None
+            try:
+                due = day_due(day, now, hours, tz)
+            except UserError as err:
+                return fb.reminder_blocks(task, account, assignee_tz=tz, note=f":warning: {err.message}")
+            all_day, how = True, "Rescheduled"
+        followups.move(session, task, due, all_day=all_day)
+        schedule(session, task, account, tz=tz, hours=hours, playbook=services.playbook, now=now)
+        blocks = fb.moved_blocks(task, account, tz=tz, how=how, viewer_id=user_id)
+        people = (task.assignee_id, task.created_by)
+    services.changed(*people)
+    return blocks
+
+
+def _next(
+    services: Services,
+    account_id: int,
+    user_id: str,
+    *,
+    title: str | None,
+    due_for: Callable[[datetime, Person], datetime],
+) -> list[Block]:
+    """Create the next follow-up for the account (a day, no time), assigned to whoever asked for it."""
+    person = services.people.get(user_id)
+    now = services.clock.now()
+    due = due_for(now, person)
+    with services.uow() as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return fb.info_blocks("That account no longer exists.")
+        task = followups.create(
+            session,
+            account=account,
+            title=title or f"Follow up with {account.name}",
+            assignee_id=user_id,
+            created_by=user_id,
+            due_at=due,
+            all_day=True,
+            now=now,
+        )
+        scheduled = schedule(
+            session,
+            task,
+            account,
+            tz=person.tz,
+            hours=person.working_hours,
+            playbook=services.playbook,
+            now=now,
+        )
+        blocks = fb.created_blocks(
+            task,
+            account,
+            viewer_id=user_id,
+            viewer_tz=person.tz,
+            assignee_tz=person.tz,
+            deliver_at=scheduled.deliver_at,
+            channel_id=scheduled.channel_id,
+            heading=":arrow_forward: Next follow-up set",
+        )
+    services.changed(user_id)
+    return blocks
+
+
+def _account_view(services: Services, task_id: int, user_id: str) -> list[Block]:
+    """The account card under the task's actions (while it is open), so nothing is lost."""
+    with services.uow() as session:
+        task = followups.find(session, task_id)
+        account_id = task.account_id
+        head: list[Block] = []
+        account = session.get(Account, account_id)
+        if task.status == "open" and account is not None:
+            assignee = cached_person(session, task.assignee_id, services.playbook)
+            head = fb.reminder_blocks(task, account, assignee_tz=assignee.tz)
+    return head + card_blocks(services, account_id, user_id)
+
+
+def _task_id(value: str) -> int:
+    return int(value)
+
+
+def install(services: Services) -> None:
+    """Plug follow-ups into the shared extension points (renderer, activity hook, card section)."""
+    services.renderers[REMINDER_KIND] = render_followup_due
+    services.activity_hooks.append(make_activity_hook(services.playbook))
+    services.card_sections.append(
+        lambda session, account, now: fb.card_section(followups.open_for_account(session, account.id))
+    )
+
+
+def register(app: App, services: Services) -> None:
+    install(services)
+
+    @app.command("/followup")
+    def followup_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = (command.get("text") or "").strip()
+        try:
+            run_followup_command(services, text, command["user_id"], respond, team_of(command))
+        except UserError as err:
+            reply_error(respond, err, command="/followup", text=text, typed=_typed_account(text))
+
+    def button_reply(respond: Respond, build: Callable[[], list[Block]]) -> None:
+        """Replace the message the button was on: with the result, or with why it could not be done."""
+        try:
+            blocks = build()
+        except UserError as err:
+            reply(respond, fb.info_blocks(err.message), replace=True)
+            return
+        reply(respond, blocks, replace=True)
+
+    @app.action(fb.UNDO)
+    def undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        button_reply(respond, lambda: _close(services, _task_id(action["value"]), user_id, done=False))
+
+    @app.action(fb.DONE)
+    def done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        button_reply(respond, lambda: _close(services, _task_id(action["value"]), user_id, done=True))
+
+    @app.action(re.compile("^" + re.escape(fb.SNOOZE_PREFIX) + "(1h|tomorrow|week)$"))
+    def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        choice = action["action_id"].removeprefix(fb.SNOOZE_PREFIX)
+        user_id = body["user"]["id"]
+        button_reply(
+            respond, lambda: _move(services, _task_id(action["value"]), user_id, choice=choice, day=None)
+        )
+
+    @app.action(fb.RESCHEDULE)
+    def reschedule(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        task_id = int(str(action.get("block_id", "")).removeprefix("followup:"))
+        day = date.fromisoformat(action["selected_date"])
+        user_id = body["user"]["id"]
+        button_reply(respond, lambda: _move(services, task_id, user_id, choice=None, day=day))
+
+    @app.action(fb.OPEN_ACCOUNT)
+    def open_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        button_reply(respond, lambda: _account_view(services, _task_id(action["value"]), body["user"]["id"]))
+
+    @app.action(re.compile("^" + re.escape(fb.NEXT_PREFIX) + r"(\d+)$"))
+    def next_in_days(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        days = int(action["action_id"].removeprefix(fb.NEXT_PREFIX))
+        data = json.loads(action["value"])
+
+        def due_for(now: datetime, person: Person) -> datetime:
+            return in_days_due(days, now, person.working_hours, person.tz)
+
+        button_reply(
+            respond, lambda: _next(services, int(data["a"]), body["user"]["id"], title=None, due_for=due_for)
+        )
+
+    @app.action(fb.NEXT_CUSTOM)
+    def next_custom(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        data = json.loads(action["value"])
+        local_today = services.clock.now().astimezone(services.people.tz(body["user"]["id"])).date()
+        with services.uow() as session:
+            account = session.get(Account, int(data["a"]))
+            if account is None:
+                return
+            view = fb.next_modal(
+                account,
+                (local_today + timedelta(days=7)).isoformat(),
+                {"a": account.id, "r": body.get("response_url")},
+            )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(fb.NEXT_MODAL)
+    def next_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        values = view["state"]["values"]
+        title = (values.get("what", {}).get("what", {}).get("value") or "").strip()
+        picked = values.get("date", {}).get("date", {}).get("selected_date")
+        person = services.people.get(user_id)
+        now = services.clock.now()
+        errors: dict[str, str] = {}
+        if not title:
+            errors["what"] = "Say what the next step is."
+        due = now
+        if not picked:
+            errors["date"] = "Pick a day."
+        else:
+            try:
+                due = day_due(date.fromisoformat(picked), now, person.working_hours, person.tz)
+            except UserError as err:
+                errors["date"] = err.message
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        blocks = _next(services, int(meta["a"]), user_id, title=title, due_for=lambda _n, _p: due)
+        _deliver_to_message(client, meta.get("r"), user_id, blocks)
+
+
+def _deliver_to_message(
+    client: WebClient, response_url: str | None, user_id: str, blocks: list[Block]
+) -> None:
+    """Replace the message the form was opened from; a DM if that is no longer possible."""
+    text = fallback_text(blocks)
+    if response_url:
+        result = WebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
+        if result.status_code == 200:
+            return
+        log.info("response_url answered %s; sending a DM", result.status_code)
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def _typed_account(text: str) -> str:
+    try:
+        return parse_followup_text(text).account
+    except UserError:
+        return ""
