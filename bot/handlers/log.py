@@ -15,7 +15,7 @@ from bot.blocks.common import fallback_text, section
 from bot.blocks.help import help_blocks
 from bot.blocks.log import LOG_MODAL_CALLBACK, account_options, log_modal, logged_blocks
 from bot.domain import accounts as acc
-from bot.domain import activities
+from bot.domain import activities, noshows
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.logging_grammar import parse_log
@@ -37,7 +37,12 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
     now = services.clock.now()
     with services.uow() as session:
         parsed = parse_log(
-            session, text, services.playbook.activity_types, now.astimezone(person.tz), team_id=team_id
+            session,
+            text,
+            services.playbook.activity_types,
+            now.astimezone(person.tz),
+            team_id=team_id,
+            extra=noshows.LOG_TYPES,
         )
         logged = activities.log_activity(
             session,
