@@ -23,6 +23,7 @@ from bot.app import build_app, build_services, make_client
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
 from bot.console.slack_requests import Sent, SlackDriver, sign
+from bot.reminders.dispatcher import Dispatcher, DispatchReport
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, make_engine, make_session_factory, unit_of_work, upgrade
@@ -153,6 +154,16 @@ class Harness:
         sent = self.slack.click(button, user=user)
         assert sent.status == 200, sent.response.body
         return sent
+
+    # -- time passing ---------------------------------------------------------------------------
+    def run_planning(self) -> None:
+        """Run every planning pass once, at the clock's now (what the scheduler does periodically)."""
+        for planning_pass in self.services.planning_passes:
+            planning_pass(self.services, self.clock.now())
+
+    def dispatch(self) -> DispatchReport:
+        """Deliver the reminders due at the clock's now."""
+        return Dispatcher(self.services, instance_id="test").run_once()
 
     # -- what the person sees ------------------------------------------------------------------
     def replies(self) -> list[dict[str, Any]]:

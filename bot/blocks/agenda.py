@@ -62,7 +62,7 @@ def agenda_blocks(
         blocks += _items(agenda.overdue, agenda, now, buttons=own, refresh=refresh, with_day=True)
     if agenda.upcoming:
         if week:
-            for day, group in groupby(agenda.upcoming, key=lambda i: i.due_at.astimezone(agenda.tz).date()):
+            for _day, group in groupby(agenda.upcoming, key=lambda i: i.due_at.astimezone(agenda.tz).date()):
                 items = list(group)
                 blocks.append(section(f"*{day_label(items[0].due_at, agenda.tz, now=now)}*"))
                 blocks += _items(items, agenda, now, buttons=own, refresh=refresh, with_day=False)

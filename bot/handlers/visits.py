@@ -67,7 +67,15 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
         raise UserError("Put the account first, then how often.", VISIT_EXAMPLE)
     with services.uow() as session:
         ctx = visit_planning.planning_context(services, session)
-        parsed = []
+        whole = acc.resolve(session, text, team_id=team_id).account
+        if whole is not None:
+            raise UserError(
+                f"How often should {whole.name} be visited? Put it after the name.",
+                f"/visit {whole.name} every 4 months",
+            )
+        chosen = None
+        unknown_name: str | None = None  # the rule reads well but the account is unknown
+        known_error: UserError | None = None  # the account is known but the rule doesn't read
         first_error: UserError | None = None
         for name, rule in splits:
             account = acc.resolve(session, name, team_id=team_id).account
@@ -76,17 +84,21 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
                 recurrence = parse_recurrence(rule, ctx.now.astimezone(tz))
             except UserError as err:
                 first_error = first_error or err
+                if account is not None and rule.split()[0].lower() in RULE_STARTERS:
+                    known_error = known_error or err
                 continue
-            parsed.append((name, account, recurrence, tz))
             if account is not None:
+                chosen = (account, recurrence, tz)
                 break
-        if not parsed:
+            unknown_name = unknown_name or name
+        if chosen is None:
+            if known_error is not None:
+                raise known_error
+            if unknown_name is not None:
+                acc.require(session, unknown_name, example=VISIT_EXAMPLE, team_id=team_id)  # raises
             assert first_error is not None
             raise first_error
-        name, account, recurrence, tz = parsed[-1]
-        if account is None:
-            acc.require(session, parsed[0][0], example=VISIT_EXAMPLE, team_id=team_id)  # raises with choices
-            return
+        account, recurrence, tz = chosen
         replaced = any(p.source == "explicit" for p in visits.active_plans(session, account.id))
         plan, touched = visits.create_plan(session, ctx, account, recurrence, tz=tz, created_by=user_id)
         words = visits.plan_words(plan, account)
