@@ -123,7 +123,7 @@ def test_list_and_stop(bot: Harness) -> None:
 
     bot.command("/visit", "stop Acme Corp")
     assert "Stopped the visit plan for *Acme Corp*" in bot.last_text()
-    acme = [p for p in plans(bot) if p.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"][0]
+    acme = next(p for p in plans(bot) if p.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU")
     assert not acme.active
     with bot.db() as s:
         task = s.scalars(select(Task).where(Task.visit_plan_id == acme.id)).one()
