@@ -27,11 +27,11 @@ def when_label(at: datetime, tz: ZoneInfo, *, all_day: bool, now: datetime | Non
 
 
 def plan_created_blocks(
-    account_name: str, words: str, next_when: str | None, *, replaced: bool, tz_name: str
+    account_name: str, words: str, next_when: str | None, *, replaced: bool, zone: str
 ) -> list[Block]:
     text = f":calendar: *{escape(account_name)}*: {escape(words)}."
     if next_when:
-        text += f"\nNext {words.split()[1]}: *{next_when}* (your time, {tz_name})."
+        text += f"\nNext {words.split()[1]}: *{next_when}* ({zone})."
     blocks = [section(text)]
     notes = ["I'll announce each occurrence ahead so you can book the slot, and remind you on the day."]
     if replaced:

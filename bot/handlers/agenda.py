@@ -17,8 +17,9 @@ from bot.domain.agenda import agenda, next_visits
 from bot.domain.errors import UserError
 from bot.domain.grammar import user_id_of
 from bot.domain.text import escape
-from bot.domain.visits import cancel_task, complete_task
+from bot.domain.visits import complete_task
 from bot.handlers.common import reply, reply_error
+from bot.handlers.visits import log_for_task
 from bot.services import Services
 from bot.storage.models import Task
 
@@ -83,13 +84,19 @@ def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, st
             return "That task no longer exists.", None
         if task.status != "open":
             return f"*{escape(task.title)}* is already {task.status}.", task.assignee_id
-        if task.kind == "noshow":
-            noshows.mark_task_done(session, task, now)
-        elif task.kind == "visit":  # visits are done through the visit button (it logs the visit)
-            cancel_task(session, task, now)
+        if task.kind == "visit":
+            visit = True
         else:
-            complete_task(session, task, now)
-        return f":white_check_mark: Done: *{escape(task.title)}*.", task.assignee_id
+            visit = False
+            if task.kind == "noshow":
+                noshows.mark_task_done(session, task, now)
+            else:
+                complete_task(session, task, now)
+            title, assignee = task.title, task.assignee_id
+    if visit:  # a visit is done by logging it: that satisfies its plan and plans the next one
+        log_for_task(services, task_id, user_id, noshow=False)
+        return ":white_check_mark: Visit logged.", None
+    return f":white_check_mark: Done: *{escape(title)}*.", assignee
 
 
 def register(app: App, services: Services) -> None:

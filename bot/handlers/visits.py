@@ -107,7 +107,10 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
         if next_when is None:
             local_first = recurrence.first.astimezone(tz)
             next_when = when_label(local_first, tz, all_day=not recurrence.has_time, now=ctx.now)
-        blocks = plan_created_blocks(account.name, words, next_when, replaced=replaced, tz_name=tz.key)
+        whose = "your time" if account.owner_id in (None, user_id) else "the owner's time"
+        blocks = plan_created_blocks(
+            account.name, words, next_when, replaced=replaced, zone=f"{whose}, {tz.key}"
+        )
         if not account.owner_id:
             blocks.append(
                 section(
