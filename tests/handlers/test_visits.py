@@ -298,3 +298,44 @@ def test_card_shows_plan_next_last_visit_and_noshows(bot: Harness) -> None:
     assert "*Next planned:* Tue 24 Nov" in text
     assert "*Last visit:* never" in text
     assert "*No-shows:* 1" in text
+
+
+def test_plan_for_someone_elses_account_reminds_the_owner_in_their_zone(bot: Harness) -> None:
+    bot.command("/account", "add Initech owner:<@U0BOB|bob>")
+    bot.command("/visit", "Initech on 2026-12-10 10:00")
+    text = bot.last_text()
+    assert "Next visit: *Thu 10 Dec, 10:00* (the owner's time, America/New_York)" in text
+    assert "Reminders go to the owner, <@U0BOB>" in text
+    [task] = open_visit_tasks(bot)
+    assert task.assignee_id == "U0BOB" and task.due_at == datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
+
+
+def test_owner_change_moves_the_occurrence_to_the_new_owner(bot: Harness) -> None:
+    add_account(bot)
+    bot.command("/visit", "Acme Corp every 4 months")
+    [before] = open_visit_tasks(bot)
+    bot.command("/account", "set Acme Corp owner:<@U0CAROL|carol>")
+    bot.run_planning()
+    [after] = open_visit_tasks(bot)
+    assert after.assignee_id == "U0CAROL" and after.occurrence_at == before.occurrence_at
+    with bot.db() as s:
+        assert s.get(Task, before.id).status == "cancelled"
+        assert {r.status for r in s.scalars(select(Reminder).where(Reminder.task_id == before.id))} == {
+            "cancelled"
+        }
+    bot.run_planning()
+    assert [t.id for t in open_visit_tasks(bot)] == [after.id]
+
+
+def test_account_without_owner_gets_a_plan_but_no_task(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp owner:none")
+    bot.command("/visit", "Acme Corp monthly")
+    assert "has no owner, so nobody is reminded yet" in bot.last_text()
+    assert len(plans(bot)) == 1 and open_visit_tasks(bot) == []
+
+
+def test_visit_help(bot: Harness) -> None:
+    bot.command("/visit", "help")
+    assert "/visit Acme Corp every 4 months" in bot.last_text()
+    bot.command("/agenda", "help")
+    assert "/agenda week" in bot.last_text()
