@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from itertools import groupby
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, button, context, divider, header, section
 from bot.blocks.visits import DONE_ACTION, TASK_DONE_ACTION, day_label
@@ -14,7 +16,7 @@ from bot.domain.text import escape, mention
 KIND_EMOJI = {"visit": ":office:", "noshow": ":no_entry_sign:", "followup": ":pushpin:"}
 
 
-def item_line(item: AgendaItem, agenda_tz, *, now: datetime, with_day: bool) -> str:  # type: ignore[no-untyped-def]
+def item_line(item: AgendaItem, agenda_tz: ZoneInfo, *, now: datetime, with_day: bool) -> str:
     local = item.due_at.astimezone(agenda_tz)
     when = day_label(local, agenda_tz, now=now) if with_day else ""
     if not item.all_day:
@@ -79,7 +81,7 @@ def agenda_blocks(
     return blocks
 
 
-def home_view(today: Agenda, week: Agenda, next_visits: list[AgendaItem], *, now: datetime) -> dict:
+def home_view(today: Agenda, week: Agenda, next_visits: list[AgendaItem], *, now: datetime) -> dict[str, Any]:
     """The App Home: overdue + today, the rest of the week, my accounts' next visits."""
     blocks: list[Block] = [header("Your agenda")]
     if today.overdue:

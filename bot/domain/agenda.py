@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
@@ -47,7 +47,9 @@ def window(now: datetime, tz: ZoneInfo, days: int) -> tuple[datetime, datetime]:
     return local_datetime(today, time(0), tz), local_datetime(today + timedelta(days=days), time(0), tz)
 
 
-def _items(session: Session, stmt, now: datetime, start: datetime) -> list[AgendaItem]:  # type: ignore[no-untyped-def]
+def _items(
+    session: Session, stmt: Select[tuple[Task, str]], now: datetime, start: datetime
+) -> list[AgendaItem]:
     out = []
     for task, name in session.execute(stmt):
         out.append(

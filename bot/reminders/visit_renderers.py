@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ def _open_task(session: Session, reminder: Reminder) -> tuple[Task, Account] | N
     return (task, account) if account is not None else None
 
 
-def _message(channel: str, blocks: list[dict]) -> OutgoingMessage:
+def _message(channel: str, blocks: list[dict[str, Any]]) -> OutgoingMessage:
     return OutgoingMessage(channel, fallback_text(blocks), blocks)
 
 
