@@ -96,6 +96,30 @@ add(
     ("/followup done 12", "mark #12 done (`/followup cancel 12` drops it)"),
 )
 add(
+    "/visit",
+    "Plan recurring visits: announced ahead so you can book the slot, reminded on the day.",
+    (
+        "/visit Acme Corp every 4 months",
+        "a visit every 4 months (also: monthly, quarterly, yearly, every 6 weeks)",
+    ),
+    (
+        "/visit Acme Corp every 2 weeks on tuesday at 10:00",
+        "weekdays and a time; `every other week on tuesday`",
+    ),
+    ("/visit Acme Corp monthly on the first tuesday from 2027-01-01", "an ordinal weekday and a start date"),
+    ("/visit Acme Corp on 2026-12-10 10:00", "a one-off visit"),
+    ("/visit list", "the plans of your accounts (`/visit list all`: everyone's)"),
+    ("/visit stop Acme Corp", "stop the plan; the tier cadence (if any) applies again"),
+    ("/log noshow Acme Corp", "a no-show: a task to propose 3 new slots, and a chase if nothing is rebooked"),
+)
+add(
+    "/agenda",
+    "What is due: follow-ups, visits, no-shows, and anything overdue. Also in the app's Home tab.",
+    ("/agenda", "today, in your time zone"),
+    ("/agenda week", "the next 7 days"),
+    ("/agenda @bob", "a colleague's agenda"),
+)
+add(
     "/salesbot",
     "About salesbot.",
     ("/salesbot help", "this help"),

@@ -45,37 +45,41 @@ class People:
         self._playbook = playbook
 
     def get(self, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True) -> Person:
-        now = self._clock.now()
         with unit_of_work(self._sessions) as session:
-            profile = session.get(UserProfile, (team_id, user_id))
-            stale = (
-                profile is None
-                or profile.tz_checked_at is None
-                or now - profile.tz_checked_at > REFRESH_AFTER
-            )
-            if stale and refresh:
-                info = self._users_info(user_id)
-                if profile is None:
-                    profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
-                    session.add(profile)
-                if info is not None:
-                    profile.tz = info.get("tz") or profile.tz or "UTC"
-                    profile.display_name = (
-                        (info.get("profile") or {}).get("display_name")
-                        or info.get("real_name")
-                        or info.get("name")
-                    )
-                    profile.email = (info.get("profile") or {}).get("email") or profile.email
-                    profile.tz_checked_at = now
+            return self.get_in(session, user_id, team_id=team_id, refresh=refresh)
+
+    def get_in(
+        self, session: Session, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True
+    ) -> Person:
+        """``get`` inside the caller's unit of work (a second one would wait for the first's lock)."""
+        now = self._clock.now()
+        profile = session.get(UserProfile, (team_id, user_id))
+        stale = (
+            profile is None or profile.tz_checked_at is None or now - profile.tz_checked_at > REFRESH_AFTER
+        )
+        if stale and refresh:
+            info = self._users_info(user_id)
             if profile is None:
-                return Person(user_id, ZoneInfo("UTC"), None, self._playbook.working_hours)
-            return Person(
-                user_id,
-                zone(profile.tz),
-                profile.display_name,
-                self._hours(profile),
-                tuple(profile.nudges_off or ()),
-            )
+                profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
+                session.add(profile)
+            if info is not None:
+                profile.tz = info.get("tz") or profile.tz or "UTC"
+                profile.display_name = (
+                    (info.get("profile") or {}).get("display_name")
+                    or info.get("real_name")
+                    or info.get("name")
+                )
+                profile.email = (info.get("profile") or {}).get("email") or profile.email
+                profile.tz_checked_at = now
+        if profile is None:
+            return Person(user_id, ZoneInfo("UTC"), None, self._playbook.working_hours)
+        return Person(
+            user_id,
+            zone(profile.tz),
+            profile.display_name,
+            self._hours(profile),
+            tuple(profile.nudges_off or ()),
+        )
 
     def cached(self, profile: UserProfile) -> Person:
         """The person as cached in ``profile``: no Slack call, no database access."""

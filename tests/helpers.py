@@ -242,6 +242,10 @@ class Harness:
                     return sent
         raise AssertionError(f"no datepicker {action_id!r} in these blocks")
 
+    def dispatch(self) -> DispatchReport:
+        """Deliver the reminders due at the clock's now."""
+        return Dispatcher(self.services, instance_id="test").run_once()
+
     # -- what the person sees ------------------------------------------------------------------
     def replies(self) -> list[dict[str, Any]]:
         return self.fake.responses()

@@ -39,9 +39,9 @@ def test_commands_share_the_cache(bot: Harness) -> None:
 
 
 def test_users_info_failure_falls_back_to_utc_and_retries_later(bot: Harness) -> None:
+    bot.command("/account", "add Globex", user="U0BOB")  # Alice is not known yet
     bot.fake.fail("users.info", "ratelimited", status=429, retry_after=0)
     bot.fake.fail("users.info", "internal_error", status=500)
-    bot.command("/account", "add Globex")
     bot.command("/log", "meeting Globex yesterday 3pm: demo went well")
     assert "Logged a *meeting* with *Globex* · Sun 22 Nov 2026, 15:00" in bot.last_text()
     with bot.db() as s:

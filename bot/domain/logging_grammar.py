@@ -37,6 +37,8 @@ def parse_type(word: str, types: dict[str, str], *, extra: tuple[str, ...] = ())
         "phone": "call",
         "video-call": "video",
         "videocall": "video",
+        "no-show": "noshow",
+        "no_show": "noshow",
     }
     t = aliases.get(t, t)
     if t not in types and t not in extra:
@@ -77,10 +79,16 @@ def resolve_head(
 
 
 def parse_log(
-    session: Session, text: str, types: dict[str, str], local_now: datetime, *, team_id: str = LOCAL_TEAM
+    session: Session,
+    text: str,
+    types: dict[str, str],
+    local_now: datetime,
+    *,
+    team_id: str = LOCAL_TEAM,
+    extra: tuple[str, ...] = (),
 ) -> LogCommand:
     word, _, rest = text.strip().partition(" ")
-    activity_type = parse_type(word, types)
+    activity_type = parse_type(word, types, extra=extra)
     head, notes = split_head(rest)
     account, typed, when = resolve_head(session, head, local_now, team_id=team_id)
     return LogCommand(activity_type, account, typed, when, notes or "")

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.handlers import (
     accounts,
+    agenda,
     choices,
     delivery,
     events,
@@ -15,6 +16,7 @@ from bot.handlers import (
     nudges,
     opportunities,
     signals,
+    visits,
 )
 from bot.services import Services
 
@@ -26,6 +28,7 @@ def register_all(app: App, services: Services) -> None:
         "/signal": signals.run_signal_command,
         "/opportunity": opportunities.run_opportunity_command,
         "/followup": followups.run_followup_command,
+        "/visit": visits.run_visit_command,
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
@@ -36,5 +39,7 @@ def register_all(app: App, services: Services) -> None:
     signals.register(app, services)
     opportunities.register(app, services)
     followups.register(app, services)
+    visits.register(app, services)
+    agenda.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)

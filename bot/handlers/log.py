@@ -23,7 +23,7 @@ from bot.blocks.log import (
     undone_blocks,
 )
 from bot.domain import accounts as acc
-from bot.domain import activities
+from bot.domain import activities, noshows
 from bot.domain.errors import UserError
 from bot.domain.logging_grammar import parse_log
 from bot.domain.text import escape
@@ -44,7 +44,12 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
     now = services.clock.now()
     with services.uow() as session:
         parsed = parse_log(
-            session, text, services.playbook.activity_types, now.astimezone(person.tz), team_id=team_id
+            session,
+            text,
+            services.playbook.activity_types,
+            now.astimezone(person.tz),
+            team_id=team_id,
+            extra=noshows.LOG_TYPES,
         )
         logged = activities.log_activity(
             session,

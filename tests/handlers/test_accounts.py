@@ -237,7 +237,7 @@ def test_custom_config_statuses_tiers_and_types(fake_slack, session_factory, tmp
     bot.command("/log", "lunch Acme Corp: talked budgets")
     assert ":fork_and_knife: Logged a *lunch* with *Acme Corp*" in bot.last_text()
     bot.command("/log", "meeting Acme Corp: x")
-    assert "“meeting” is not an activity type. Types: `lunch`, `call`." in bot.last_text()
+    assert "“meeting” is not an activity type. Types: `lunch`, `call`, `noshow`." in bot.last_text()
     with bot.db() as s:
         assert [a.type for a in s.scalars(select(Activity))] == ["lunch"]
 

@@ -16,7 +16,7 @@ from tests.helpers import FakeSlack, Harness, all_text
 
 def tasks(bot: Harness) -> list[Task]:
     with bot.db() as s:
-        return list(s.scalars(select(Task).order_by(Task.id)))
+        return list(s.scalars(select(Task).where(Task.kind == "followup").order_by(Task.id)))
 
 
 def test_a_meeting_schedules_the_product_sheet_and_the_summary(bot: Harness) -> None:
@@ -93,7 +93,7 @@ def test_rules_can_be_limited_to_tiers(tier_bot: Harness) -> None:
     # Three days later at the same wall-clock time in New York (04:00 → deferred to 09:00 there).
     assert pricing.due_at == datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     with bot.db() as s:
-        reminder = s.scalars(select(Reminder)).one()
+        reminder = s.scalars(select(Reminder).where(Reminder.task_id == pricing.id)).one()
     assert reminder.due_at == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
 
 

@@ -95,7 +95,7 @@ def test_unknown_type_lists_the_valid_ones(bot: Harness) -> None:
     bot.command("/log", "lunch Acme Corp: x")
     text = bot.last_text()
     assert (
-        "“lunch” is not an activity type. Types: `call`, `email`, `meeting`, `video`, `demo`, `visit`, `note`."
+        "“lunch” is not an activity type. Types: `call`, `email`, `meeting`, `video`, `demo`, `visit`, `note`, `noshow`."
         in text
     )
     assert "Example: `/log call Acme Corp: discussed renewal, wants pricing for 20 more seats`" in text

@@ -1,0 +1,104 @@
+"""No-shows: logged as an activity of type ``noshow`` (``/log noshow Acme Corp`` or a No-show button).
+
+A no-show creates a "Propose 3 new slots" task for the account owner, due now. If no meeting or visit
+is logged for the account within ``noshow.chase_after_working_days`` working days, the owner is
+chased. Logging a meeting or a visit after the no-show closes the task and calls off the chase.
+Undoing the no-show activity cancels its task (it is the task's ``source_activity_id``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.visits import PlanningContext
+from bot.reminders.visit_schedule import NOSHOW_TASK, schedule_noshow
+from bot.storage.models import Account, Activity, Reminder, Task
+
+NOSHOW = "noshow"
+LOG_TYPES = (NOSHOW,)  # extra words /log accepts besides the playbook's activity types
+MEETING_TYPES = ("meeting", "visit")  # what counts as "a new meeting" after a no-show
+
+
+def record(session: Session, ctx: PlanningContext, activity: Activity, account: Account) -> Task:
+    """The "propose 3 new slots" task and its reminders, for a no-show activity just stored."""
+    assignee = account.owner_id or activity.user_id
+    tz, hours = ctx.person(assignee)
+    task = Task(
+        kind="noshow",
+        account_id=account.id,
+        title=f"Propose 3 new slots to {account.name}",
+        assignee_id=assignee,
+        created_by=activity.user_id,
+        due_at=ctx.now,
+        all_day=False,
+        status="open",
+        channel_id=account.channel_id,
+        source_activity_id=activity.id,
+        created_at=ctx.now,
+    )
+    session.add(task)
+    session.flush()
+    schedule_noshow(session, task, account, playbook=ctx.playbook, now=ctx.now, tz=tz, hours=hours)
+    return task
+
+
+def meeting_since(session: Session, account_id: int, since: datetime) -> bool:
+    """Was a meeting or visit that happened after ``since`` logged for the account?"""
+    found = session.scalar(
+        select(Activity.id)
+        .where(
+            Activity.account_id == account_id,
+            Activity.type.in_(MEETING_TYPES),
+            Activity.undone_at.is_(None),
+            Activity.occurred_at > since,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def close_after_meeting(session: Session, activity: Activity, now: datetime) -> list[Task]:
+    """A meeting/visit was logged: open no-show tasks of the account from before it are done, chase off."""
+    closed = []
+    for task in session.scalars(
+        select(Task).where(
+            Task.account_id == activity.account_id, Task.kind == "noshow", Task.status == "open"
+        )
+    ):
+        source = session.get(Activity, task.source_activity_id) if task.source_activity_id else None
+        if source is not None and activity.occurred_at <= source.occurred_at:
+            continue  # a meeting from before the no-show is not a new meeting
+        task.status = "done"
+        task.completed_at = now
+        session.execute(
+            update(Reminder)
+            .where(Reminder.task_id == task.id, Reminder.status == "pending")
+            .values(status="cancelled")
+        )
+        closed.append(task)
+    return closed
+
+
+def mark_task_done(session: Session, task: Task, now: datetime) -> None:
+    """Slots proposed: the task is done, but the chase stays until a meeting is logged."""
+    task.status = "done"
+    task.completed_at = now
+    session.execute(
+        update(Reminder)
+        .where(Reminder.task_id == task.id, Reminder.status == "pending", Reminder.kind == NOSHOW_TASK)
+        .values(status="cancelled")
+    )
+
+
+def count(session: Session, account_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Activity.id)).where(
+                Activity.account_id == account_id, Activity.type == NOSHOW, Activity.undone_at.is_(None)
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,323 @@
+"""Visit plans and their occurrences: explicit ``/visit`` plans and tier cadences, as visit tasks.
+
+Two kinds of ``VisitPlan`` rows:
+
+* ``source="explicit"`` (``/visit``): a *fixed* schedule. ``dtstart`` is the first occurrence; the
+  current occurrence is the first one after the last occurrence that was done.
+* ``source="tier"``: kept in step with ``playbook.tier_cadence`` by ``sync_account``. A *rolling*
+  schedule: ``dtstart`` is the day of the last activity that satisfies the cadence (or the account's
+  creation), so the next occurrence is one interval after the last visit.
+
+An explicit plan overrides the tier's. Each active plan has at most one open visit task: its current
+occurrence. ``sync_account`` is idempotent; anything that no longer matches (owner changed, tier
+changed, plan stopped) is cancelled with its pending reminders, and the right task is created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.domain.activities import last_activity_at
+from bot.domain.dates import local_datetime, zone
+from bot.domain.recurrence import (
+    ALL_DAY,
+    Recurrence,
+    describe,
+    has_time_of_day,
+    next_occurrence,
+    previous_occurrence,
+)
+from bot.playbook import Playbook, WorkingHours
+from bot.reminders.outbox import cancel_for_task
+from bot.reminders.visit_schedule import schedule_visit_task
+from bot.storage.models import Account, Task, VisitPlan
+
+# What satisfies a plan of a type: a visit or a meeting both count for a visit plan, and so on.
+SATISFIED_BY: dict[str, tuple[str, ...]] = {
+    "visit": ("visit", "meeting"),
+    "meeting": ("meeting", "visit", "video"),
+    "call": ("call", "video", "meeting", "visit"),
+}
+TITLES = {"visit": "Visit {name}", "meeting": "Meeting with {name}", "call": "Call {name}"}
+
+# (zone, working hours) of a person.
+PersonLookup = Callable[[str], tuple[ZoneInfo, WorkingHours]]
+
+
+@dataclass
+class PlanningContext:
+    playbook: Playbook
+    now: datetime
+    person: PersonLookup
+
+
+def satisfying_types(activity_type: str) -> tuple[str, ...]:
+    return SATISFIED_BY.get(activity_type, (activity_type,))
+
+
+def task_title(activity_type: str, account_name: str) -> str:
+    return TITLES.get(activity_type, activity_type.capitalize() + " with {name}").format(name=account_name)
+
+
+def active_plans(session: Session, account_id: int) -> list[VisitPlan]:
+    return list(
+        session.scalars(
+            select(VisitPlan)
+            .where(VisitPlan.account_id == account_id, VisitPlan.active.is_(True))
+            .order_by(VisitPlan.id)
+        )
+    )
+
+
+def open_tasks(session: Session, plan_id: int) -> list[Task]:
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.visit_plan_id == plan_id, Task.status == "open", Task.kind == "visit")
+            .order_by(Task.id)
+        )
+    )
+
+
+def plan_tz(plan: VisitPlan) -> ZoneInfo:
+    return zone(plan.tz)
+
+
+def local_start(plan: VisitPlan) -> datetime:
+    return plan.dtstart.astimezone(plan_tz(plan))
+
+
+def cancel_task(session: Session, task: Task, now: datetime) -> None:
+    task.status = "cancelled"
+    task.completed_at = now
+    cancel_for_task(session, task.id)
+
+
+def complete_task(session: Session, task: Task, now: datetime) -> None:
+    task.status = "done"
+    task.completed_at = now
+    cancel_for_task(session, task.id)
+
+
+def deactivate(session: Session, plan: VisitPlan, now: datetime) -> list[str]:
+    """Stop a plan: its open occurrence and pending reminders are cancelled. Returns touched users."""
+    plan.active = False
+    touched = []
+    for task in open_tasks(session, plan.id):
+        cancel_task(session, task, now)
+        touched.append(task.assignee_id)
+    return touched
+
+
+def expected_occurrence(session: Session, plan: VisitPlan) -> datetime | None:
+    """The plan's current occurrence (aware, in the plan's zone), or None when nothing is left."""
+    start = local_start(plan)
+    if plan.source == "tier":
+        return next_occurrence(plan.rrule, start, after=start, inclusive=False)
+    last_done = session.scalars(
+        select(Task)
+        .where(Task.visit_plan_id == plan.id, Task.status == "done")
+        .order_by(Task.occurrence_at.desc(), Task.id.desc())
+        .limit(1)
+    ).first()
+    if last_done is None:
+        return next_occurrence(plan.rrule, start, after=start, inclusive=True)
+    if plan.rrule is None:
+        return None
+    boundary = max(last_done.occurrence_at or last_done.due_at, last_done.completed_at or last_done.due_at)
+    return next_occurrence(plan.rrule, start, after=boundary, inclusive=False)
+
+
+def tier_anchor(session: Session, account: Account, activity_type: str, tz: ZoneInfo) -> datetime:
+    """00:00 local on the day of the last activity that satisfies the cadence (or of the account's creation)."""
+    last = last_activity_at(session, account.id, satisfying_types(activity_type))
+    at = (last or account.created_at).astimezone(tz)
+    return local_datetime(at.date(), ALL_DAY, tz)
+
+
+def sync_account(session: Session, ctx: PlanningContext, account: Account) -> set[str]:
+    """Bring the account's plans and their current occurrence tasks in line. Returns users touched."""
+    touched: set[str] = set()
+    plans = active_plans(session, account.id)
+    explicit = [p for p in plans if p.source == "explicit"]
+    tier_plans = [p for p in plans if p.source == "tier"]
+    cadence = ctx.playbook.tier_cadence.get(account.tier) if account.tier else None
+    if explicit or cadence is None or not account.owner_id:
+        for plan in tier_plans:
+            touched.update(deactivate(session, plan, ctx.now))
+    else:
+        tz, _ = ctx.person(account.owner_id)
+        anchor = tier_anchor(session, account, cadence.activity, tz)
+        plan = tier_plans[0] if tier_plans else None
+        for extra in tier_plans[1:]:
+            touched.update(deactivate(session, extra, ctx.now))
+        if plan is None:
+            plan = VisitPlan(account_id=account.id, source="tier", active=True, created_at=ctx.now)
+            session.add(plan)
+        plan.activity_type, plan.rrule, plan.dtstart, plan.tz = (
+            cadence.activity,
+            cadence.rrule,
+            anchor,
+            tz.key,
+        )
+        session.flush()
+    for plan in active_plans(session, account.id):
+        touched.update(ensure_occurrence(session, ctx, account, plan))
+    return touched
+
+
+def ensure_occurrence(session: Session, ctx: PlanningContext, account: Account, plan: VisitPlan) -> set[str]:
+    """Exactly one open task for the plan's current occurrence, assigned to the account's owner."""
+    touched: set[str] = set()
+    tasks = open_tasks(session, plan.id)
+    expected = expected_occurrence(session, plan)
+    if expected is None:
+        plan.active = False  # a one-off that was done
+    owner = account.owner_id
+    keep: Task | None = None
+    for task in tasks:
+        if (
+            keep is None
+            and owner
+            and expected
+            and task.occurrence_at == expected
+            and task.assignee_id == owner
+        ):
+            keep = task
+        else:
+            cancel_task(session, task, ctx.now)
+            touched.add(task.assignee_id)
+    if keep is not None or expected is None or not owner:
+        return touched
+    tz, hours = ctx.person(owner)
+    all_day = not has_time_of_day(plan.dtstart, plan_tz(plan))
+    due = local_datetime(expected.date(), hours.start, tz) if all_day else expected
+    task = Task(
+        kind="visit",
+        account_id=account.id,
+        title=task_title(plan.activity_type, account.name),
+        assignee_id=owner,
+        created_by=plan.created_by,
+        due_at=due,
+        all_day=all_day,
+        status="open",
+        visit_plan_id=plan.id,
+        occurrence_at=expected,
+        created_at=ctx.now,
+    )
+    session.add(task)
+    session.flush()
+    schedule_visit_task(
+        session, task, account, expected, playbook=ctx.playbook, now=ctx.now, tz=tz, hours=hours
+    )
+    touched.add(owner)
+    return touched
+
+
+def create_plan(
+    session: Session,
+    ctx: PlanningContext,
+    account: Account,
+    recurrence: Recurrence,
+    *,
+    tz: ZoneInfo,
+    created_by: str,
+    activity_type: str = "visit",
+) -> tuple[VisitPlan, set[str]]:
+    """A new explicit plan; it replaces the account's previous explicit plan (and the tier cadence)."""
+    touched: set[str] = set()
+    for old in active_plans(session, account.id):
+        if old.source == "explicit":
+            touched.update(deactivate(session, old, ctx.now))
+    plan = VisitPlan(
+        account_id=account.id,
+        activity_type=activity_type,
+        rrule=recurrence.rrule,
+        dtstart=recurrence.first,
+        tz=tz.key,
+        source="explicit",
+        active=True,
+        created_by=created_by,
+        created_at=ctx.now,
+    )
+    session.add(plan)
+    session.flush()
+    touched.update(sync_account(session, ctx, account))
+    return plan, touched
+
+
+def stop_plans(session: Session, ctx: PlanningContext, account: Account) -> tuple[int, set[str]]:
+    """Deactivate the account's explicit plans (the tier cadence, if any, applies again)."""
+    touched: set[str] = set()
+    stopped = 0
+    for plan in active_plans(session, account.id):
+        if plan.source == "explicit":
+            touched.update(deactivate(session, plan, ctx.now))
+            stopped += 1
+    touched.update(sync_account(session, ctx, account))
+    return stopped, touched
+
+
+def current_task(session: Session, plan: VisitPlan) -> Task | None:
+    tasks = open_tasks(session, plan.id)
+    return tasks[0] if tasks else None
+
+
+def effective_plan(session: Session, account: Account) -> VisitPlan | None:
+    """The plan in force: the explicit one, else the tier's (as last synced)."""
+    plans = active_plans(session, account.id)
+    explicit = [p for p in plans if p.source == "explicit"]
+    return (explicit or plans or [None])[-1]
+
+
+def plan_words(plan: VisitPlan, account: Account | None = None) -> str:
+    """``a visit every 4 months (gold tier)``; ``a visit once, on Thu 10 Dec 2026, 10:00``."""
+    start = local_start(plan)
+    words = f"a {plan.activity_type} " + describe(
+        plan.rrule, start, has_time=has_time_of_day(plan.dtstart, plan_tz(plan))
+    )
+    if plan.source == "tier":
+        words += f" ({account.tier} tier cadence)" if account and account.tier else " (tier cadence)"
+    return words
+
+
+def _qualifies(plan: VisitPlan, task: Task, occurred_at: datetime) -> bool:
+    """Does an activity at ``occurred_at`` belong to the cycle of ``task``?"""
+    tz = plan_tz(plan)
+    if plan.source == "tier":
+        return occurred_at.astimezone(tz).date() > local_start(plan).date()
+    occurrence = task.occurrence_at or task.due_at
+    cycle_start = previous_occurrence(plan.rrule, local_start(plan), before=occurrence) or plan.created_at
+    return occurred_at >= cycle_start
+
+
+@dataclass
+class Satisfied:
+    plan: VisitPlan
+    task: Task
+    next_task: Task | None
+
+
+def satisfy(
+    session: Session, ctx: PlanningContext, account: Account, activity_type: str, occurred_at: datetime
+) -> tuple[list[Satisfied], set[str]]:
+    """An activity was logged: the current occurrence of each plan it satisfies is done; plan the next."""
+    done: list[tuple[VisitPlan, Task]] = []
+    touched: set[str] = set()
+    for plan in active_plans(session, account.id):
+        if activity_type not in satisfying_types(plan.activity_type):
+            continue
+        for task in open_tasks(session, plan.id):
+            if _qualifies(plan, task, occurred_at):
+                complete_task(session, task, ctx.now)
+                done.append((plan, task))
+                touched.add(task.assignee_id)
+    touched.update(sync_account(session, ctx, account))
+    out = [Satisfied(plan, task, current_task(session, plan) if plan.active else None) for plan, task in done]
+    return out, touched

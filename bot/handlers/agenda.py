@@ -1,0 +1,134 @@
+"""/agenda, its Done buttons, and the App Home (published when opened and after every change)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks.agenda import agenda_blocks, home_view
+from bot.blocks.common import section
+from bot.blocks.help import help_blocks
+from bot.domain import noshows
+from bot.domain.agenda import agenda, next_visits
+from bot.domain.errors import UserError
+from bot.domain.grammar import user_id_of
+from bot.domain.text import escape
+from bot.domain.visits import complete_task
+from bot.handlers.common import reply, reply_error
+from bot.handlers.visits import log_for_task
+from bot.services import Services
+from bot.storage.models import Task
+
+log = logging.getLogger(__name__)
+AGENDA_EXAMPLE = "/agenda week @bob"
+
+
+def parse_agenda(text: str, user_id: str) -> tuple[bool, str]:
+    """(week?, whose agenda) from ``week``, ``today``, ``@someone`` in any order."""
+    week, subject = False, user_id
+    for word in text.split():
+        if word.lower() == "week":
+            week = True
+        elif word.lower() == "today":
+            week = False
+        elif (uid := user_id_of(word)) is not None:
+            subject = uid
+        else:
+            raise UserError(
+                f"I couldn't read “{word}”. `/agenda` takes `week` and an @mention.", AGENDA_EXAMPLE
+            )
+    return week, subject
+
+
+def agenda_reply(services: Services, viewer: str, subject: str, week: bool) -> list[dict[str, Any]]:
+    tz = services.people.tz(subject)
+    now = services.clock.now()
+    with services.uow() as session:
+        found = agenda(session, subject, now=now, tz=tz, days=7 if week else 1)
+    refresh = {"w": "week" if week else "today"}
+    return agenda_blocks(found, now=now, week=week, own=subject == viewer, refresh=refresh)
+
+
+def run_agenda_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
+    if text.lower() == "help":
+        reply(respond, help_blocks("/agenda"))
+        return
+    week, subject = parse_agenda(text, user_id)
+    reply(respond, agenda_reply(services, user_id, subject, week))
+
+
+def publish_home(services: Services, user_id: str) -> None:
+    """Publish the person's App Home; Slack errors are logged, never raised (it is a side effect)."""
+    try:
+        tz = services.people.tz(user_id)
+        now = services.clock.now()
+        with services.uow() as session:
+            today = agenda(session, user_id, now=now, tz=tz, days=1)
+            week = agenda(session, user_id, now=now, tz=tz, days=7)
+            visits = next_visits(session, user_id)
+        services.client.views_publish(user_id=user_id, view=home_view(today, week, visits, now=now))
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.info("views.publish for %s failed: %s", user_id, exc)
+
+
+def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, str | None]:
+    """Mark a task done from the agenda. Returns (what happened, the assignee)."""
+    now = services.clock.now()
+    with services.uow() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            return "That task no longer exists.", None
+        if task.status != "open":
+            return f"*{escape(task.title)}* is already {task.status}.", task.assignee_id
+        if task.kind == "visit":
+            visit = True
+        else:
+            visit = False
+            if task.kind == "noshow":
+                noshows.mark_task_done(session, task, now)
+            else:
+                complete_task(session, task, now)
+            title, assignee = task.title, task.assignee_id
+    if visit:  # a visit is done by logging it: that satisfies its plan and plans the next one
+        log_for_task(services, task_id, user_id, noshow=False)
+        return ":white_check_mark: Visit logged.", None
+    return f":white_check_mark: Done: *{escape(title)}*.", assignee
+
+
+def register(app: App, services: Services) -> None:
+    services.change_listeners.append(lambda user_id: publish_home(services, user_id))
+
+    @app.command("/agenda")
+    def agenda_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+        ack()
+        text = (command.get("text") or "").strip()
+        try:
+            run_agenda_command(services, text, command["user_id"], respond, "")
+        except UserError as err:
+            reply_error(respond, err, command="/agenda", text=text)
+
+    @app.action("agenda_done")
+    def agenda_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        raw = action.get("value", "")
+        data = json.loads(raw) if raw.startswith("{") else {"t": int(raw)}
+        message, assignee = finish_task(services, int(data["t"]), user_id)
+        services.changed(user_id, assignee)
+        if (body.get("container") or {}).get("type") == "view":
+            return  # the App Home: the change listener republished it
+        if "w" in data:
+            blocks = [section(message), *agenda_reply(services, user_id, user_id, data["w"] == "week")]
+            reply(respond, blocks, replace=True)
+        else:
+            reply(respond, [section(message)], replace=True)
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        publish_home(services, event["user"])

@@ -1,0 +1,135 @@
+"""When visit and no-show reminders go out: outbox rows with dedupe keys (see ``outbox.enqueue``).
+
+* ``visit_announce``: ``announce_days_ahead`` days before the occurrence, at the owner's working start
+  ("book the slot"); also in the account's channel when ``channels.visit_announcement`` is on.
+* ``visit_due``: on the day, at the owner's working start (or the visit's time, if earlier).
+* ``noshow_task``: right away after a no-show; ``noshow_chase``: after
+  ``noshow.chase_after_working_days`` working days if no meeting or visit was logged meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.domain.dates import local_datetime
+from bot.domain.workhours import add_working_days, next_working_start
+from bot.playbook import Playbook, WorkingHours
+from bot.reminders.outbox import enqueue
+from bot.storage.models import Account, Task
+
+VISIT_ANNOUNCE = "visit_announce"
+VISIT_DUE = "visit_due"
+NOSHOW_TASK = "noshow_task"
+NOSHOW_CHASE = "noshow_chase"
+
+
+def schedule_visit_task(
+    session: Session,
+    task: Task,
+    account: Account,
+    occurrence: datetime,
+    *,
+    playbook: Playbook,
+    now: datetime,
+    tz: ZoneInfo,
+    hours: WorkingHours,
+) -> None:
+    day = occurrence.date()  # the occurrence's own (plan) zone decides the day
+    if day < now.astimezone(occurrence.tzinfo).date():
+        # Already overdue when planned (e.g. a tier cadence on an account not seen for months): no
+        # "today" reminder for a day long gone; the morning message tells the owner once (overdue_visit).
+        return
+    on_day = local_datetime(day, hours.start, tz)
+    if not task.all_day:
+        on_day = min(on_day, occurrence)
+    if on_day < now:
+        on_day = next_working_start(now, hours, tz)
+    enqueue(
+        session,
+        kind=VISIT_DUE,
+        due_at=on_day,
+        now=now,
+        recipient_id=task.assignee_id,
+        task_id=task.id,
+        dedupe_key=f"{VISIT_DUE}:{task.id}",
+    )
+    if playbook.announce_days_ahead <= 0:
+        return
+    announce = local_datetime(day - timedelta(days=playbook.announce_days_ahead), hours.start, tz)
+    if announce < now:
+        announce = next_working_start(now, hours, tz)
+    if announce.astimezone(tz).date() >= on_day.astimezone(tz).date():
+        return  # too late to announce: the on-the-day reminder says it all
+    enqueue(
+        session,
+        kind=VISIT_ANNOUNCE,
+        due_at=announce,
+        now=now,
+        recipient_id=task.assignee_id,
+        task_id=task.id,
+        dedupe_key=f"{VISIT_ANNOUNCE}:{task.id}:dm",
+    )
+    if account.channel_id and playbook.channel_posts.get("visit_announcement", True):
+        enqueue(
+            session,
+            kind=VISIT_ANNOUNCE,
+            due_at=announce,
+            now=now,
+            recipient_id=task.assignee_id,
+            channel_id=account.channel_id,
+            task_id=task.id,
+            dedupe_key=f"{VISIT_ANNOUNCE}:{task.id}:channel",
+        )
+
+
+def schedule_noshow(
+    session: Session,
+    task: Task,
+    account: Account,
+    *,
+    playbook: Playbook,
+    now: datetime,
+    tz: ZoneInfo,
+    hours: WorkingHours,
+) -> datetime:
+    """The task DM right away, and the chase later. Returns when the chase is due."""
+    enqueue(
+        session,
+        kind=NOSHOW_TASK,
+        due_at=now,
+        now=now,
+        recipient_id=task.assignee_id,
+        task_id=task.id,
+        dedupe_key=f"{NOSHOW_TASK}:{task.id}",
+    )
+    chase_at = next_working_start(
+        add_working_days(now, playbook.noshow_chase_after_working_days, hours, tz)
+        if playbook.noshow_chase_after_working_days
+        else now,
+        hours,
+        tz,
+    )
+    enqueue(
+        session,
+        kind=NOSHOW_CHASE,
+        due_at=chase_at,
+        now=now,
+        recipient_id=task.assignee_id,
+        task_id=task.id,
+        dedupe_key=f"{NOSHOW_CHASE}:{task.id}:dm",
+    )
+    if account.channel_id and playbook.channel_posts.get("noshow_chase", True):
+        enqueue(
+            session,
+            kind=NOSHOW_CHASE,
+            due_at=chase_at,
+            now=now,
+            recipient_id=task.assignee_id,
+            channel_id=account.channel_id,
+            task_id=task.id,
+            dedupe_key=f"{NOSHOW_CHASE}:{task.id}:channel",
+        )
+    return chase_at

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.domain import visits
+from bot.playbook import load_playbook
+from bot.storage.db import unit_of_work
+from bot.storage.models import Account, Reminder, Task, VisitPlan
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def context(now: datetime = NOW) -> visits.PlanningContext:
+    playbook = load_playbook()
+    return visits.PlanningContext(playbook, now, lambda user_id: (PARIS, playbook.working_hours))
+
+
+def gold_account(session) -> Account:  # type: ignore[no-untyped-def]
+    account = Account(
+        name="Acme Corp", name_key="acme corp", status="customer", tier="gold", tags=[],
+        owner_id="U0ALICE", created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    session.add(account)
+    session.flush()
+    return account
+
+
+def counts(session) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    return (
+        session.scalar(select(func.count(VisitPlan.id))),
+        session.scalar(select(func.count(Task.id))),
+        session.scalar(select(func.count(Reminder.id))),
+    )
+
+
+def test_sync_is_idempotent(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(session_factory) as session:
+        account = gold_account(session)
+        assert visits.sync_account(session, context(), account) == {"U0ALICE"}
+        first = counts(session)
+        assert first == (1, 1, 2)  # tier plan, its occurrence, announce + on the day
+        assert visits.sync_account(session, context(), account) == set()
+        assert counts(session) == first
+
+
+def test_announce_and_due_times(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(session_factory) as session:
+        account = gold_account(session)
+        visits.sync_account(session, context(), account)
+        due = {r.kind: r.due_at for r in session.scalars(select(Reminder))}
+    # Occurrence Tue 23 Mar 2027 (a day): announced Tue 16 Mar at 09:00 Paris, reminded 23 Mar at 09:00.
+    assert due == {
+        "visit_announce": datetime(2027, 3, 16, 8, 0, tzinfo=UTC),
+        "visit_due": datetime(2027, 3, 23, 8, 0, tzinfo=UTC),
+    }
+
+
+def test_tier_needs_an_owner(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(session_factory) as session:
+        account = gold_account(session)
+        account.owner_id = None
+        visits.sync_account(session, context(), account)
+        assert counts(session) == (0, 0, 0)
+
+
+def test_satisfying_types() -> None:
+    assert visits.satisfying_types("visit") == ("visit", "meeting")
+    assert "video" in visits.satisfying_types("meeting")
+    assert visits.satisfying_types("demo") == ("demo",)
