@@ -117,29 +117,30 @@ def register(app: App, services: Services) -> None:
         channel = shortcut.get("channel", {}).get("id")
         with services.uow() as session:
             linked = _linked_account(session, channel)
-            _open_modal(
-                services,
-                client,
-                shortcut["trigger_id"],
-                shortcut["user"]["id"],
-                account=linked,
-                notes=message.get("text", ""),
-                metadata={"channel": channel, "message_ts": message.get("ts")},
-            )
+        # Outside the unit of work: opening the modal reads the person's profile in its own transaction.
+        _open_modal(
+            services,
+            client,
+            shortcut["trigger_id"],
+            shortcut["user"]["id"],
+            account=linked,
+            notes=message.get("text", ""),
+            metadata={"channel": channel, "message_ts": message.get("ts")},
+        )
 
     @app.action("open_log_modal")
     def open_log_modal(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         with services.uow() as session:
             account = session.get(Account, int(action["value"]))
-            _open_modal(
-                services,
-                client,
-                body["trigger_id"],
-                body["user"]["id"],
-                account=account,
-                metadata={"channel": (body.get("channel") or {}).get("id")},
-            )
+        _open_modal(
+            services,
+            client,
+            body["trigger_id"],
+            body["user"]["id"],
+            account=account,
+            metadata={"channel": (body.get("channel") or {}).get("id")},
+        )
 
     @app.options("account")
     def account_search(ack: Ack, payload: dict[str, Any]) -> None:
