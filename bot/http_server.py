@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -68,7 +69,5 @@ def serve_http(app: App, engine: Engine, host: str, port: int) -> None:
         f"(health: {HEALTH_PATH}). Press Ctrl+C to stop.",
         flush=True,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        pass

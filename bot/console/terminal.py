@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TextIO
 
 
@@ -17,10 +18,8 @@ class Terminal:
         self.echo = echo
         self.interactive = (not echo) and _isatty(stdin)
         if self.interactive:
-            try:
+            with contextlib.suppress(ImportError):
                 import readline  # noqa: F401  (line editing and history for people at a keyboard)
-            except ImportError:
-                pass
 
     def say(self, text: str = "") -> None:
         self.stdout.write(text + "\n")
