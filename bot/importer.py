@@ -209,11 +209,13 @@ class AccountImporter:
 
     def _apply(self, known: _Known, row: dict[str, str], report: ImportReport) -> None:
         values = self.parse(row)
-        key = name_key(values["name"])
+        name = values["name"]
+        key = name_key(name)
         external = values.get("external_id")
         account_id = known.by_external.get(external) if external else None
         if account_id is None:
             account_id = known.by_key.get(key)
+            values.pop("name")  # matched by name: keep its spelling ("ACME corp" stays "Acme Corp")
             if account_id is not None and external:
                 other = known.rows[account_id]["external_id"]
                 if other and other != external:
@@ -222,11 +224,11 @@ class AccountImporter:
                         f"`{other}`, not `{external}`"
                     )
         if account_id is None:
-            self._create(known, key, values)
+            self._create(known, key, {**values, "name": name})
             report.created += 1
             return
         current = known.rows[account_id]
-        if key != current["name_key"]:
+        if "name" in values and key != current["name_key"]:
             clash = known.by_key.get(key)
             if clash is not None and clash != account_id:
                 raise UserError(f"another account is already called “{known.rows[clash]['name']}”")
@@ -317,16 +319,14 @@ def run_import(
     settings: Any, path: str, *, dry_run: bool = False, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     """The CLI: 0 when every row was imported, 1 when some were rejected, 2 when the file was refused."""
-    from bot.clock import SystemClock
-    from bot.runner import build_runtime
+    from bot.runner import open_services
 
     out = out or sys.stdout
     err = err or sys.stderr
     if not Path(path).is_file():
         print(f"salesbot: no such file: {path}", file=err)
         return 2
-    runtime = build_runtime(settings, clock=SystemClock())
-    services = runtime.services
+    engine, services = open_services(settings)
     lookup = services.people.lookup_by_email if settings.bot_token else None
     try:
         report = import_file(
@@ -344,7 +344,7 @@ def run_import(
         print(f"salesbot: nothing was imported; the database refused the changes: {exc.orig}", file=err)
         return 2
     finally:
-        runtime.engine.dispose()
+        engine.dispose()
     if report.ignored_columns:
         print(f"Ignored unknown columns: {', '.join(report.ignored_columns)}", file=err)
     for rejected in report.rejected:

@@ -78,17 +78,33 @@ class Runtime:
     engine: Engine
 
 
+def open_services(
+    settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None
+) -> tuple[Engine, Services]:
+    """The database (migrated to the newest schema) and the services on it; no Slack app."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    services = build_services(
+        settings,
+        client=client or make_client(settings),
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+    )
+    return engine, services
+
+
 def build_runtime(
     settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None
 ) -> Runtime:
-    """Engine (migrated to the newest schema), services and the Slack app, wired together."""
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    session_factory = make_session_factory(engine)
-    clock = clock or SystemClock()
-    client = client or make_client(settings)
-    services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
-    app = build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
+    """Engine, services and the Slack app, wired together: the one place the bot is assembled."""
+    engine, services = open_services(settings, clock=clock, client=client)
+    app = build_app(
+        settings,
+        client=services.client,
+        session_factory=services.session_factory,
+        clock=services.clock,
+        services=services,
+    )
     return Runtime(app, services, engine)
 
 
