@@ -52,9 +52,14 @@ def select_mode(settings: Settings, *, http: bool = False) -> Mode:
             if not value
         ]
         if missing:
+            where = {
+                "SLACK_SIGNING_SECRET": "Basic Information → Signing Secret",
+                "SLACK_BOT_TOKEN": "OAuth & Permissions → Bot User OAuth Token",
+            }
             raise ConfigError(
-                f"HTTP mode needs {' and '.join(missing)}: copy them from your Slack app's settings "
-                "(Basic Information → Signing Secret; OAuth & Permissions → Bot User OAuth Token)."
+                f"HTTP mode needs {' and '.join(missing)}, from your Slack app's settings ("
+                + "; ".join(where[name] for name in missing)
+                + ")."
             )
         return Mode.HTTP
     if settings.bot_token and settings.app_token:

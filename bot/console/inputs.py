@@ -12,13 +12,14 @@ from datetime import date, time
 from typing import Any
 
 from bot.console.render import Names, text_of
-from bot.console.terminal import Terminal
+from bot.console.terminal import EndOfInput, Terminal
 
 Block = dict[str, Any]
 # (action_id, block_id, typed) → options as the app's options endpoint answered them.
 OptionsLoader = Callable[[str, str, str], list[Block]]
 
 CANCEL = ":cancel"
+CONSOLE_WORDS = {":help", ":as", ":in", ":home", ":time", ":shortcut", ":who"}
 NONE = ":none"
 
 
@@ -53,10 +54,16 @@ class ElementPrompter:
         self.load_options = load_options
 
     def _ask(self, prompt: str) -> str:
-        answer = self.term.ask(prompt).strip()
-        if answer.lower() == CANCEL:
-            raise Cancelled
-        return answer
+        while True:
+            answer = self.term.ask(prompt).strip()
+            word = answer.split(" ", 1)[0].lower()
+            if word == CANCEL:
+                raise Cancelled
+            if word in (":quit", ":q", ":exit"):
+                raise EndOfInput
+            if word not in CONSOLE_WORDS:
+                return answer
+            self.term.say(f"    ! finish this first, or type {CANCEL}; {word} works once it is closed")
 
     # -- one element -----------------------------------------------------------------------------
     def value(self, element: Block, *, label: str, optional: bool, block_id: str = "") -> Block:

@@ -184,7 +184,9 @@ class Console:
                     break
             except EndOfInput:
                 break
-            except (Cancelled, KeyboardInterrupt):
+            except (Cancelled, KeyboardInterrupt) as exc:
+                if isinstance(exc, KeyboardInterrupt):
+                    self.term.say()
                 self.term.say("  (cancelled)")
             except Exception as exc:  # keep the session alive; the log has the details
                 log.exception("console input failed")
@@ -512,7 +514,9 @@ class Console:
     def fill_modal(self, view: Block) -> None:
         try:
             self._fill_modal(view)
-        except Cancelled:
+        except (Cancelled, KeyboardInterrupt) as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                self.term.say()
             self.term.say("  (modal closed without submitting)")
             self.term.say()
 

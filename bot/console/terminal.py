@@ -31,6 +31,7 @@ class Terminal:
             try:
                 return input(prompt)
             except EOFError:
+                self.stdout.write("\n")
                 raise EndOfInput from None
         self.stdout.write(prompt)
         line = self.stdin.readline()

@@ -104,8 +104,10 @@ def test_fill_the_log_modal_with_a_search_and_an_error(world: World) -> None:
 
 
 def test_cancel_a_modal(world: World) -> None:
-    out = play(world, "/log", ":cancel", ":help")
+    out = play(world, "/log", ":time +1d", ":cancel", ":help")
+    assert ":time works once it is closed" in out
     assert "(modal closed without submitting)" in out
+    assert world.clock.offset == timedelta(0)
     assert ":time +2d" in out  # the help came after
     assert activities(world) == []
 
