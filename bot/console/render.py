@@ -90,7 +90,7 @@ def element_label(element: Block, names: Names) -> str:
     initial = element.get("initial_option")
     if isinstance(initial, dict):
         return f"{text_of(initial.get('text'), names)} ▾"
-    return f"{placeholder or kind} ▾"
+    return f"{placeholder or 'Choose'} ▾"
 
 
 class Renderer:

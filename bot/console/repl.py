@@ -78,8 +78,11 @@ class Control:
     view: Block | None = None
 
     def label(self) -> str:
-        text = self.element.get("text")
-        return str(text.get("text", "")) if isinstance(text, dict) else self.element.get("action_id", "")
+        for key in ("text", "placeholder"):
+            text = self.element.get(key)
+            if isinstance(text, dict) and text.get("text"):
+                return str(text["text"])
+        return "Choose"
 
 
 def parse_duration(text: str) -> timedelta:

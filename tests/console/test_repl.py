@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -180,3 +181,78 @@ def test_parse_duration() -> None:
         parse_duration("+2x")
     with pytest.raises(ValueError):
         parse_duration("")
+
+
+def test_app_home_and_menus_in_messages(world: World) -> None:
+    """The console shows a published App Home, presses its buttons, and asks for menu choices."""
+    app = world.runtime.app
+    picked: list[tuple[str, str, object]] = []
+
+    @app.event("app_home_opened")
+    def home(event: dict, client: Any) -> None:
+        client.views_publish(
+            user_id=event["user"],
+            view={
+                "type": "home",
+                "blocks": [
+                    {"type": "header", "text": {"type": "plain_text", "text": "Your day"}},
+                    {
+                        "type": "actions",
+                        "block_id": "home_actions",
+                        "elements": [
+                            {
+                                "type": "button",
+                                "action_id": "home_refresh",
+                                "text": {"type": "plain_text", "text": "Refresh"},
+                                "value": "r",
+                            }
+                        ],
+                    },
+                ],
+            },
+        )
+
+    @app.action("home_refresh")
+    def refresh(ack: Any, body: dict) -> None:
+        ack()
+        picked.append(("refresh", body["container"]["type"], body["view"]["type"]))
+        world.runtime.services.client.chat_postMessage(
+            channel=body["user"]["id"],
+            text="pick",
+            blocks=[
+                {
+                    "type": "section",
+                    "block_id": "snooze",
+                    "text": {"type": "mrkdwn", "text": "Snooze until?"},
+                    "accessory": {
+                        "type": "static_select",
+                        "action_id": "snooze_pick",
+                        "options": [
+                            {"text": {"type": "plain_text", "text": "Tomorrow"}, "value": "1d"},
+                            {"text": {"type": "plain_text", "text": "Next week"}, "value": "1w"},
+                        ],
+                    },
+                }
+            ],
+        )
+
+    @app.action("snooze_pick")
+    def snooze(ack: Any, action: dict, body: dict) -> None:
+        ack()
+        picked.append(("snooze", action["selected_option"]["value"], body["channel"]["id"]))
+
+    out = play(world, ":home", "press refresh", "1", "next")
+    assert "── App Home of @alice ──\n\n  Your day" in out
+    assert "[1] Refresh" in out
+    assert "── salesbot → DM to @alice ──\n  Snooze until?\n    [1] Choose ▾" in out
+    assert "  Choose:\n    1) Tomorrow\n    2) Next week\n  pick 1-2 › next" in out
+    assert picked == [("refresh", "view", "home"), ("snooze", "1w", "D0ALICE")]
+
+
+def test_a_reply_carried_by_the_ack_is_shown(world: World) -> None:
+    @world.runtime.app.command("/ping")
+    def ping(ack: Any, command: dict) -> None:
+        ack(text=f"pong &lt;{command['text']}&gt;")
+
+    out = play(world, "/ping a & b")
+    assert "── salesbot · only visible to you ──\n  pong <a & b>" in out  # sent as "a &amp; b"
