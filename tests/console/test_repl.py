@@ -250,9 +250,13 @@ def test_app_home_and_menus_in_messages(world: World) -> None:
 
 
 def test_a_reply_carried_by_the_ack_is_shown(world: World) -> None:
+    received: list[str] = []
+
     @world.runtime.app.command("/ping")
     def ping(ack: Any, command: dict) -> None:
+        received.append(command["text"])
         ack(text=f"pong &lt;{command['text']}&gt;")
 
     out = play(world, "/ping a & b")
-    assert "── salesbot · only visible to you ──\n  pong <a & b>" in out  # sent as "a &amp; b"
+    assert received == ["a &amp; b"]  # escaped as Slack does
+    assert "── salesbot · only visible to you ──\n  pong <a & b>" in out
