@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
+from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
 from bot.storage.models import LOCAL_TEAM, Account, Activity
 
@@ -91,7 +92,7 @@ def export_activities(
 
 
 def run_export(
-    settings: Any,
+    settings: Settings,
     *,
     since: str | None = None,
     account: str | None = None,

@@ -25,6 +25,7 @@ from tqdm import tqdm
 from bot.domain.accounts import name_key, validate_fields
 from bot.domain.errors import UserError
 from bot.playbook import Playbook
+from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import LOCAL_TEAM, Account
 
@@ -316,7 +317,12 @@ def import_file(
 
 
 def run_import(
-    settings: Any, path: str, *, dry_run: bool = False, out: TextIO | None = None, err: TextIO | None = None
+    settings: Settings,
+    path: str,
+    *,
+    dry_run: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> int:
     """The CLI: 0 when every row was imported, 1 when some were rejected, 2 when the file was refused."""
     from bot.runner import open_services
