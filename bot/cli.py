@@ -1,9 +1,10 @@
-"""The ``salesbot`` command."""
+"""The ``salesbot`` command. Each sub-command's work lives in its own module; this file only parses."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,10 +20,97 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runner import run
+
+    return run(settings, http=args.http, host=args.host, port=args.port)
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console.repl import run_console
+    from bot.console.world import DEMO_USERS
+
+    names = [u.name for u in DEMO_USERS]
+    if args.user.lstrip("@").lower() not in names:
+        print(f"salesbot: --as takes one of {', '.join(names)}", file=sys.stderr)
+        return 2
+    return run_console(settings, user=args.user.lstrip("@").lower())
+
+
+def cmd_import_accounts(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.importer import run_import
+
+    return run_import(settings, args.file, dry_run=args.dry_run)
+
+
+def cmd_export_activities(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.exporter import run_export
+
+    return run_export(settings, since=args.since, account=args.account)
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="salesbot", description="A Slack sales assistant.")
+    parser = argparse.ArgumentParser(
+        prog="salesbot",
+        description="A Slack sales assistant.",
+        epilog="Environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL, "
+        "DATABASE_URL (default sqlite:///salesbot.db), SALESBOT_CONFIG. See docs/cli.md.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug information")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="serve the app: Socket Mode, HTTP (--http), or the local console when no Slack tokens are set",
+        description="Socket Mode when SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set; HTTP with --http "
+        "(needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET); the local console when no Slack token is set. "
+        "Migrations are applied at start.",
+    )
+    run.add_argument("--http", action="store_true", help="serve POST /slack/events and GET /healthz")
+    run.add_argument("--host", default="0.0.0.0", help="address to listen on with --http (default 0.0.0.0)")
+    run.add_argument(
+        "--port",
+        type=_port,
+        default=int(os.environ.get("PORT") or 3000),
+        help="port to listen on with --http (default $PORT or 3000)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser(
+        "console",
+        help="chat with the bot in this terminal (a fake workspace; no Slack needed)",
+        description="Runs the real app against a fake Slack on this machine, on DATABASE_URL.",
+    )
+    console.add_argument(
+        "--as", dest="user", default="alice", help="start as this demo person (alice, bob, carol)"
+    )
+    console.set_defaults(func=cmd_console)
+
+    imp = sub.add_parser("import", help="import data from CSV")
+    imp_sub = imp.add_subparsers(dest="import_command", required=True, metavar="WHAT")
+    accounts = imp_sub.add_parser(
+        "accounts",
+        help="create or update accounts from a CSV file",
+        description="Columns: name, status, tier, tags, owner, csm, mrr, renewal_date, external_id. "
+        "Rows match existing accounts on external_id, else on name; matches are updated.",
+    )
+    accounts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
+    accounts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    accounts.set_defaults(func=cmd_import_accounts)
+
+    exp = sub.add_parser("export", help="export data as CSV to standard output")
+    exp_sub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    activities = exp_sub.add_parser("activities", help="logged activities (undone ones left out)")
+    activities.add_argument("--since", help="only activities on or after this date (YYYY-MM-DD, UTC)")
+    activities.add_argument("--account", help="only this account (its name)")
+    activities.set_defaults(func=cmd_export_activities)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

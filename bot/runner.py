@@ -1,0 +1,143 @@
+"""``salesbot run``: build the app once, then serve it over Socket Mode, HTTP, or the local console.
+
+``build_runtime`` is the one place where the database, the services and the app are put together;
+anything that runs next to the app (e.g. a scheduler) starts from its ``Runtime``.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from sqlalchemy import Engine
+
+from bot.app import build_app, build_services, make_client
+from bot.clock import Clock, SystemClock
+from bot.http_server import serve_http
+from bot.services import Services
+from bot.settings import Settings
+from bot.storage.db import make_engine, make_session_factory, upgrade
+
+CONNECT_HELP = """\
+No Slack credentials are set, so salesbot starts its local console: a fake workspace on this machine.
+To connect a real workspace: create an app from manifest.json (api.slack.com/apps → Create New App → From a manifest),
+install it, then set SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN (xapp-…, scope connections:write) for Socket Mode,
+or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET and run `salesbot run --http` behind a public HTTPS URL (docs/cli.md).
+"""
+
+
+class Mode(enum.Enum):
+    CONSOLE = "console"
+    SOCKET = "socket"
+    HTTP = "http"
+
+
+class ConfigError(Exception):
+    """The environment does not allow the requested mode; the message names what is missing."""
+
+
+def select_mode(settings: Settings, *, http: bool = False) -> Mode:
+    if http:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_SIGNING_SECRET", settings.signing_secret),
+                ("SLACK_BOT_TOKEN", settings.bot_token),
+            )
+            if not value
+        ]
+        if missing:
+            where = {
+                "SLACK_SIGNING_SECRET": "Basic Information → Signing Secret",
+                "SLACK_BOT_TOKEN": "OAuth & Permissions → Bot User OAuth Token",
+            }
+            raise ConfigError(
+                f"HTTP mode needs {' and '.join(missing)}, from your Slack app's settings ("
+                + "; ".join(where[name] for name in missing)
+                + ")."
+            )
+        return Mode.HTTP
+    if settings.bot_token and settings.app_token:
+        return Mode.SOCKET
+    if not settings.bot_token and not settings.app_token:
+        return Mode.CONSOLE
+    if settings.bot_token:
+        raise ConfigError(
+            "SLACK_APP_TOKEN is not set. Socket Mode needs it (an app-level token xapp-… with "
+            "connections:write); or serve HTTP instead with `salesbot run --http` and SLACK_SIGNING_SECRET."
+        )
+    raise ConfigError(
+        "SLACK_BOT_TOKEN is not set. Socket Mode needs both SLACK_BOT_TOKEN (xoxb-…) and SLACK_APP_TOKEN."
+    )
+
+
+@dataclass
+class Runtime:
+    app: App
+    services: Services
+    engine: Engine
+
+
+def open_services(
+    settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None
+) -> tuple[Engine, Services]:
+    """The database (migrated to the newest schema) and the services on it; no Slack app."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    services = build_services(
+        settings,
+        client=client or make_client(settings),
+        session_factory=make_session_factory(engine),
+        clock=clock or SystemClock(),
+    )
+    return engine, services
+
+
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None
+) -> Runtime:
+    """Engine, services and the Slack app, wired together: the one place the bot is assembled."""
+    engine, services = open_services(settings, clock=clock, client=client)
+    app = build_app(
+        settings,
+        client=services.client,
+        session_factory=services.session_factory,
+        clock=services.clock,
+        services=services,
+    )
+    return Runtime(app, services, engine)
+
+
+def run(
+    settings: Settings,
+    *,
+    http: bool = False,
+    host: str = "0.0.0.0",
+    port: int = 3000,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        mode = select_mode(settings, http=http)
+    except ConfigError as exc:
+        print(f"salesbot: {exc}", file=err)
+        return 2
+    if mode is Mode.CONSOLE:
+        print(CONNECT_HELP, file=out)
+        from bot.console.repl import run_console
+
+        return run_console(settings)
+    runtime = build_runtime(settings)
+    if mode is Mode.SOCKET:
+        print("salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.", file=out, flush=True)
+        SocketModeHandler(runtime.app, settings.app_token).start()
+        return 0
+    serve_http(runtime.app, runtime.engine, host, port)
+    return 0

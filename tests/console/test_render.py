@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.common import actions, button, context, divider, header, section
+from bot.console.render import Names, Renderer, mrkdwn
+
+NAMES = Names(users={"U0ALICE": "alice", "U0BOB": "bob"}, channels={"C0ACME": "acme-team"})
+
+
+def test_mrkdwn_resolves_mentions_links_and_entities() -> None:
+    text = (
+        "<@U0ALICE> and <@U0BOB|bob> in <#C0ACME> · <!here> · <https://x.test|the deal> · a &lt;b&gt; &amp; c"
+    )
+    assert (
+        mrkdwn(text, NAMES) == "@alice and @bob in #acme-team · @here · the deal (https://x.test) · a <b> & c"
+    )
+    assert mrkdwn("<!date^1700000000^{date}|Nov 14>", NAMES) == "Nov 14"
+    assert mrkdwn("<@U0ZED|zed>", NAMES) == "@zed"
+
+
+def test_blocks_render_readably_and_number_controls() -> None:
+    pressed: list[tuple[str, Any]] = []
+
+    def number(element: dict[str, Any], block: dict[str, Any]) -> int:
+        pressed.append((element["action_id"], block.get("type")))
+        return len(pressed)
+
+    blocks = [
+        header("Acme Corp"),
+        section("*Owner:* <@U0ALICE>", accessory=button("Edit", "edit", "1")),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Tier:* gold"}]},
+        divider(),
+        context("Example: `/log call Acme`"),
+        actions(button("Undo", "undo", "7"), button("Open account", "open", "1")),
+    ]
+    lines = Renderer(NAMES, number).blocks(blocks)
+    assert lines == [
+        "",
+        "  Acme Corp",
+        "  =========",
+        "  *Owner:* @alice",
+        "    [1] Edit",
+        "    *Tier:* gold",
+        "  " + "─" * 40,
+        "  ░ Example: `/log call Acme`",
+        "  [2] Undo  [3] Open account",
+    ]
+    assert pressed == [("edit", "section"), ("undo", "actions"), ("open", "actions")]

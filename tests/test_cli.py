@@ -1,0 +1,47 @@
+"""The ``salesbot`` command line parses into the right sub-command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.cli import build_parser, main
+
+
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    text = capsys.readouterr().out
+    for command in ("run", "console", "import", "export", "db"):
+        assert command in text
+
+
+def test_run_options() -> None:
+    args = build_parser().parse_args(["run", "--http", "--host", "127.0.0.1", "--port", "8080"])
+    assert (args.http, args.host, args.port) == (True, "127.0.0.1", 8080)
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--port", "70000"])
+
+
+def test_import_and_export_through_main(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SALESBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    path = tmp_path / "a.csv"
+    path.write_text("name,tier\nAcme Corp,gold\n", encoding="utf-8")
+    assert main(["import", "accounts", str(path), "--dry-run"]) == 0
+    assert "Dry run: 1 would be created" in capsys.readouterr().out
+    assert main(["import", "accounts", str(path)]) == 0
+    assert "1 created" in capsys.readouterr().out
+    assert main(["export", "activities", "--account", "Acme"]) == 0
+    assert capsys.readouterr().out.startswith("id,occurred_at,account,type,user_id,notes,source,permalink")
+    assert main(["export", "activities", "--account", "Nobody"]) == 2
+    assert "no account called 'Nobody'" in capsys.readouterr().err
+
+
+def test_console_refuses_unknown_people(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["console", "--as", "mallory"]) == 2
+    assert "alice, bob, carol" in capsys.readouterr().err

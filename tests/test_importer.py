@@ -1,0 +1,158 @@
+"""salesbot import accounts: validation with line numbers, updates instead of duplicates, e-mail owners."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.importer import AccountImporter, ImportFileError, read_rows, run_import
+from bot.settings import Settings
+from bot.storage.models import Account
+from tests.helpers import Harness
+
+HEADER = "name,status,tier,tags,owner,csm,mrr,renewal_date,external_id\n"
+
+
+def run(bot: Harness, csv_text: str, *, dry_run: bool = False, lookup: bool = True) -> Any:
+    _, rows = read_rows(io.StringIO(csv_text))
+    importer = AccountImporter(
+        bot.session_factory,
+        bot.services.playbook,
+        now=bot.clock.now(),
+        lookup_email=bot.services.people.lookup_by_email if lookup else None,
+    )
+    return importer.run(rows, dry_run=dry_run)
+
+
+def accounts(bot: Harness) -> dict[str, Account]:
+    with bot.db() as s:
+        return {a.name: a for a in s.scalars(select(Account))}
+
+
+def test_good_rows_are_written_and_bad_rows_reported_by_line(bot: Harness) -> None:
+    report = run(
+        bot,
+        HEADER
+        + 'Acme Corp,customer,gold,"Retail, North",U0ALICE,bob@example.com,4.2k,2027-03-31,CRM-1\n'
+        + "Globex,hot-prospect,,,,,,,\n"
+        + "Initech,nonsense,gold,,,,,,\n"  # line 4: bad status
+        + "\n"
+        + ",customer,,,,,,,\n"  # line 6: no name
+        + "Umbrella,,platinum,,,,,,\n"  # line 7: bad tier
+        + "Hooli,,,,nobody@example.com,,,,\n"  # line 8: unknown e-mail
+        + "Soylent,,,,,,lots,,\n"  # line 9: bad mrr
+        + "Wonka,,,,,,,31/12/2027,\n",  # line 10: bad date
+    )
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert sorted(reasons) == [4, 6, 7, 8, 9, 10]
+    assert "`nonsense` is not a status" in reasons[4]
+    assert "name is empty" in reasons[6]
+    assert "`platinum` is not a tier" in reasons[7]
+    assert "no Slack user has the e-mail `nobody@example.com`" in reasons[8]
+    assert "not an amount" in reasons[9]
+    assert "not a date" in reasons[10]
+    stored = accounts(bot)
+    assert set(stored) == {"Acme Corp", "Globex"}
+    acme = stored["Acme Corp"]
+    assert (acme.status, acme.tier, acme.tags, acme.owner_id, acme.csm_id) == (
+        "customer", "gold", ["north", "retail"], "U0ALICE", "U0BOB",
+    )  # fmt: skip
+    assert (acme.mrr, acme.renewal_date, acme.external_id) == (4200, date(2027, 3, 31), "CRM-1")
+    assert stored["Globex"].status == "hot prospect"
+
+
+def test_reimport_updates_instead_of_duplicating(bot: Harness) -> None:
+    text = HEADER + "Acme Corp,customer,gold,,U0ALICE,,100,,CRM-1\nGlobex,prospect,,,,,,,\n"
+    run(bot, text)
+    again = run(bot, text)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    changed = run(bot, HEADER + "Acme Corp,customer,silver,,U0ALICE,,200,,CRM-1\n")
+    assert (changed.created, changed.updated) == (0, 1)
+    stored = accounts(bot)
+    assert len(stored) == 2
+    assert (stored["Acme Corp"].tier, stored["Acme Corp"].mrr) == ("silver", 200)
+    assert stored["Globex"].status == "prospect"  # untouched
+
+
+def test_external_id_wins_over_name_and_renames(bot: Harness) -> None:
+    run(bot, HEADER + "Acme Corp,,,,,,,,CRM-1\nGlobex,,,,,,,,\n")
+    report = run(
+        bot,
+        HEADER
+        + "Acme Corporation,,,,,,,,CRM-1\n"  # same external id, new name: a rename
+        + "  GLOBEX ,,silver,,,,,,CRM-2\n"  # no match on external id; the name matches (folded)
+        + "Globex,,,,,,,,CRM-9\n"  # the name is Globex's, whose external id is now CRM-2
+        + "Globex,,,,,,,,CRM-1\n",  # renaming CRM-1 to a name another account has
+    )
+    assert (report.created, report.updated) == (0, 2)
+    reasons = {r.line: r.reason for r in report.rejected}
+    assert "whose external_id is `CRM-2`, not `CRM-9`" in reasons[4]
+    assert "another account is already called “Globex”" in reasons[5]
+    stored = accounts(bot)
+    assert set(stored) == {"Acme Corporation", "Globex"}
+    assert stored["Acme Corporation"].name_key == "acme corporation"
+    assert (stored["Globex"].tier, stored["Globex"].external_id) == ("silver", "CRM-2")
+
+
+def test_email_lookups_go_through_slack_once_per_address(bot: Harness) -> None:
+    report = run(
+        bot,
+        HEADER
+        + "A1,,,,carol@example.com,CAROL@example.com,,,\n"
+        + "A2,,,,carol@example.com,,,,\n"
+        + "A3,,,,-,<@U0BOB|bob>,,,\n",
+    )
+    assert report.rejected == []
+    assert len(bot.fake.calls("users.lookupByEmail")) == 1
+    stored = accounts(bot)
+    assert (stored["A1"].owner_id, stored["A1"].csm_id, stored["A2"].owner_id) == ("U0CAROL",) * 3
+    assert (stored["A3"].owner_id, stored["A3"].csm_id) == (None, "U0BOB")
+
+
+def test_without_a_token_email_owners_are_rejected_with_the_reason(bot: Harness) -> None:
+    report = run(bot, HEADER + "A1,,,,carol@example.com,,,,\n", lookup=False)
+    assert "set SLACK_BOT_TOKEN" in report.rejected[0].reason
+    assert accounts(bot) == {}
+
+
+def test_dry_run_writes_nothing(bot: Harness) -> None:
+    report = run(bot, HEADER + "A1,,,,,,,,\nA2,,gold,,,,,,\n", dry_run=True)
+    assert report.created == 2 and "Dry run: 2 would be created" in report.summary()
+    assert accounts(bot) == {}
+
+
+def test_the_same_account_twice_in_one_file(bot: Harness) -> None:
+    report = run(bot, HEADER + "Acme,,,,,,,,X1\nAcme,,gold,,,,,,X1\n")
+    assert (report.created, report.updated) == (1, 1)
+    assert accounts(bot)["Acme"].tier == "gold"
+
+
+def test_a_file_without_a_name_column_is_refused() -> None:
+    with pytest.raises(ImportFileError, match="no `name` column"):
+        read_rows(io.StringIO("company,tier\nAcme,gold\n"))
+
+
+def test_cli_reports_lines_and_summary(tmp_path: Path, engine: Engine, bot: Harness) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text(
+        HEADER + "Acme Corp,customer,gold,,alice@example.com,,,,C1\nBad,,wood,,,,,,\n", encoding="utf-8"
+    )
+    settings = Settings(
+        bot_token="xoxb-test",
+        slack_api_url=bot.fake.api_url,
+        database_url=engine.url.render_as_string(hide_password=False),
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(settings, str(path), out=out, err=err) == 1
+    assert out.getvalue().strip() == "1 created, 0 updated, 0 unchanged, 1 rejected."
+    assert "line 3: `wood` is not a tier" in err.getvalue()
+    assert accounts(bot)["Acme Corp"].owner_id == "U0ALICE"
+    missing = io.StringIO()
+    assert run_import(settings, str(tmp_path / "nope.csv"), out=out, err=missing) == 2
+    assert "no such file" in missing.getvalue()

@@ -1,0 +1,83 @@
+"""manifest.json declares what the app handles, so a workspace created from it works."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt import App
+
+from bot.app import build_app, make_client
+from bot.clock import FixedClock
+from bot.settings import Settings
+from tests.helpers import DEFAULT_NOW
+
+MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "manifest.json").read_text())
+COMMANDS = {
+    "/log",
+    "/account",
+    "/followup",
+    "/visit",
+    "/agenda",
+    "/signal",
+    "/opportunity",
+    "/pipeline",
+    "/salesbot",
+}
+
+
+def registered(monkeypatch: pytest.MonkeyPatch, session_factory: Any) -> dict[str, list[str]]:
+    """Build the app and record what it registers."""
+    seen: dict[str, list[str]] = {"command": [], "shortcut": []}
+    for kind in seen:
+        original = getattr(App, kind)
+
+        def spy(
+            self: App, constraint: Any, *args: Any, _kind: str = kind, _orig: Any = original, **kw: Any
+        ) -> Any:
+            seen[_kind].append(constraint if isinstance(constraint, str) else constraint.get("callback_id"))
+            return _orig(self, constraint, *args, **kw)
+
+        monkeypatch.setattr(App, kind, spy)
+    settings = Settings(bot_token="xoxb-test", signing_secret="s")
+    build_app(
+        settings, client=make_client(settings), session_factory=session_factory, clock=FixedClock(DEFAULT_NOW)
+    )
+    return seen
+
+
+def test_every_registered_command_and_shortcut_is_declared(
+    monkeypatch: pytest.MonkeyPatch, session_factory: Any
+) -> None:
+    seen = registered(monkeypatch, session_factory)
+    declared = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+    shortcuts = {s["callback_id"] for s in MANIFEST["features"]["shortcuts"]}
+    assert {"/log", "/account", "/salesbot"} <= set(seen["command"])
+    assert set(seen["command"]) <= declared, "add the missing commands to manifest.json"
+    assert set(seen["shortcut"]) <= shortcuts, "add the missing shortcuts to manifest.json"
+
+
+def test_commands_escape_and_explain_themselves() -> None:
+    commands = MANIFEST["features"]["slash_commands"]
+    assert {c["command"] for c in commands} == COMMANDS
+    for command in commands:
+        assert command["should_escape"] is True, command["command"]
+        assert command["usage_hint"] and command["description"], command["command"]
+
+
+def test_shortcuts_scopes_events_and_settings() -> None:
+    shortcuts = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
+    assert shortcuts["log_message_as_activity"]["name"] == "Log as activity"
+    assert shortcuts["flag_signal"]["name"] == "Flag a signal"
+    assert all(s["type"] == "message" for s in shortcuts.values())
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
+        "im:write", "im:history", "channels:history", "groups:history",
+    }  # fmt: skip
+    settings = MANIFEST["settings"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -1,0 +1,103 @@
+"""``salesbot run``: which mode starts, from which environment; nothing connects to Slack here."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt import App
+from sqlalchemy import inspect
+
+from bot import runner
+from bot.runner import ConfigError, Mode, select_mode
+from bot.settings import Settings
+from bot.storage.db import make_engine
+
+
+@pytest.mark.parametrize(
+    ("env", "http", "mode"),
+    [
+        ({}, False, Mode.CONSOLE),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, False, Mode.SOCKET),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, True, Mode.HTTP),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "x", "SLACK_SIGNING_SECRET": "s"}, True, Mode.HTTP),
+    ],
+)
+def test_mode_follows_the_environment(env: dict[str, str], http: bool, mode: Mode) -> None:
+    assert select_mode(Settings.from_env(env), http=http) is mode
+
+
+@pytest.mark.parametrize(
+    ("env", "http", "missing"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, True, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": "s"}, True, "SLACK_BOT_TOKEN"),
+        ({}, True, "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, False, "SLACK_APP_TOKEN"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, False, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_missing_variables_are_named(env: dict[str, str], http: bool, missing: str) -> None:
+    with pytest.raises(ConfigError, match=missing):
+        select_mode(Settings.from_env(env), http=http)
+
+
+def test_socket_mode_starts_the_handler_with_the_migrated_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple[Any, str]] = []
+
+    class FakeHandler:
+        def __init__(self, app: Any, app_token: str) -> None:
+            self.app, self.token = app, app_token
+
+        def start(self) -> None:
+            started.append((self.app, self.token))
+
+    monkeypatch.setattr(runner, "SocketModeHandler", FakeHandler)
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    settings = Settings.from_env(
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": url}
+    )
+    out = io.StringIO()
+    assert runner.run(settings, out=out) == 0
+    [(app, token)] = started
+    assert isinstance(app, App) and token == "xapp-1"
+    assert "Socket Mode" in out.getvalue()
+    assert "accounts" in inspect(make_engine(url)).get_table_names()  # migrations applied at start
+
+
+def test_http_mode_serves_on_the_given_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[tuple[str, int]] = []
+    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port: served.append((host, port)))
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        }
+    )
+    assert runner.run(settings, http=True, host="127.0.0.1", port=8123) == 0
+    assert served == [("127.0.0.1", 8123)]
+
+
+def test_http_mode_without_secret_exits_2_naming_it() -> None:
+    err = io.StringIO()
+    assert runner.run(Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}), http=True, err=err) == 2
+    assert "SLACK_SIGNING_SECRET" in err.getvalue()
+
+
+def test_no_credentials_starts_the_console_after_explaining_how_to_connect(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import bot.console.repl
+
+    calls: list[Settings] = []
+    monkeypatch.setattr(bot.console.repl, "run_console", lambda settings: calls.append(settings) or 0)
+    out = io.StringIO()
+    assert runner.run(Settings.from_env({}), out=out) == 0
+    assert len(calls) == 1
+    text = out.getvalue()
+    assert "manifest.json" in text and "SLACK_APP_TOKEN" in text and "--http" in text
