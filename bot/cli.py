@@ -23,7 +23,7 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
-    return run(settings, http=args.http, host=args.host, port=args.port)
+    return run(settings, http=args.http, host=args.host, port=args.port, scheduler=not args.no_scheduler)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=_port,
         default=int(os.environ.get("PORT") or 3000),
         help="port to listen on with --http (default $PORT or 3000)",
+    )
+    run.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="serve Slack only; deliver reminders with `salesbot tick` from cron instead",
     )
     run.set_defaults(func=cmd_run)
 

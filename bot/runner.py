@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from bot.app import build_app, build_services, make_client
 from bot.clock import Clock, SystemClock
 from bot.http_server import serve_http
+from bot.reminders.scheduler import build_scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
@@ -121,6 +122,7 @@ def run(
     port: int = 3000,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    scheduler: bool = True,
 ) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -135,9 +137,20 @@ def run(
 
         return run_console(settings)
     runtime = build_runtime(settings)
-    if mode is Mode.SOCKET:
-        print("salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.", file=out, flush=True)
-        SocketModeHandler(runtime.app, settings.app_token).start()
-        return 0
-    serve_http(runtime.app, runtime.engine, host, port)
+    jobs = build_scheduler(runtime.services) if scheduler else None
+    if jobs is not None:
+        jobs.start()  # the clock for reminders and nudges; what is due lives in the database
+    try:
+        if mode is Mode.SOCKET:
+            print(
+                "salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.",
+                file=out,
+                flush=True,
+            )
+            SocketModeHandler(runtime.app, settings.app_token).start()
+        else:
+            serve_http(runtime.app, runtime.engine, host, port)
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
     return 0

@@ -101,3 +101,32 @@ def test_no_credentials_starts_the_console_after_explaining_how_to_connect(
     assert len(calls) == 1
     text = out.getvalue()
     assert "manifest.json" in text and "SLACK_APP_TOKEN" in text and "--http" in text
+
+
+class RecordingScheduler:
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def start(self) -> None:
+        self.events.append("start")
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.events.append("shutdown")
+
+
+@pytest.mark.parametrize("with_scheduler", [True, False])
+def test_serving_runs_the_scheduler_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_scheduler: bool
+) -> None:
+    events: list[str] = []
+    monkeypatch.setattr(runner, "build_scheduler", lambda services: RecordingScheduler(events))
+    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port: events.append("serve"))
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}",
+        }
+    )
+    assert runner.run(settings, http=True, scheduler=with_scheduler) == 0
+    assert events == (["start", "serve", "shutdown"] if with_scheduler else ["serve"])

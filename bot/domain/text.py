@@ -5,13 +5,25 @@ from __future__ import annotations
 import re
 
 _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>")
+# A person or channel reference as Slack sends it in typed text: <@U123|alice>, <@U123>, <#C123|sales>.
+_REFERENCE = re.compile(r"<([@#])([UWCG][A-Z0-9]+)(?:\|([^<>|]*))?>")
 
 
 def escape(text: str | None) -> str:
-    """Escape the three characters Slack treats as control sequences, so a note can never ping."""
+    """Make typed text safe to echo: it can never ping anyone nor inject a link.
+
+    References to people and channels read as plain ``@alice`` / ``#sales``; everything else that
+    Slack treats as a control sequence (``&``, ``<``, ``>``) is escaped, so ``<!channel>`` shows as text.
+    """
     if not text:
         return ""
+    text = _REFERENCE.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape_typed(text: str) -> str:
+    """Slack sends ``&``, ``<`` and ``>`` typed in a command as entities; we store what was typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def mention(user_id: str | None) -> str:

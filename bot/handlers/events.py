@@ -1,4 +1,9 @@
-"""Event plumbing: Slack retries events it thinks we missed; act on each ``event_id`` once."""
+"""Request plumbing that runs before every listener.
+
+- Slack retries events it thinks we missed: act on each ``event_id`` once.
+- Slack sends ``&``, ``<`` and ``>`` typed in a slash command as ``&amp;``, ``&lt;``, ``&gt;``: listeners
+  (and the database) get the text as typed; it is escaped again whenever it is echoed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.text import unescape_typed
 from bot.services import Services
 from bot.storage.models import ProcessedEvent
 
@@ -16,6 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
+    @app.middleware
+    def command_text_as_typed(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        if isinstance(body.get("command"), str) and isinstance(body.get("text"), str):
+            body["text"] = unescape_typed(body["text"])
+        return next()
+
     @app.middleware
     def deduplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None

@@ -233,5 +233,5 @@ def test_a_reply_carried_by_the_ack_is_shown(world: World) -> None:
         ack(text=f"pong &lt;{command['text']}&gt;")
 
     out = play(world, "/ping a & b")
-    assert received == ["a &amp; b"]  # escaped as Slack does
+    assert received == ["a & b"]  # Slack sends "a &amp; b"; listeners read it as typed
     assert "── salesbot · only visible to you ──\n  pong <a & b>" in out

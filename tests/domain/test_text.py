@@ -35,5 +35,6 @@ def test_plain_and_fallbacks_never_ping(text: str) -> None:
 
 
 def test_escape_examples() -> None:
-    assert escape("<!channel> & <@U0BOB>") == "&lt;!channel&gt; &amp; &lt;@U0BOB&gt;"
+    assert escape("<!channel> & <@U0BOB>") == "&lt;!channel&gt; &amp; @U0BOB"
+    assert escape("cc <@U0BOB|bob> in <#C0ACME|acme-team>") == "cc @bob in #acme-team"
     assert escape(None) == ""

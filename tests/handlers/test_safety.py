@@ -82,7 +82,7 @@ def test_typed_text_never_pings_on_any_echo_path(bot: Harness) -> None:
     assert bot.last_reply()["text"].startswith("&lt;!channel&gt; Corp")
     # Confirmation, then the card's last activities, then Undo.
     bot.command("/log", f"call <!channel> Corp: {hostile}")
-    assert "&lt;!channel&gt; &amp; &lt;@U0CAROL&gt; &lt;!here&gt;" in bot.last_text()
+    assert "&lt;!channel&gt; &amp; @U0CAROL &lt;!here&gt;" in bot.last_text()
     confirmation = bot.last_reply()["blocks"]
     bot.click("Open account")
     bot.click("Undo", blocks=confirmation)
