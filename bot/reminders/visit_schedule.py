@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain.dates import local_datetime
 from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import Playbook, WorkingHours
+from bot.reminders.notify import account_channel, enqueue_notice
 from bot.reminders.outbox import enqueue
 from bot.storage.models import Account, Task
 
@@ -63,26 +64,16 @@ def schedule_visit_task(
         announce = next_working_start(now, hours, tz)
     if announce.astimezone(tz).date() >= on_day.astimezone(tz).date():
         return  # too late to announce: the on-the-day reminder says it all
-    enqueue(
+    enqueue_notice(
         session,
         kind=VISIT_ANNOUNCE,
+        recipient_id=task.assignee_id,
+        channel_id=account_channel(playbook, account, "visit_announcement"),
         due_at=announce,
         now=now,
-        recipient_id=task.assignee_id,
         task_id=task.id,
-        dedupe_key=f"{VISIT_ANNOUNCE}:{task.id}:dm",
+        dedupe_key=f"{VISIT_ANNOUNCE}:{task.id}",
     )
-    if account.channel_id and playbook.channel_posts.get("visit_announcement", True):
-        enqueue(
-            session,
-            kind=VISIT_ANNOUNCE,
-            due_at=announce,
-            now=now,
-            recipient_id=task.assignee_id,
-            channel_id=account.channel_id,
-            task_id=task.id,
-            dedupe_key=f"{VISIT_ANNOUNCE}:{task.id}:channel",
-        )
 
 
 def schedule_noshow(
@@ -112,24 +103,14 @@ def schedule_noshow(
         hours,
         tz,
     )
-    enqueue(
+    enqueue_notice(
         session,
         kind=NOSHOW_CHASE,
+        recipient_id=task.assignee_id,
+        channel_id=account_channel(playbook, account, "noshow_chase"),
         due_at=chase_at,
         now=now,
-        recipient_id=task.assignee_id,
         task_id=task.id,
-        dedupe_key=f"{NOSHOW_CHASE}:{task.id}:dm",
+        dedupe_key=f"{NOSHOW_CHASE}:{task.id}",
     )
-    if account.channel_id and playbook.channel_posts.get("noshow_chase", True):
-        enqueue(
-            session,
-            kind=NOSHOW_CHASE,
-            due_at=chase_at,
-            now=now,
-            recipient_id=task.assignee_id,
-            channel_id=account.channel_id,
-            task_id=task.id,
-            dedupe_key=f"{NOSHOW_CHASE}:{task.id}:channel",
-        )
     return chase_at
