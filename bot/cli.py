@@ -103,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     accounts = imp_sub.add_parser(
         "accounts",
         help="create or update accounts from a CSV file",
-        description="Columns: name, status, tier, tags, owner, csm, mrr, renewal_date, external_id. "
-        "Rows match existing accounts on external_id, else on name; matches are updated.",
+        description="Columns: name, status, tier, tags, owner, csm, mrr, renewal_date, external_id "
+        "(only name is required). Rows match existing accounts on external_id, else on name; matches are "
+        "updated, other rows create accounts. owner and csm: a Slack user id, or an e-mail looked up in "
+        "Slack (needs SLACK_BOT_TOKEN). An empty cell keeps the field as it is; - clears it.",
+        epilog="Bad rows are listed on stderr with their line number and reason, and are not written; "
+        "the good rows are. Exit status: 0 all rows imported, 1 some rejected, 2 the file could not be read.",
     )
     accounts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
     accounts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
@@ -112,9 +116,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export data as CSV to standard output")
     exp_sub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
-    activities = exp_sub.add_parser("activities", help="logged activities (undone ones left out)")
-    activities.add_argument("--since", help="only activities on or after this date (YYYY-MM-DD, UTC)")
-    activities.add_argument("--account", help="only this account (its name)")
+    activities = exp_sub.add_parser(
+        "activities",
+        help="logged activities (undone ones left out)",
+        description="Logged activities as CSV on standard output, oldest first: id, occurred_at (UTC), "
+        "account, type, user_id, notes, source, permalink. Undone activities are left out.",
+    )
+    activities.add_argument(
+        "--since",
+        help="only activities on or after this date (YYYY-MM-DD, midnight UTC; or an ISO date-time)",
+    )
+    activities.add_argument(
+        "--account", help="only this account: its name, or a prefix that matches only one account"
+    )
     activities.set_defaults(func=cmd_export_activities)
 
     db = sub.add_parser("db", help="database maintenance")

@@ -37,6 +37,12 @@ BATCH = 2000
 PROGRESS_FROM = 5000  # rows; smaller files finish before a bar would help
 _USER_ID = re.compile(r"[UW][A-Z0-9]{3,}")
 
+# What a cell of these columns must look like, for the reason given when it does not.
+CELL_FORMATS = {
+    "mrr": "an amount: use a number like 4200, 4.2k or $4,200",
+    "renewal_date": "a date: use YYYY-MM-DD, e.g. 2027-03-31, or - for none",
+}
+
 EmailLookup = Callable[[str], str | None]
 
 
@@ -133,12 +139,12 @@ class AccountImporter:
             if cell:
                 key = (column, cell)
                 if key not in self._choices:  # few distinct values: check each once
-                    self._choices[key] = validate_fields({column: cell}, self.playbook)
+                    self._choices[key] = self._cell(column, column, cell)
                 values.update(self._choices[key])
         simple = {"tags": "tags", "mrr": "mrr", "renewal_date": "renewal", "external_id": "external_id"}
-        fields = {typed: row[column] for column, typed in simple.items() if row.get(column)}
-        if fields:
-            values.update(validate_fields(fields, self.playbook))
+        for column, typed in simple.items():
+            if row.get(column):
+                values.update(self._cell(column, typed, row[column]))
         for column in ("owner", "csm"):
             cell = row.get(column, "")
             if cell:
@@ -146,6 +152,19 @@ class AccountImporter:
         if "external_id" in values and values["external_id"] and len(values["external_id"]) > 120:
             raise UserError("external_id is longer than 120 characters")
         return values
+
+    def _cell(self, column: str, field_name: str, cell: str) -> dict[str, Any]:
+        """One cell checked with the ``/account`` rules; a refusal is worded for a CSV file, not a command."""
+        try:
+            return validate_fields({field_name: cell}, self.playbook)
+        except UserError:
+            if column in CELL_FORMATS:
+                raise UserError(f"{column} `{cell}` is not {CELL_FORMATS[column]}") from None
+            if column == "status":
+                raise UserError(
+                    f"`{cell}` is not a status. Statuses: {', '.join(self.playbook.statuses)}."
+                ) from None
+            raise
 
     def person(self, cell: str, column: str) -> str | None:
         """A Slack user id from an id, a mention, ``-``/``none``, or an e-mail (looked up once per address)."""
@@ -343,7 +362,14 @@ def run_import(
             lookup_email=lookup,
             dry_run=dry_run,
         )
-    except (ImportFileError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        print(
+            f"salesbot: cannot import {path}: it is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f'position {exc.start}). Save it as CSV in UTF-8 (e.g. "CSV UTF-8" in Excel) and try again.',
+            file=err,
+        )
+        return 2
+    except (ImportFileError, csv.Error) as exc:
         print(f"salesbot: cannot import {path}: {exc}", file=err)
         return 2
     except IntegrityError as exc:
