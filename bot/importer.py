@@ -198,12 +198,13 @@ class AccountImporter:
     ) -> ImportReport:
         report = ImportReport(dry_run=dry_run)
         known = self._load()
+        show = total is not None and total >= PROGRESS_FROM
         bar = tqdm(
             rows,
             total=total,
             unit=" rows",
             file=sys.stderr,
-            disable=total is None or total < PROGRESS_FROM,
+            disable=not show,
             desc="Importing",
         )
         for line, row in bar:
@@ -212,7 +213,7 @@ class AccountImporter:
             except UserError as err:
                 report.rejected.append(Rejected(line, err.message))
         if not dry_run:
-            self._write(known)
+            self._write(known, progress=show)
         return report
 
     def _load(self) -> _Known:
@@ -289,7 +290,7 @@ class AccountImporter:
         if values.get("external_id"):
             known.by_external[values["external_id"]] = new_id
 
-    def _write(self, known: _Known) -> None:
+    def _write(self, known: _Known, *, progress: bool = False) -> None:
         updates = [
             {"id": i, **{c: known.rows[i][c] for c in (*DATA_COLUMNS, "name_key")}, "updated_at": self.now}
             for i in known.changed
@@ -306,14 +307,24 @@ class AccountImporter:
             for i, r in known.rows.items()
             if i < 0
         ]
-        with unit_of_work(self.sessions) as session:
+        # Writing takes as long as reading on big files: a second bar, so the wait is not silent.
+        bar = tqdm(
+            total=len(updates) + len(inserts),
+            unit=" rows",
+            file=sys.stderr,
+            disable=not progress,
+            desc="Writing",
+        )
+        with bar, unit_of_work(self.sessions) as session:
             # Updates first: a row may take a name another account gave up in this same file.
             for start in range(0, len(updates), BATCH):
                 session.execute(update(Account), updates[start : start + BATCH])
+                bar.update(len(updates[start : start + BATCH]))
             # Core, not ORM, insert: one executemany per batch whatever the None pattern of each row.
             table = Account.__table__
             for start in range(0, len(inserts), BATCH):
                 session.execute(insert(table), inserts[start : start + BATCH])
+                bar.update(len(inserts[start : start + BATCH]))
 
 
 def import_file(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.importer import AccountImporter, ImportFileError, read_rows, run_import
+from bot.importer import PROGRESS_FROM, AccountImporter, ImportFileError, import_file, read_rows, run_import
 from bot.settings import Settings
 from bot.storage.models import Account
 from tests.helpers import Harness
@@ -188,3 +188,18 @@ def test_cli_reports_lines_and_summary(tmp_path: Path, engine: Engine, bot: Harn
     refused = io.StringIO()
     assert run_import(settings, str(latin), out=out, err=refused) == 2
     assert "is not UTF-8 text" in refused.getvalue() and "CSV UTF-8" in refused.getvalue()
+
+
+def test_large_files_show_progress_while_reading_and_writing(
+    tmp_path: Path, bot: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(
+        HEADER + "".join(f"Company {i},,,,,,,,C{i}\n" for i in range(PROGRESS_FROM)), encoding="utf-8"
+    )
+    report = import_file(
+        path, bot.session_factory, bot.services.playbook, now=bot.clock.now(), lookup_email=None
+    )
+    assert report.created == PROGRESS_FROM
+    err = capsys.readouterr().err
+    assert "Importing: 100%" in err and "Writing: 100%" in err and f"{PROGRESS_FROM}/{PROGRESS_FROM}" in err
