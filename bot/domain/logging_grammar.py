@@ -132,8 +132,13 @@ def _with_hint(
             0,
         )
         when = " ".join(rest[:date_words])
-        example = f"/log {activity_type} {name}{' ' + when if when else ''}: {' '.join(rest[date_words:])}"
+        corrected = f"{name}{' ' + when if when else ''}: {' '.join(rest[date_words:])}".rstrip()
+        example = f"/log {activity_type} {corrected}"
         hint = f" To log it with *{name}*, put a colon before your notes."
+        # Its button runs the corrected command (the choice replaces everything typed after the type).
+        fixed = (f"{name} (with the colon)", "pick_account_name", corrected)
+        others = [c for c in err.choices if not (c[1] == "pick_account_name" and c[2] == name)]
+        return UserError(err.message + hint, example, choices=[fixed, *others], typed=err.typed)
     elif any(ch.isdigit() for ch in " ".join(rest)):
         example = f"/log {activity_type} {name} yesterday 3pm: {notes}"
         hint = f" If you meant *{name}*, “{' '.join(rest)}” is not a date or time I can read."
