@@ -50,7 +50,10 @@ def cmd_export_activities(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _port(value: str) -> int:
-    port = int(value)
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {value!r}") from None
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
     return port
@@ -78,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--port",
         type=_port,
-        default=int(os.environ.get("PORT") or 3000),
+        default=os.environ.get("PORT") or "3000",  # a string default goes through _port too
         help="port to listen on with --http (default $PORT or 3000)",
     )
     run.add_argument(
