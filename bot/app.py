@@ -18,6 +18,17 @@ from bot.storage.db import SessionFactory
 log = logging.getLogger(__name__)
 
 
+class _InjectedClientIsMeant(logging.Filter):
+    """Bolt reads ``SLACK_BOT_TOKEN`` itself and warns that the client we inject takes precedence.
+    That client carries the same token (``make_client``): the warning is noise on every start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_InjectedClientIsMeant())
+
+
 def make_client(settings: Settings) -> WebClient:
     """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise)."""
     return WebClient(token=settings.bot_token, base_url=settings.slack_api_url)

@@ -50,7 +50,10 @@ def cmd_export_activities(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _port(value: str) -> int:
-    port = int(value)
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {value!r}") from None
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError("a port is a number from 0 to 65535")
     return port
@@ -78,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--port",
         type=_port,
-        default=int(os.environ.get("PORT") or 3000),
+        default=os.environ.get("PORT") or "3000",  # a string default goes through _port too
         help="port to listen on with --http (default $PORT or 3000)",
     )
     run.add_argument(
@@ -103,8 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     accounts = imp_sub.add_parser(
         "accounts",
         help="create or update accounts from a CSV file",
-        description="Columns: name, status, tier, tags, owner, csm, mrr, renewal_date, external_id. "
-        "Rows match existing accounts on external_id, else on name; matches are updated.",
+        description="Columns: name, status, tier, tags, owner, csm, mrr, renewal_date, external_id "
+        "(only name is required). Rows match existing accounts on external_id, else on name; matches are "
+        "updated, other rows create accounts. owner and csm: a Slack user id, or an e-mail looked up in "
+        "Slack (needs SLACK_BOT_TOKEN). An empty cell keeps the field as it is; - clears it.",
+        epilog="Bad rows are listed on stderr with their line number and reason, and are not written; "
+        "the good rows are. Exit status: 0 all rows imported, 1 some rejected, 2 the file could not be read.",
     )
     accounts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
     accounts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
@@ -112,9 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export data as CSV to standard output")
     exp_sub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
-    activities = exp_sub.add_parser("activities", help="logged activities (undone ones left out)")
-    activities.add_argument("--since", help="only activities on or after this date (YYYY-MM-DD, UTC)")
-    activities.add_argument("--account", help="only this account (its name)")
+    activities = exp_sub.add_parser(
+        "activities",
+        help="logged activities (undone ones left out)",
+        description="Logged activities as CSV on standard output, oldest first: id, occurred_at (UTC), "
+        "account, type, user_id, notes, source, permalink. Undone activities are left out.",
+    )
+    activities.add_argument(
+        "--since",
+        help="only activities on or after this date (YYYY-MM-DD, midnight UTC; or an ISO date-time)",
+    )
+    activities.add_argument(
+        "--account", help="only this account: its name, or a prefix that matches only one account"
+    )
     activities.set_defaults(func=cmd_export_activities)
 
     db = sub.add_parser("db", help="database maintenance")

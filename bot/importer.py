@@ -37,6 +37,12 @@ BATCH = 2000
 PROGRESS_FROM = 5000  # rows; smaller files finish before a bar would help
 _USER_ID = re.compile(r"[UW][A-Z0-9]{3,}")
 
+# What a cell of these columns must look like, for the reason given when it does not.
+CELL_FORMATS = {
+    "mrr": "an amount: use a number like 4200, 4.2k or $4,200",
+    "renewal_date": "a date: use YYYY-MM-DD, e.g. 2027-03-31, or - for none",
+}
+
 EmailLookup = Callable[[str], str | None]
 
 
@@ -133,12 +139,12 @@ class AccountImporter:
             if cell:
                 key = (column, cell)
                 if key not in self._choices:  # few distinct values: check each once
-                    self._choices[key] = validate_fields({column: cell}, self.playbook)
+                    self._choices[key] = self._cell(column, column, cell)
                 values.update(self._choices[key])
         simple = {"tags": "tags", "mrr": "mrr", "renewal_date": "renewal", "external_id": "external_id"}
-        fields = {typed: row[column] for column, typed in simple.items() if row.get(column)}
-        if fields:
-            values.update(validate_fields(fields, self.playbook))
+        for column, typed in simple.items():
+            if row.get(column):
+                values.update(self._cell(column, typed, row[column]))
         for column in ("owner", "csm"):
             cell = row.get(column, "")
             if cell:
@@ -146,6 +152,19 @@ class AccountImporter:
         if "external_id" in values and values["external_id"] and len(values["external_id"]) > 120:
             raise UserError("external_id is longer than 120 characters")
         return values
+
+    def _cell(self, column: str, field_name: str, cell: str) -> dict[str, Any]:
+        """One cell checked with the ``/account`` rules; a refusal is worded for a CSV file, not a command."""
+        try:
+            return validate_fields({field_name: cell}, self.playbook)
+        except UserError:
+            if column in CELL_FORMATS:
+                raise UserError(f"{column} `{cell}` is not {CELL_FORMATS[column]}") from None
+            if column == "status":
+                raise UserError(
+                    f"`{cell}` is not a status. Statuses: {', '.join(self.playbook.statuses)}."
+                ) from None
+            raise
 
     def person(self, cell: str, column: str) -> str | None:
         """A Slack user id from an id, a mention, ``-``/``none``, or an e-mail (looked up once per address)."""
@@ -179,12 +198,13 @@ class AccountImporter:
     ) -> ImportReport:
         report = ImportReport(dry_run=dry_run)
         known = self._load()
+        show = total is not None and total >= PROGRESS_FROM
         bar = tqdm(
             rows,
             total=total,
             unit=" rows",
             file=sys.stderr,
-            disable=total is None or total < PROGRESS_FROM,
+            disable=not show,
             desc="Importing",
         )
         for line, row in bar:
@@ -193,7 +213,7 @@ class AccountImporter:
             except UserError as err:
                 report.rejected.append(Rejected(line, err.message))
         if not dry_run:
-            self._write(known)
+            self._write(known, progress=show)
         return report
 
     def _load(self) -> _Known:
@@ -270,7 +290,7 @@ class AccountImporter:
         if values.get("external_id"):
             known.by_external[values["external_id"]] = new_id
 
-    def _write(self, known: _Known) -> None:
+    def _write(self, known: _Known, *, progress: bool = False) -> None:
         updates = [
             {"id": i, **{c: known.rows[i][c] for c in (*DATA_COLUMNS, "name_key")}, "updated_at": self.now}
             for i in known.changed
@@ -287,14 +307,24 @@ class AccountImporter:
             for i, r in known.rows.items()
             if i < 0
         ]
-        with unit_of_work(self.sessions) as session:
+        # Writing takes as long as reading on big files: a second bar, so the wait is not silent.
+        bar = tqdm(
+            total=len(updates) + len(inserts),
+            unit=" rows",
+            file=sys.stderr,
+            disable=not progress,
+            desc="Writing",
+        )
+        with bar, unit_of_work(self.sessions) as session:
             # Updates first: a row may take a name another account gave up in this same file.
             for start in range(0, len(updates), BATCH):
                 session.execute(update(Account), updates[start : start + BATCH])
+                bar.update(len(updates[start : start + BATCH]))
             # Core, not ORM, insert: one executemany per batch whatever the None pattern of each row.
             table = Account.__table__
             for start in range(0, len(inserts), BATCH):
                 session.execute(insert(table), inserts[start : start + BATCH])
+                bar.update(len(inserts[start : start + BATCH]))
 
 
 def import_file(
@@ -343,7 +373,14 @@ def run_import(
             lookup_email=lookup,
             dry_run=dry_run,
         )
-    except (ImportFileError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError as exc:
+        print(
+            f"salesbot: cannot import {path}: it is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+            f'position {exc.start}). Save it as CSV in UTF-8 (e.g. "CSV UTF-8" in Excel) and try again.',
+            file=err,
+        )
+        return 2
+    except (ImportFileError, csv.Error) as exc:
         print(f"salesbot: cannot import {path}: {exc}", file=err)
         return 2
     except IntegrityError as exc:

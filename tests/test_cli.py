@@ -24,6 +24,21 @@ def test_run_options() -> None:
         build_parser().parse_args(["run", "--port", "70000"])
 
 
+def test_a_bad_port_is_explained_and_port_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--port", "abc"])
+    assert "a port is a number from 0 to 65535, not 'abc'" in capsys.readouterr().err
+    monkeypatch.setenv("PORT", "8123")
+    assert build_parser().parse_args(["run"]).port == 8123
+    monkeypatch.setenv("PORT", "web")  # a bad $PORT must not break the other commands
+    assert main([]) == 0
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run"])
+    assert "not 'web'" in capsys.readouterr().err
+
+
 def test_import_and_export_through_main(
     tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

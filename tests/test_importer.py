@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.importer import AccountImporter, ImportFileError, read_rows, run_import
+from bot.importer import PROGRESS_FROM, AccountImporter, ImportFileError, import_file, read_rows, run_import
 from bot.settings import Settings
 from bot.storage.models import Account
 from tests.helpers import Harness
@@ -55,8 +55,10 @@ def test_good_rows_are_written_and_bad_rows_reported_by_line(bot: Harness) -> No
     assert "name is empty" in reasons[6]
     assert "`platinum` is not a tier" in reasons[7]
     assert "no Slack user has the e-mail `nobody@example.com`" in reasons[8]
-    assert "not an amount" in reasons[9]
-    assert "not a date" in reasons[10]
+    assert reasons[9] == "mrr `lots` is not an amount: use a number like 4200, 4.2k or $4,200"
+    assert reasons[10].startswith("renewal_date `31/12/2027` is not a date: use YYYY-MM-DD")
+    # Worded for a file: no slash-command syntax such as `mrr:4200` or `status:"hot prospect"`.
+    assert not any(":4200" in r or "status:" in r or "renewal:" in r for r in reasons.values())
     stored = accounts(bot)
     assert set(stored) == {"Acme Corp", "Globex"}
     acme = stored["Acme Corp"]
@@ -78,6 +80,31 @@ def test_reimport_updates_instead_of_duplicating(bot: Harness) -> None:
     assert len(stored) == 2
     assert (stored["Acme Corp"].tier, stored["Acme Corp"].mrr) == ("silver", 200)
     assert stored["Globex"].status == "prospect"  # untouched
+
+
+def test_a_dash_clears_every_optional_field(bot: Harness) -> None:
+    run(bot, HEADER + 'Acme Corp,customer,gold,"retail, north",U0ALICE,U0BOB,4200,2027-03-31,CRM-1\n')
+    report = run(bot, HEADER + "Acme Corp,,-,-,-,-,-,-,-\n")
+    assert report.rejected == [] and report.updated == 1
+    acme = accounts(bot)["Acme Corp"]
+    assert (
+        acme.tier,
+        acme.tags,
+        acme.owner_id,
+        acme.csm_id,
+        acme.mrr,
+        acme.renewal_date,
+        acme.external_id,
+    ) == (
+        None,
+        [],
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+    assert acme.status == "customer"  # an empty cell keeps it
 
 
 def test_external_id_wins_over_name_and_renames(bot: Harness) -> None:
@@ -156,3 +183,23 @@ def test_cli_reports_lines_and_summary(tmp_path: Path, engine: Engine, bot: Harn
     missing = io.StringIO()
     assert run_import(settings, str(tmp_path / "nope.csv"), out=out, err=missing) == 2
     assert "no such file" in missing.getvalue()
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(HEADER.encode() + "Soci\xe9t\xe9 G\xe9n\xe9rale,,,,,,,,\n".encode("latin-1"))
+    refused = io.StringIO()
+    assert run_import(settings, str(latin), out=out, err=refused) == 2
+    assert "is not UTF-8 text" in refused.getvalue() and "CSV UTF-8" in refused.getvalue()
+
+
+def test_large_files_show_progress_while_reading_and_writing(
+    tmp_path: Path, bot: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text(
+        HEADER + "".join(f"Company {i},,,,,,,,C{i}\n" for i in range(PROGRESS_FROM)), encoding="utf-8"
+    )
+    report = import_file(
+        path, bot.session_factory, bot.services.playbook, now=bot.clock.now(), lookup_email=None
+    )
+    assert report.created == PROGRESS_FROM
+    err = capsys.readouterr().err
+    assert "Importing: 100%" in err and "Writing: 100%" in err and f"{PROGRESS_FROM}/{PROGRESS_FROM}" in err

@@ -130,3 +130,20 @@ def test_serving_runs_the_scheduler_unless_told_not_to(
     )
     assert runner.run(settings, http=True, scheduler=with_scheduler) == 0
     assert events == (["start", "serve", "shutdown"] if with_scheduler else ["serve"])
+
+
+def test_building_the_app_with_a_token_in_the_environment_logs_no_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")  # Bolt reads it too, next to our injected client
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
+        }
+    )
+    with caplog.at_level("WARNING"):
+        runtime = runner.build_runtime(settings)
+    runtime.engine.dispose()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []

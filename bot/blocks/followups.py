@@ -187,10 +187,11 @@ def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, n
     return blocks
 
 
-def card_section(tasks: list[Task]) -> list[Block]:
+def card_section(tasks: list[Task], account_name: str) -> list[Block]:
     """Open follow-ups on the account card. Due times render in each reader's own zone."""
     if not tasks:
-        return [section("*Open follow-ups*\n_None._ Add one: `/followup <account>: <what> <when>`")]
+        example = f"/followup {escape(account_name)}: send the proposal tomorrow 9am"
+        return [section(f"*Open follow-ups*\n_None._ Add one: `{example}`")]
     lines = [
         f"• *{escape(t.title)}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
         for t in tasks

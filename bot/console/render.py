@@ -6,6 +6,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 Block = dict[str, Any]
@@ -34,6 +35,17 @@ class Names:
 
     users: Mapping[str, str] = field(default_factory=dict)
     channels: Mapping[str, str] = field(default_factory=dict)
+    # The reader's zone: Slack shows ``<!date^…>`` in it. Without one, the fallback text is shown.
+    tz: tzinfo | None = None
+
+
+def _slack_date(target: str, label: str, tz: tzinfo | None) -> str:
+    """``!date^1700000000^{date_short_pretty} {time}`` in the reader's zone, like Slack shows it."""
+    parts = target.split("^")
+    if tz is None or len(parts) < 3 or not parts[1].isdigit():
+        return label or target
+    at = datetime.fromtimestamp(int(parts[1]), tz)
+    return at.strftime("%a %d %b %Y, %H:%M" if "{time" in parts[2] else "%a %d %b %Y")
 
 
 def mrkdwn(text: str, names: Names) -> str:
@@ -49,7 +61,7 @@ def mrkdwn(text: str, names: Names) -> str:
         if target.startswith("!subteam^"):
             return label or "@group"
         if target.startswith("!date^"):
-            return label or target
+            return _slack_date(target, label, names.tz)
         if target.startswith("!"):
             return "@" + target[1:]
         if label:

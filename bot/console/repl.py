@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.console.fake_slack import Call
 from bot.console.inputs import Cancelled, ElementPrompter, flatten_options
@@ -124,7 +125,9 @@ class Console:
     @property
     def names(self) -> Names:
         users = {u.id: u.name for u in self.world.users.values()}
-        return Names(users=users, channels=self.world.channels)
+        return Names(
+            users=users, channels=self.world.channels, tz=ZoneInfo(self.world.users[self.user_id].tz)
+        )
 
     def _people(self) -> str:
         return ", ".join(u.name for u in self.world.users.values())

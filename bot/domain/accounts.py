@@ -194,9 +194,10 @@ def validate_fields(fields: dict[str, str], playbook: Playbook) -> dict[str, Any
         elif key in ("owner", "csm"):
             out[f"{key}_id"] = _user(raw, key)
         elif key == "tags":
-            out["tags"] = sorted({t.strip().lower() for t in raw.split(",") if t.strip()})
+            cleared = raw.strip().lower() in ("none", "-")
+            out["tags"] = [] if cleared else sorted({t.strip().lower() for t in raw.split(",") if t.strip()})
         elif key == "mrr":
-            out["mrr"] = parse_mrr(raw)
+            out["mrr"] = None if raw.strip().lower() in ("none", "-") else parse_mrr(raw)
         elif key == "renewal":
             out["renewal_date"] = None if raw.lower() in ("none", "-") else parse_date(raw, "renewal")
         elif key == "channel":
@@ -205,7 +206,7 @@ def validate_fields(fields: dict[str, str], playbook: Playbook) -> dict[str, Any
                 raise UserError("`channel:` takes a #channel link, e.g. `channel:#acme-shared`.", ADD_EXAMPLE)
             out["channel_id"] = cid
         elif key == "external_id":
-            out["external_id"] = raw or None
+            out["external_id"] = None if raw.strip().lower() in ("none", "-") else raw or None
         elif key == "name":
             if not raw.strip():
                 raise UserError('`name:` needs the new name, e.g. `name:"Acme Corporation"`.', ADD_EXAMPLE)

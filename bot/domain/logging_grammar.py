@@ -90,5 +90,58 @@ def parse_log(
     word, _, rest = text.strip().partition(" ")
     activity_type = parse_type(word, types, extra=extra)
     head, notes = split_head(rest)
-    account, typed, when = resolve_head(session, head, local_now, team_id=team_id)
+    try:
+        account, typed, when = resolve_head(session, head, local_now, team_id=team_id)
+    except UserError as err:
+        raise _with_hint(err, session, head, activity_type, notes, local_now, team_id=team_id) from None
     return LogCommand(activity_type, account, typed, when, notes or "")
+
+
+def _with_hint(
+    err: UserError,
+    session: Session,
+    head: str,
+    activity_type: str,
+    notes: str | None,
+    local_now: datetime,
+    *,
+    team_id: str,
+) -> UserError:
+    """An unknown account that starts with a known one is most often a missing colon or a date that
+    does not read as one (``Acme Corp yesterday 3pm demo went well``, ``Acme Corp 25:00``): say so,
+    keeping the choices (the words may really be a new account's name)."""
+    creates = any(action == "create_account" for _, action, _ in err.choices)
+    if not creates or err.typed != head.strip():
+        return err
+    words = head.split()
+    for i in range(len(words) - 1, 0, -1):
+        found = acc.resolve(session, " ".join(words[:i]), team_id=team_id)
+        if found.account is not None:
+            name, rest = found.account.name, words[i:]
+            break
+    else:
+        return err
+    if notes is None:
+        # The longest run of words after the name that reads as a date goes before the colon.
+        date_words = next(
+            (
+                j
+                for j in range(len(rest), 0, -1)
+                if try_parse_when(" ".join(rest[:j]), local_now, prefer="past")
+            ),
+            0,
+        )
+        when = " ".join(rest[:date_words])
+        corrected = f"{name}{' ' + when if when else ''}: {' '.join(rest[date_words:])}".rstrip()
+        example = f"/log {activity_type} {corrected}"
+        hint = f" To log it with *{name}*, put a colon before your notes."
+        # Its button runs the corrected command (the choice replaces everything typed after the type).
+        fixed = (f"{name} (with the colon)", "pick_account_name", corrected)
+        others = [c for c in err.choices if not (c[1] == "pick_account_name" and c[2] == name)]
+        return UserError(err.message + hint, example, choices=[fixed, *others], typed=err.typed)
+    elif any(ch.isdigit() for ch in " ".join(rest)):
+        example = f"/log {activity_type} {name} yesterday 3pm: {notes}"
+        hint = f" If you meant *{name}*, “{' '.join(rest)}” is not a date or time I can read."
+    else:
+        return err
+    return UserError(err.message + hint, example.rstrip(), choices=err.choices, typed=err.typed)

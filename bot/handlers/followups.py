@@ -236,7 +236,9 @@ def install(services: Services) -> None:
     services.renderers[REMINDER_KIND] = render_followup_due
     services.activity_hooks.append(make_activity_hook(services.playbook))
     services.card_sections.append(
-        lambda session, account, now: fb.card_section(followups.open_for_account(session, account.id))
+        lambda session, account, now: fb.card_section(
+            followups.open_for_account(session, account.id), account.name
+        )
     )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.blocks.common import actions, button, context, divider, header, section
 from bot.console.render import Names, Renderer, mrkdwn
@@ -16,6 +17,12 @@ def test_mrkdwn_resolves_mentions_links_and_entities() -> None:
         mrkdwn(text, NAMES) == "@alice and @bob in #acme-team · @here · the deal (https://x.test) · a <b> & c"
     )
     assert mrkdwn("<!date^1700000000^{date}|Nov 14>", NAMES) == "Nov 14"
+    # With the reader's zone, a date reads as Slack shows it: in that zone (1700000000 = 14 Nov 2023 22:13 UTC).
+    paris = Names(tz=ZoneInfo("Europe/Paris"))
+    assert mrkdwn("<!date^1700000000^{date_short_pretty} {time}|Tue 14 Nov 2023, 22:13 UTC>", paris) == (
+        "Tue 14 Nov 2023, 23:13"
+    )
+    assert mrkdwn("<!date^1700000000^{date_short_pretty}|Nov 14>", paris) == "Tue 14 Nov 2023"
     assert mrkdwn("<@U0ZED|zed>", NAMES) == "@zed"
 
 

@@ -120,6 +120,12 @@ def test_validate_fields_clears_with_none() -> None:
         "csm_id": None,
         "renewal_date": None,
     }
+    assert acc.validate_fields({"tags": "none", "mrr": "-", "external_id": "none"}, PLAYBOOK) == {
+        "tags": [],
+        "mrr": None,
+        "external_id": None,
+    }
+    assert acc.validate_fields({"tags": "-", "mrr": "none"}, PLAYBOOK) == {"tags": [], "mrr": None}
 
 
 @pytest.mark.parametrize(

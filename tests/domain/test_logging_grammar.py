@@ -102,3 +102,26 @@ def test_parse_type_lists_the_valid_types() -> None:
     for t in ("call", "email", "meeting", "video", "demo", "visit", "note"):
         assert f"`{t}`" in err.value.message
     assert err.value.example and err.value.example.startswith("/log call ")
+
+
+def test_a_missing_colon_after_a_known_account_is_pointed_out(session: Session) -> None:
+    with pytest.raises(UserError) as err:
+        parse_log(session, "meeting Globex yesterday 3pm demo went well", PLAYBOOK.activity_types, LOCAL_NOW)
+    assert "put a colon before your notes" in err.value.message
+    assert err.value.example == "/log meeting Globex yesterday 3pm: demo went well"
+    # The words may still be a new account's name: the create button stays.
+    assert err.value.choices[-1][1] == "create_account"
+
+
+def test_an_unreadable_time_after_a_known_account_is_pointed_out(session: Session) -> None:
+    with pytest.raises(UserError) as err:
+        parse_log(session, "call Globex 25:00: bad time", PLAYBOOK.activity_types, LOCAL_NOW)
+    assert "“25:00” is not a date or time I can read" in err.value.message
+    assert err.value.example == "/log call Globex yesterday 3pm: bad time"
+
+
+def test_a_new_name_that_extends_a_known_one_gets_no_hint(session: Session) -> None:
+    with pytest.raises(UserError) as err:
+        parse_log(session, "call Globex West: first call", PLAYBOOK.activity_types, LOCAL_NOW)
+    assert "colon" not in err.value.message and "date" not in err.value.message
+    assert err.value.choices[-1] == ("Create “Globex West”", "create_account", "Globex West")

@@ -196,3 +196,16 @@ def test_activity_hooks_add_lines_to_the_confirmation(bot: Harness) -> None:
     bot.command("/log", "demo Acme Corp: went well")
     assert "Follow-up for Acme Corp" in bot.last_text()
     find_button(bot.last_reply()["blocks"], "Undo")
+
+
+def test_a_forgotten_colon_is_pointed_out_and_nothing_is_written(bot: Harness) -> None:
+    accounts(bot, "Globex")
+    bot.command("/log", "meeting Globex yesterday 3pm demo went well")
+    text = bot.last_text()
+    assert "To log it with *Globex*, put a colon before your notes." in text
+    assert "Example: `/log meeting Globex yesterday 3pm: demo went well`" in text
+    assert bot.count(Activity) == 0 and bot.count(Account) == 1
+    bot.click("Globex (with the colon)")  # runs the corrected command
+    logged = only_activity(bot)
+    assert (logged.type, logged.notes) == ("meeting", "demo went well")
+    assert logged.occurred_at.replace(tzinfo=UTC) == datetime(2026, 11, 22, 14, 0, tzinfo=UTC)  # 3pm Paris

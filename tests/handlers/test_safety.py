@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -123,3 +124,39 @@ def test_typed_text_never_pings_on_any_echo_path(bot: Harness) -> None:
             hostile,
         ]  # stored as typed
     assert_no_pings(bot)
+
+
+# What the bot may put between < and > in mrkdwn: mentions, channel links, dates, links. Anything else
+# (a placeholder like `<account>`) is a control sequence Slack would mangle, even inside backticks.
+CONTROL_SEQUENCE = re.compile(r"<([^<>]*)>")
+UNDERSTOOD = re.compile(
+    r"^(@[UW][A-Z0-9]+|#[CG][A-Z0-9]+|!date\^[^|]+\|.+|https?://[^|]+(\|.*)?|mailto:[^|]+(\|.*)?)$"
+)
+
+
+def test_every_control_sequence_the_bot_sends_is_one_slack_understands(bot: Harness) -> None:
+    for command, text in [
+        ("/salesbot", "help"),
+        ("/account", "add Acme Corp tier:gold owner:<@U0ALICE|alice> csm:<@U0BOB>"),
+        ("/account", "add Globex"),
+        ("/account", "Globex"),
+        ("/account", "list"),
+        ("/account", "link Acme Corp <#C0ACME|acme>"),
+        ("/account", "set Acme Corp colour:red"),
+        ("/log", "help"),
+        ("/log", "call Acme Corp: talked to <@U0BOB|bob>"),
+        ("/log", "call Acme: x"),
+        ("/log", "call Acme Crop: x"),
+        ("/log", "dance Acme Corp: x"),
+        ("/log", "meeting Globex yesterday 3pm: demo went well"),
+        ("/account", "Globex"),
+        ("/followup", "list"),
+        ("/agenda", ""),
+    ]:
+        bot.command(command, text)
+    messages = bot.replies() + [
+        p for m in ("chat.postMessage", "chat.postEphemeral") for p in bot.fake.params(m)
+    ]
+    for message in messages:
+        for inner in CONTROL_SEQUENCE.findall(mrkdwn_text(message)):
+            assert UNDERSTOOD.match(inner), (inner, mrkdwn_text(message))
