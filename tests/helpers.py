@@ -213,16 +213,18 @@ class Harness:
         for planning_pass in self.services.planning_passes:
             planning_pass(self.services, self.clock.now())
 
+    def dispatch(self) -> DispatchReport:
+        """Deliver the reminders due at the clock's now (one dispatcher pass)."""
+        return Dispatcher(self.services, instance_id="test").run_once(self.clock.now())
+
     def deliver(self) -> list[int]:
         """One dispatcher pass at the clock's now; the ids of the reminders sent."""
-        from bot.reminders.dispatcher import Dispatcher
-
-        return Dispatcher(self.services, instance_id="test").run_once().sent
+        return self.dispatch().sent
 
     def tick(self) -> DispatchReport:
         """One scheduler minute at the clock's time: run the planning passes, then deliver what is due."""
         self.run_planning()
-        return Dispatcher(self.services, instance_id="test").run_once(self.clock.now())
+        return self.dispatch()
 
     def pick_date(
         self, action_id: str, day: str, *, blocks: list[dict[str, Any]], user: str = "U0ALICE"
@@ -241,10 +243,6 @@ class Harness:
                     assert sent.status == 200, sent.response.body
                     return sent
         raise AssertionError(f"no datepicker {action_id!r} in these blocks")
-
-    def dispatch(self) -> DispatchReport:
-        """Deliver the reminders due at the clock's now."""
-        return Dispatcher(self.services, instance_id="test").run_once()
 
     # -- what the person sees ------------------------------------------------------------------
     def replies(self) -> list[dict[str, Any]]:
