@@ -253,8 +253,9 @@ def evaluate(
     flagged at this instant, it was well below (``REARM_RATIO`` of the threshold), or no crossing was
     recorded yet. Decay alone never clears a crossing: the evidence was real and people are told
     once. Withdrawing evidence (``removed``: a signal dismissed or turned into an opportunity) so that
-    its score falls below re-arms that score only, so a later crossing after new signals is told
-    again; the other score keeps its crossing.
+    its score falls well below re-arms that score only, so a later crossing after new signals is told
+    again; the other score keeps its crossing. Withdrawing a little (the score stays near the
+    threshold) keeps the crossing: whoever has not had their morning message yet is still told.
     """
     pb = services.playbook
     signals = sig.counting(session, account.id)
@@ -275,7 +276,7 @@ def evaluate(
         alerted = getattr(account, column) is not None
         if above and (not alerted or rearmed):
             setattr(account, column, now)
-        elif not above and alerted and removed_risk is risky:
+        elif alerted and removed_risk is risky and value < threshold * REARM_RATIO:
             setattr(account, column, None)
 
 

@@ -111,6 +111,23 @@ def test_deciding_an_expansion_signal_leaves_the_risk_alert_alone(team: Harness)
         assert "is at risk" in all_text(mornings(bot, user)[-1]["blocks"])
 
 
+def test_a_small_dismissal_does_not_take_the_ripe_news_from_the_csm(team: Harness) -> None:
+    bot = team
+    bot.clock.advance(days=-1, hours=9)  # Sunday 18:00 UTC
+    bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
+    bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")
+    bot.command("/signal", "Acme Corp advocacy: happy to be a reference", user="U0BOB")  # 70
+    bot.clock.advance(hours=14)  # Monday 08:00 UTC: alice (Paris) has her morning message
+    tick(bot)
+    assert "ripe for expansion" in all_text(mornings(bot, "U0ALICE")[-1]["blocks"])
+    dm = next(p for p in bot.dms("U0ALICE") if "reference" in all_text(p.get("blocks")))
+    bot.click("Dismiss", blocks=dm["blocks"])
+    bot.slack.submit(bot.last_view(), {"reason": {"reason": {"value": "not relevant"}}})  # 59 now
+    bot.clock.advance(hours=1)  # carol's (UTC) morning
+    tick(bot)
+    assert "ripe for expansion" in all_text(mornings(bot, "U0CAROL")[-1]["blocks"])
+
+
 def test_the_card_says_at_risk_while_it_shows_the_threshold(team: Harness) -> None:
     bot = team
     bot.command("/signal", "Acme Corp churn-risk: complained about support twice", user="U0BOB")
