@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, section
-from bot.domain.scoring import Evidence, Scores, display
+from bot.domain.scoring import Evidence, Scores, display, reached
 from bot.domain.text import escape, mention, quote
 from bot.playbook import Playbook
 from bot.storage.models import Account, Signal
@@ -17,10 +17,21 @@ from bot.storage.models import Account, Signal
 SIGNAL_MODAL_CALLBACK = "flag_signal_modal"
 OPPORTUNITY_MODAL_CALLBACK = "signal_opportunity_modal"
 DISMISS_MODAL_CALLBACK = "signal_dismiss_modal"
+FROM_MORNING = "morning"
+
+
+def morning_button_value(signal_id: int) -> str:
+    """A signal's button value in the morning message: a click there must leave that message alone."""
+    return f"{signal_id}:{FROM_MORNING}"
 
 
 def kind_label(kind: str) -> str:
     return kind.replace("-", " ").replace("_", " ").capitalize()
+
+
+def article(word: str) -> str:
+    """ "A" or "An", for the word that follows: "An upsell signal", "A cross sell signal"."""
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def emoji(kind: str, playbook: Playbook) -> str:
@@ -81,7 +92,7 @@ def thanks_blocks(
     self_routed: bool,
 ) -> list[Block]:
     text = (
-        f":raised_hands: Thanks! Flagged a *{kind_label(signal.kind)}* signal on *{escape(account.name)}* "
+        f":raised_hands: Thanks! Flagged {article(kind_label(signal.kind)).lower()} *{kind_label(signal.kind)}* signal on *{escape(account.name)}* "
         f"(+{signal.points})."
     )
     if told:
@@ -155,8 +166,8 @@ def card_section(
     tz: ZoneInfo,
     now: datetime,
 ) -> list[Block]:
-    ripe = " :seedling: ripe" if scores.expansion >= playbook.expansion_threshold - 1e-9 else ""
-    risky = " :rotating_light: at risk" if scores.risk >= playbook.risk_threshold - 1e-9 else ""
+    ripe = " :seedling: ripe" if reached(scores.expansion, playbook.expansion_threshold) else ""
+    risky = " :rotating_light: at risk" if reached(scores.risk, playbook.risk_threshold) else ""
     text = (
         f"*Expansion score:* {display(scores.expansion)} / {display(playbook.expansion_threshold)}{ripe}   "
         f"*Risk:* {display(scores.risk)} / {display(playbook.risk_threshold)}{risky}"

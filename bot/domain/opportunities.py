@@ -126,6 +126,9 @@ def parse_add(
     if not words:
         raise UserError("Which account, and what kind of opportunity?", ADD_EXAMPLE)
     if not positions:
+        for i in range(len(words) - 1, 0, -1):  # a known account, then a word that is not a kind
+            if acc.resolve(session, " ".join(words[:i]), team_id=team_id).account is not None:
+                kind_of(words[i], playbook, ADD_EXAMPLE)  # raises: names the word and lists the kinds
         raise UserError(
             "Say the kind after the account name: "
             + ", ".join(f"`{k}`" for k in playbook.opportunity_kinds)

@@ -90,13 +90,18 @@ def crossing(value: float, threshold: float, *, alerted: bool) -> Crossing | Non
 
     Decay only lowers a score, so after ``cleared`` only new signals can make it cross again.
     """
-    # A hair of tolerance: 40 points flagged a moment ago must reach a threshold of 40.
-    above = value >= threshold - 1e-9
+    above = reached(value, threshold)
     if above and not alerted:
         return "crossed"
     if not above and alerted:
         return "cleared"
     return None
+
+
+def reached(value: float, threshold: float) -> bool:
+    """Whether a score is at or above its threshold, as people read it: a score shown as 40 reaches
+    40. (A churn-risk signal of 40 points, flagged a moment ago, weighs a hair under 40.)"""
+    return round(value) >= threshold - 1e-9
 
 
 def display(value: float) -> str:

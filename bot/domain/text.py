@@ -26,6 +26,22 @@ def unescape_typed(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+_LINK = re.compile(r"<((?:https?|mailto):[^<>|]*)(?:\|([^<>]*))?>")
+
+
+def message_as_read(text: str | None) -> str:
+    """A Slack message's ``text`` as people read it, to prefill a form with: references become
+    ``@alice`` / ``#sales``, links their label and address, ``<!here>`` reads ``@here``, and the
+    entities Slack uses for ``&``, ``<`` and ``>`` are unescaped (the text is escaped again when echoed).
+    """
+    if not text:
+        return ""
+    text = _REFERENCE.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
+    text = re.sub(r"<!(channel|here|everyone)(?:\|[^<>]*)?>", r"@\1", text)
+    return unescape_typed(text)
+
+
 def mention(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_nobody_"
 

@@ -26,7 +26,7 @@ from bot.domain import accounts as acc
 from bot.domain import activities, noshows
 from bot.domain.errors import UserError
 from bot.domain.logging_grammar import parse_log
-from bot.domain.text import escape
+from bot.domain.text import escape, message_as_read
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import reply, reply_error, team_of
 from bot.services import Services
@@ -144,7 +144,7 @@ def register(app: App, services: Services) -> None:
             shortcut["trigger_id"],
             shortcut["user"]["id"],
             account=linked,
-            notes=message.get("text") or "",
+            notes=message_as_read(message.get("text")),
             metadata={"channel": channel, "message_ts": message.get("ts")},
         )
 

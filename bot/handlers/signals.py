@@ -19,6 +19,7 @@ from bot.blocks.common import Block, fallback_text, section
 from bot.blocks.help import help_blocks
 from bot.blocks.signals import (
     DISMISS_MODAL_CALLBACK,
+    FROM_MORNING,
     OPPORTUNITY_MODAL_CALLBACK,
     SIGNAL_MODAL_CALLBACK,
     card_section,
@@ -32,7 +33,7 @@ from bot.domain import opportunities as opp
 from bot.domain import signals as sig
 from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
-from bot.domain.text import escape, mention, money
+from bot.domain.text import escape, mention, message_as_read, money
 from bot.handlers.common import reply, reply_error, team_of
 from bot.reminders import signals as flow
 from bot.services import Services
@@ -131,8 +132,19 @@ def _typed(values: dict[str, Any], block: str) -> str:
 
 
 # -- deciding ---------------------------------------------------------------------------------------
-def _origin(body: dict[str, Any]) -> dict[str, Any]:
-    """Where the clicked message is, so a modal's submission can update it."""
+def _clicked(action: dict[str, Any]) -> tuple[int, bool]:
+    """The signal id of a button, and whether it was pressed in the consolidated morning message."""
+    signal_id, _, where = str(action.get("value", "")).partition(":")
+    return int(signal_id), where == FROM_MORNING
+
+
+def _origin(body: dict[str, Any], *, from_morning: bool = False) -> dict[str, Any]:
+    """Where the clicked message is, so a modal's submission can update it.
+
+    Not the morning message: it lists other things too, and must keep them.
+    """
+    if from_morning:
+        return {}
     container = body.get("container") or {}
     return {
         "channel": container.get("channel_id") or (body.get("channel") or {}).get("id"),
@@ -157,15 +169,16 @@ def _decided_note(signal: Signal) -> str:
     return ""
 
 
-def _show_decided(services: Services, respond: Respond, signal_id: int) -> None:
+def _show_decided(services: Services, respond: Respond, signal_id: int, *, replace: bool = True) -> None:
+    """What became of the signal: in place of the clicked signal message, or as a note of its own."""
     with services.uow() as session:
         signal = session.get(Signal, signal_id)
         account = session.get(Account, signal.account_id) if signal else None
         if signal is None or account is None:
-            reply(respond, [section("That signal no longer exists.")], replace=True)
+            reply(respond, [section("That signal no longer exists.")], replace=replace)
             return
         blocks = decided_blocks(signal, account, services.playbook, _decided_note(signal))
-    reply(respond, blocks, replace=True)
+    reply(respond, blocks, replace=replace)
 
 
 def _warm_flagger(services: Services, signal_id: int) -> None:
@@ -238,7 +251,7 @@ def register(app: App, services: Services) -> None:
             view = signal_modal(
                 services.playbook,
                 account=_linked_account(session, channel),
-                quote_text=message.get("text", ""),
+                quote_text=message_as_read(message.get("text")),
                 metadata={"channel": channel, "message_ts": message.get("ts")},
             )
         client.views_open(trigger_id=shortcut["trigger_id"], view=view)
@@ -283,7 +296,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        signal_id = int(action["value"])
+        signal_id, from_morning = _clicked(action)
         try:
             with services.uow() as session:
                 signal = sig.check_undecided(session, signal_id)
@@ -297,13 +310,14 @@ def register(app: App, services: Services) -> None:
                     account,
                     services.playbook,
                     kind=kind,
-                    metadata={"signal": signal_id, **_origin(body)},
+                    metadata={"signal": signal_id, **_origin(body, from_morning=from_morning)},
                 )
         except sig.AlreadyDecided:
-            _show_decided(services, respond, signal_id)
+            _show_decided(services, respond, signal_id, replace=not from_morning)
             return
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            note = [section(f":information_source: {escape(err.message)}")]
+            reply(respond, note, replace=not from_morning)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -343,7 +357,7 @@ def register(app: App, services: Services) -> None:
                 )
                 sig.mark_acted(session, signal, opportunity_id=opportunity.id, now=now)
                 flow.tell_flagger(services, session, signal, user_id, now)
-                flow.evaluate(services, session, account, now, removed=True)
+                flow.evaluate(services, session, account, now, removed=signal)
                 text = _opportunity_created_text(opportunity, account, signal)
                 origin = decided_blocks(
                     signal,
@@ -366,7 +380,7 @@ def register(app: App, services: Services) -> None:
     def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
-        signal_id = int(action["value"])
+        signal_id, from_morning = _clicked(action)
         flow.warm(services, [user_id])
         now = services.clock.now()
         tz = services.people.tz(user_id)
@@ -381,35 +395,36 @@ def register(app: App, services: Services) -> None:
                     signal,
                     account,
                     services.playbook,
-                    f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to them then.",
+                    f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to {mention(user_id)} then.",
                 )
         except sig.AlreadyDecided:
-            _show_decided(services, respond, signal_id)
+            _show_decided(services, respond, signal_id, replace=not from_morning)
             return
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            note = [section(f":information_source: {escape(err.message)}")]
+            reply(respond, note, replace=not from_morning)
             return
-        reply(respond, blocks, replace=True)
+        reply(respond, blocks, replace=not from_morning)
 
     @app.action("signal_dismiss")
     def dismiss(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        signal_id = int(action["value"])
+        signal_id, from_morning = _clicked(action)
         try:
             with services.uow() as session:
                 signal = sig.check_undecided(session, signal_id)
                 account = session.get(Account, signal.account_id)
                 assert account is not None
-                view = dismiss_modal(
-                    signal, account, services.playbook, {"signal": signal_id, **_origin(body)}
-                )
+                origin = _origin(body, from_morning=from_morning)
+                view = dismiss_modal(signal, account, services.playbook, {"signal": signal_id, **origin})
         except sig.AlreadyDecided:
-            _show_decided(services, respond, signal_id)
+            _show_decided(services, respond, signal_id, replace=not from_morning)
             return
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
+            note = [section(f":information_source: {escape(err.message)}")]
+            reply(respond, note, replace=not from_morning)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -430,7 +445,7 @@ def register(app: App, services: Services) -> None:
                 account = session.get(Account, signal.account_id)
                 assert account is not None
                 flow.tell_flagger(services, session, signal, user_id, now)
-                flow.evaluate(services, session, account, now, removed=True)
+                flow.evaluate(services, session, account, now, removed=signal)
                 origin = decided_blocks(
                     signal,
                     account,

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.blocks.common import section
-from bot.blocks.signals import routed_blocks
+from bot.blocks.signals import article, kind_label, morning_button_value, routed_blocks
 from bot.domain import signals as sig
 from bot.domain.dates import zone
 from bot.domain.nudges import NudgeItem
-from bot.domain.scoring import REARM_RATIO, crossing, display, score
+from bot.domain.scoring import REARM_RATIO, display, is_risk, reached, score
 from bot.domain.text import escape, mention, plain
 from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import WEEKDAYS, WorkingHours
@@ -245,16 +245,17 @@ def escalate_pass(services: Services, now: datetime) -> None:
 
 # -- threshold crossings --------------------------------------------------------------------------
 def evaluate(
-    services: Services, session: Session, account: Account, now: datetime, *, removed: bool = False
+    services: Services, session: Session, account: Account, now: datetime, *, removed: Signal | None = None
 ) -> None:
     """Record when a score *crosses* its threshold; the morning message tells owner and CSM once.
 
     A crossing is caused by signals: the score reaches the threshold now while, without the signals
     flagged at this instant, it was well below (``REARM_RATIO`` of the threshold), or no crossing was
-    recorded yet. Decay alone never clears
-    a crossing: the evidence was real and people are told once. Withdrawing evidence (``removed``:
-    a signal dismissed or turned into an opportunity) so that the score falls below re-arms it, so a
-    later crossing after new signals is told again.
+    recorded yet. Decay alone never clears a crossing: the evidence was real and people are told
+    once. Withdrawing evidence (``removed``: a signal dismissed or turned into an opportunity) so that
+    its score falls well below re-arms that score only, so a later crossing after new signals is told
+    again; the other score keeps its crossing. Withdrawing a little (the score stays near the
+    threshold) keeps the crossing: whoever has not had their morning message yet is still told.
     """
     pb = services.playbook
     signals = sig.counting(session, account.id)
@@ -265,35 +266,63 @@ def evaluate(
         half_life_days=pb.signal_half_life_days,
         now=now,
     )
-    for value, previous, threshold, column in (
-        (after.expansion, before.expansion, pb.expansion_threshold, "expansion_alerted_at"),
-        (after.risk, before.risk, pb.risk_threshold, "risk_alerted_at"),
+    removed_risk = is_risk(removed.kind, pb.signal_kinds) if removed is not None else None
+    for value, previous, threshold, column, risky in (
+        (after.expansion, before.expansion, pb.expansion_threshold, "expansion_alerted_at", False),
+        (after.risk, before.risk, pb.risk_threshold, "risk_alerted_at", True),
     ):
-        above = crossing(value, threshold, alerted=False) == "crossed"
+        above = reached(value, threshold)
         rearmed = previous < threshold * REARM_RATIO
         alerted = getattr(account, column) is not None
         if above and (not alerted or rearmed):
             setattr(account, column, now)
-        elif not above and alerted and removed:
+        elif alerted and removed_risk is risky and value < threshold * REARM_RATIO:
             setattr(account, column, None)
 
 
 # -- morning nudges -------------------------------------------------------------------------------
+def _start_of_local_day(now: datetime, tz: ZoneInfo) -> datetime:
+    return datetime.combine(now.astimezone(tz).date(), time.min, tzinfo=tz)
+
+
+def _waiting_since(
+    services: Services, session: Session, signal: Signal, account: Account, user: str
+) -> datetime:
+    """When the signal was put in front of ``user``, with its buttons: its DM waits for their working
+    hours; a channel post and the flagger's own thank-you are immediate."""
+    since = signal.snoozed_until if signal.status == "snoozed" and signal.snoozed_until else signal.created_at
+    if user == signal.flagged_by or routed_in_channel(services, account):
+        return since
+    return _deliver_at(services, session, user, since)
+
+
 def nudge_source(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
     """Ripe and at-risk accounts (for owner and CSM) and signals waiting for a decision (for their
-    recipients), as conditions that hold now."""
+    recipients), as conditions that hold now.
+
+    A signal waits for someone from the day after it reached them: the morning message does not
+    repeat the signal message they get (or got) that same day.
+    """
     pb = services.playbook
     items: list[NudgeItem] = []
+    zones: dict[str, ZoneInfo] = {}
+
+    def tz_of(user: str) -> ZoneInfo:
+        if user not in zones:
+            zones[user] = _profile(services, session, user)[0]
+        return zones[user]
+
     for account in sig.accounts_with_signals(session):
         if account.expansion_alerted_at is None and account.risk_alerted_at is None:
             continue
         scores = sig.account_scores(session, account.id, pb, now)
         signals = {s.id: s for s in sig.counting(session, account.id)}
         name = escape(account.name)
-        for kind, alerted_at, value, threshold, evidence, why in (
+        for kind, alerted_at, value, threshold, evidence, why, what in (
             ("ripe", account.expansion_alerted_at, scores.expansion, pb.expansion_threshold,
-             scores.expansion_evidence, "looks ripe for expansion"),
-            ("risk", account.risk_alerted_at, scores.risk, pb.risk_threshold, scores.risk_evidence, "is at risk"),
+             scores.expansion_evidence, "looks ripe for expansion", "expansion score"),
+            ("risk", account.risk_alerted_at, scores.risk, pb.risk_threshold, scores.risk_evidence,
+             "is at risk", "risk score"),
         ):  # fmt: skip
             if alerted_at is None:
                 continue
@@ -302,11 +331,11 @@ def nudge_source(session: Session, services: Services, now: datetime) -> list[Nu
                 for e in evidence[:3]
                 if e.signal_id in signals
             )
-            line = (
-                f"*{name}* {why} since {alerted_at:%a %d %b}: "
-                f"score {display(value)} (threshold {display(threshold)})"
-            )
             for user in sig.team_of_account(account):
+                line = (
+                    f"*{name}* {why}: its {what} reached {display(threshold)} on "
+                    f"{alerted_at.astimezone(tz_of(user)):%a %d %b} (now {display(value)})"
+                )
                 items.append(
                     NudgeItem(
                         user_id=user,
@@ -329,13 +358,24 @@ def nudge_source(session: Session, services: Services, now: datetime) -> list[Nu
             continue
         snippet = _snippet(signal.quote, 80)
         for user in sig.recipients(account, signal.kind, pb):
+            if _waiting_since(services, session, signal, account, user) >= _start_of_local_day(
+                now, tz_of(user)
+            ):
+                continue  # it reaches them today, with its own buttons
             items.append(
                 NudgeItem(
                     user_id=user,
                     kind="signal_waiting",
                     subject=f"signal_waiting:signal:{signal.id}",
-                    line=f"A *{escape(signal.kind)}* signal on *{escape(account.name)}* waits for you: “{escape(snippet)}”",
-                    button=("Create opportunity", "signal_create_opportunity", str(signal.id)),
+                    line=(
+                        f"{article(kind_label(signal.kind))} *{escape(signal.kind)}* signal on "
+                        f"*{escape(account.name)}* waits for you: “{escape(snippet)}”"
+                    ),
+                    button=(
+                        "Create opportunity",
+                        "signal_create_opportunity",
+                        morning_button_value(signal.id),
+                    ),
                     account_id=account.id,
                 )
             )

@@ -66,9 +66,11 @@ def test_risk_kinds_feed_the_risk_score_only() -> None:
 
 def test_crossing_fires_on_reaching_and_clears_on_falling_below() -> None:
     assert crossing(60, 60, alerted=False) == "crossed"
-    assert crossing(59.99, 60, alerted=False) is None
+    assert crossing(59.4, 60, alerted=False) is None
+    assert crossing(59.6, 60, alerted=False) == "crossed"  # shown as 60: what people read
     assert crossing(75, 60, alerted=True) is None
-    assert crossing(59.99, 60, alerted=True) == "cleared"
+    assert crossing(59.4, 60, alerted=True) == "cleared"
+    assert crossing(59.6, 60, alerted=True) is None
     assert crossing(10, 60, alerted=False) is None
 
 

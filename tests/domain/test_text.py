@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.blocks.common import fallback_text, header
-from bot.domain.text import escape, plain, quote
+from bot.domain.text import escape, message_as_read, plain, quote
 
 HOSTILE = st.text(alphabet=st.sampled_from(list("<>&!@#|abc :\n")) | st.characters(), max_size=200)
 
@@ -38,3 +38,15 @@ def test_escape_examples() -> None:
     assert escape("<!channel> & <@U0BOB>") == "&lt;!channel&gt; &amp; @U0BOB"
     assert escape("cc <@U0BOB|bob> in <#C0ACME|acme-team>") == "cc @bob in #acme-team"
     assert escape(None) == ""
+
+
+def test_message_as_read_shows_what_people_see_in_slack() -> None:
+    text = "Can <@U0BOB|bob> add 20 seats &amp; the &lt;b&gt; plan? <!here> see <https://acme.test/x|the doc>"
+    assert (
+        message_as_read(text)
+        == "Can @bob add 20 seats & the <b> plan? @here see the doc (https://acme.test/x)"
+    )
+    assert message_as_read("<#C0ACME|acme-team> <https://acme.test> <@U0CAROL>") == (
+        "#acme-team https://acme.test @U0CAROL"
+    )
+    assert message_as_read(None) == ""

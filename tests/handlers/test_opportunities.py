@@ -57,7 +57,9 @@ def test_an_account_name_containing_a_kind_word(acme: Harness) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("add Acme Corp upgrade more seats", "Say the kind after the account name"),
+        ("add Acme Corp upgrade more seats", "“upgrade” is not a kind of opportunity. Kinds: `new`"),
+        ('add Acme Corp upsale "20 seats"', "“upsale” is not a kind of opportunity"),
+        ("add Nowhere Inc big deal", "Say the kind after the account name"),
         ("add Acme Corp upsell seats stage:closing", "“closing” is not a stage"),
         ("add Acme Corp upsell seats mrr:lots", "`mrr:lots` is not an amount"),
         ("add Acme Corp upsell seats close:31/01/2027", "`close:31/01/2027` is not a date"),

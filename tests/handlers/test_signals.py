@@ -155,7 +155,8 @@ def test_shortcut_prefills_linked_account_and_stores_permalink(acme: Harness) ->
     by_block = {b["block_id"]: b for b in view["blocks"]}
     assert by_block["account"]["element"]["initial_option"]["text"]["text"] == "Acme Corp"
     assert by_block["account"]["element"]["type"] == "external_select"
-    assert by_block["quote"]["element"]["initial_value"] == "Could we add 20 seats? <!channel>"
+    # What the message says, as people read it: Slack's control sequences are not shown as such.
+    assert by_block["quote"]["element"]["initial_value"] == "Could we add 20 seats? @channel"
     with bot.db() as s:
         account_id = s.scalars(select(Account.id)).one()
     # The picker is served by the existing account options listener.
@@ -180,6 +181,14 @@ def test_shortcut_prefills_linked_account_and_stores_permalink(acme: Harness) ->
     bot.deliver()
     routed = dm_texts(bot, "U0ALICE")[0]
     assert "archives/C0ACME/p1700000000000200" in routed and "&lt;!channel&gt;" in routed
+
+
+def test_shortcut_prefills_the_message_as_people_read_it(acme: Harness) -> None:
+    bot = acme
+    message = {"type": "message", "ts": "1700000000.000300", "user": "U0EXT", "text": "20 seats &amp; SSO?"}
+    bot.slack.shortcut("flag_signal", message, user="U0BOB", channel="C0ACME")
+    by_block = {b["block_id"]: b for b in bot.last_view()["blocks"]}
+    assert by_block["quote"]["element"]["initial_value"] == "20 seats & SSO?"
 
 
 def test_shortcut_without_linked_channel_and_missing_fields(acme: Harness) -> None:

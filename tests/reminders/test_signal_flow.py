@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,7 @@ def test_crossing_the_expansion_threshold_nudges_once_and_again_after_new_signal
     for user in ("U0ALICE", "U0CAROL"):
         nudges = ripe(bot, user)
         assert len(nudges) == 1
-        assert "looks ripe for expansion since Mon 23 Nov: score 59 (threshold 60)" in nudges[0]
+        assert "looks ripe for expansion: its expansion score reached 60 on Mon 23 Nov (now 59)" in nudges[0]
         assert "20 seats" in nudges[0] and "marketing module" in nudges[0]  # the evidence
     bot.command("/signal", "Acme Corp advocacy: happy to be a reference", user="U0BOB")  # still above
     for _ in range(3):
@@ -122,7 +123,7 @@ def test_crossing_the_expansion_threshold_nudges_once_and_again_after_new_signal
     bot.clock.advance(days=1)
     tick(bot)
     nudges = ripe(bot, "U0ALICE")
-    assert len(nudges) == 2 and "10 more seats" in nudges[-1] and "since Mon 14 Dec" in nudges[-1]
+    assert len(nudges) == 2 and "10 more seats" in nudges[-1] and "reached 60 on Mon 14 Dec" in nudges[-1]
 
 
 def test_acted_and_dismissed_signals_stop_counting(team: Harness) -> None:
@@ -153,7 +154,7 @@ def test_risk_score_has_its_own_threshold_and_nudge(team: Harness) -> None:
     tick(bot)
     for user in ("U0ALICE", "U0CAROL"):
         risk = [t for t in texts(bot, user) if "is at risk" in t]
-        assert len(risk) == 1 and "is at risk since Mon 23 Nov" in risk[0]
+        assert len(risk) == 1 and "is at risk: its risk score reached 40 on Mon 23 Nov (now 39)" in risk[0]
         assert "complained about support twice" in risk[0]
     assert ripe(bot, "U0ALICE") == []
     bot.clock.advance(days=1)
@@ -175,6 +176,13 @@ def test_nudge_items_for_the_morning_message(team: Harness) -> None:
     for user in ("U0ALICE", "U0CAROL"):
         assert (user, "ripe", f"ripe:account:{account_id}:20261123T090000") in subjects
         assert (user, "risk", f"risk:account:{account_id}:20261123T090000") in subjects
+    # The signals reach them today with their own buttons: the morning message does not repeat them.
+    assert [i for i in items if i.kind == "signal_waiting"] == []
+    now = now + timedelta(days=1)
+    with bot.db() as s:
+        items = [i for source in bot.services.nudge_sources for i in source(s, bot.services, now)]
+    subjects = {(i.user_id, i.kind, i.subject) for i in items}
+    for user in ("U0ALICE", "U0CAROL"):
         for signal_id in signal_ids:
             assert (user, "signal_waiting", f"signal_waiting:signal:{signal_id}") in subjects
     assert all("<!channel>" not in i.line for i in items)

@@ -1,0 +1,147 @@
+"""Signals in the morning message, as the people of the issue live it over several days: nothing is
+said twice, a click in the morning message leaves its other lines alone, each score keeps its own
+crossing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.storage.models import Account, Signal
+from tests.helpers import FakeSlack, FakeUser, Harness, all_text, line_button
+
+CONFIG = """
+[roles.managers]
+"U0MGR" = ["U0ALICE"]
+"""
+
+
+@pytest.fixture
+def team(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
+    fake_slack.add_user(FakeUser("U0MGR", "manager", tz="UTC"))
+    config = tmp_path / "salesbot.toml"
+    config.write_text(CONFIG)
+    bot = Harness.create(fake_slack, session_factory, config_path=str(config))
+    bot.command("/account", "add Acme Corp status:customer owner:<@U0ALICE|alice> csm:<@U0CAROL|carol>")
+    return bot
+
+
+def tick(bot: Harness) -> None:
+    bot.run_planning()
+    bot.deliver()
+
+
+def mornings(bot: Harness, user: str) -> list[dict[str, Any]]:
+    return [p for p in bot.dms(user) if "Good morning" in all_text(p.get("blocks"))]
+
+
+def test_a_signal_is_not_repeated_by_the_morning_message_the_day_it_arrives(team: Harness) -> None:
+    bot = team
+    bot.clock.advance(days=-1, hours=9)  # Sunday 18:00 UTC
+    bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
+    bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")  # ripe: 60
+    bot.clock.advance(hours=13, minutes=45)  # Monday 07:45 UTC = 08:45 Paris: alice's morning is due
+    tick(bot)
+    monday = mornings(bot, "U0ALICE")
+    assert len(monday) == 1
+    assert "ripe for expansion" in all_text(monday[0]["blocks"])
+    assert "waits for you" not in all_text(monday[0]["blocks"])  # the signals come at 09:00, with buttons
+    bot.clock.advance(minutes=15)  # 09:00 Paris: the signal messages themselves
+    tick(bot)
+    routed = [p for p in bot.dms("U0ALICE") if "flagged by <@U0BOB>" in all_text(p.get("blocks"))]
+    assert len(routed) == 2
+    bot.clock.advance(days=1)  # Tuesday: still undecided, so the morning message reminds her, once
+    tick(bot)
+    tuesday = all_text(mornings(bot, "U0ALICE")[-1]["blocks"])
+    assert "An *upsell* signal on *Acme Corp* waits for you" in tuesday
+    assert "A *cross-sell* signal on *Acme Corp* waits for you" in tuesday
+    assert "ripe for expansion" not in tuesday
+    for _ in range(6):
+        bot.clock.advance(days=1)
+        tick(bot)
+    assert len(mornings(bot, "U0ALICE")) == 2
+    all_dms = [all_text(p.get("blocks")) for p in bot.dms("U0ALICE")]
+    assert sum("add 20 seats" in t and "flagged by" in t for t in all_dms) == 1
+
+
+def test_create_opportunity_in_the_morning_message_keeps_the_message(team: Harness) -> None:
+    bot = team
+    bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
+    bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")
+    tick(bot)
+    bot.clock.advance(days=1)
+    tick(bot)
+    morning = mornings(bot, "U0ALICE")[-1]["blocks"]
+    assert "waits for you" in all_text(morning)
+    create = line_button(morning, "upsell", "Create opportunity")
+    bot.click("Create opportunity", blocks=[{"type": "actions", "elements": [create]}])
+    view = bot.last_view()
+    updates_before = len(bot.fake.params("chat.update"))
+    bot.slack.submit(view, {"title": {"title": {"value": "20 seats"}}})
+    with bot.db() as s:
+        signal = s.scalars(select(Signal).where(Signal.kind == "upsell")).one()
+        assert signal.status == "acted" and signal.opportunity_id is not None
+    assert len(bot.fake.params("chat.update")) == updates_before  # the morning message is untouched
+    # Pressed again, in the morning message: a note of its own, not a replacement of the message.
+    replies_before = len(bot.replies())
+    bot.click("Create opportunity", blocks=[{"type": "actions", "elements": [create]}])
+    note = bot.replies()[replies_before:]
+    assert len(note) == 1 and not note[0].get("replace_original")
+    assert "Turned into opportunity" in all_text(note[0]["blocks"])
+
+
+def test_deciding_an_expansion_signal_leaves_the_risk_alert_alone(team: Harness) -> None:
+    bot = team
+    tick(bot)  # Monday's morning messages: nothing yet
+    bot.command("/signal", "Acme Corp churn-risk: complained about support twice", user="U0BOB")
+    bot.command("/signal", "Acme Corp advocacy: happy to be a reference", user="U0BOB")
+    bot.clock.advance(hours=5)  # the risk score has decayed a hair under 40
+    tick(bot)
+    dm = next(p for p in bot.dms("U0ALICE") if "reference" in all_text(p.get("blocks")))
+    bot.click("Dismiss", blocks=dm["blocks"])
+    bot.slack.submit(bot.last_view(), {"reason": {"reason": {"value": "not now"}}})
+    with bot.db() as s:
+        assert s.scalars(select(Account)).one().risk_alerted_at is not None
+    bot.clock.advance(days=1)
+    tick(bot)
+    for user in ("U0ALICE", "U0CAROL"):
+        assert "is at risk" in all_text(mornings(bot, user)[-1]["blocks"])
+
+
+def test_a_small_dismissal_does_not_take_the_ripe_news_from_the_csm(team: Harness) -> None:
+    bot = team
+    bot.clock.advance(days=-1, hours=9)  # Sunday 18:00 UTC
+    bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
+    bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")
+    bot.command("/signal", "Acme Corp advocacy: happy to be a reference", user="U0BOB")  # 70
+    bot.clock.advance(hours=14)  # Monday 08:00 UTC: alice (Paris) has her morning message
+    tick(bot)
+    assert "ripe for expansion" in all_text(mornings(bot, "U0ALICE")[-1]["blocks"])
+    dm = next(p for p in bot.dms("U0ALICE") if "reference" in all_text(p.get("blocks")))
+    bot.click("Dismiss", blocks=dm["blocks"])
+    bot.slack.submit(bot.last_view(), {"reason": {"reason": {"value": "not relevant"}}})  # 59 now
+    bot.clock.advance(hours=1)  # carol's (UTC) morning
+    tick(bot)
+    assert "ripe for expansion" in all_text(mornings(bot, "U0CAROL")[-1]["blocks"])
+
+
+def test_the_card_says_at_risk_while_it_shows_the_threshold(team: Harness) -> None:
+    bot = team
+    bot.command("/signal", "Acme Corp churn-risk: complained about support twice", user="U0BOB")
+    bot.clock.advance(hours=1)  # 40 points weigh 39.96 now, shown as 40
+    bot.command("/account", "Acme Corp")
+    assert "*Risk:* 40 / 40 :rotating_light: at risk" in bot.last_text()
+    bot.clock.advance(days=1)  # 39
+    bot.command("/account", "Acme Corp")
+    assert "*Risk:* 39 / 40" in bot.last_text() and "at risk" not in bot.last_text()
+
+
+def test_the_flagger_is_thanked_in_good_english(team: Harness) -> None:
+    bot = team
+    bot.command("/signal", "Acme Corp upsell: 20 seats", user="U0BOB")
+    assert "Flagged an *Upsell* signal" in bot.last_text()
+    bot.command("/signal", "Acme Corp cross-sell: marketing module", user="U0BOB")
+    assert "Flagged a *Cross sell* signal" in bot.last_text()
