@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, section
-from bot.domain.scoring import Evidence, Scores, display, reached
+from bot.domain.scoring import Scores, display, reached
 from bot.domain.text import escape, mention, quote
 from bot.playbook import Playbook
 from bot.storage.models import Account, Signal
@@ -119,43 +119,6 @@ def thanks_blocks(
 def decided_blocks(signal: Signal, account: Account, playbook: Playbook, outcome: str) -> list[Block]:
     """The routed message once somebody decided: no buttons any more."""
     return [section(signal_text(signal, account, playbook)), context(outcome)]
-
-
-def score_nudge_blocks(
-    account: Account,
-    scores: Scores,
-    signals: dict[int, Signal],
-    playbook: Playbook,
-    *,
-    risk: bool,
-) -> list[Block]:
-    if risk:
-        title = (
-            f":rotating_light: *{escape(account.name)}* is at risk: risk score "
-            f"{display(scores.risk)} (threshold {display(playbook.risk_threshold)})."
-        )
-        evidence = scores.risk_evidence
-    else:
-        title = (
-            f":seedling: *{escape(account.name)}* looks ripe for expansion: score "
-            f"{display(scores.expansion)} (threshold {display(playbook.expansion_threshold)})."
-        )
-        evidence = scores.expansion_evidence
-    lines = [evidence_line(e, signals[e.signal_id], playbook) for e in evidence if e.signal_id in signals]
-    blocks = [section(title), section("*Evidence*\n" + "\n".join(lines[:10]))]
-    blocks.append(actions(button("Open account", "open_account", str(account.id))))
-    return blocks
-
-
-def evidence_line(evidence: Evidence, signal: Signal, playbook: Playbook) -> str:
-    snippet = signal.quote if len(signal.quote) <= 120 else signal.quote[:119] + "…"
-    line = (
-        f"• {kind_label(signal.kind)} · {display(evidence.weight)} of {evidence.points} points · "
-        f"{mention(signal.flagged_by)}: “{escape(snippet)}”"
-    )
-    if signal.permalink:
-        line += " " + link(signal.permalink, "message")
-    return line
 
 
 def card_section(

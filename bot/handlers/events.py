@@ -1,9 +1,9 @@
 """Request plumbing that runs before every listener.
 
 - Slack retries events it thinks we missed: act on each ``event_id`` once.
-- Slack sends ``&``, ``<`` and ``>`` typed in a slash command (or in the message a message shortcut runs
-  on) as ``&amp;``, ``&lt;``, ``&gt;``: listeners (and the database) get the text as typed; it is escaped
-  again whenever it is echoed.
+- Slack sends ``&``, ``<`` and ``>`` typed in a slash command as ``&amp;``, ``&lt;``, ``&gt;``: listeners
+  (and the database) get the text as typed; it is escaped again whenever it is echoed. (A message a
+  shortcut runs on is read with ``bot.domain.text.message_as_read``.)
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ def register(app: App, services: Services) -> None:
     def command_text_as_typed(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         if isinstance(body.get("command"), str) and isinstance(body.get("text"), str):
             body["text"] = unescape_typed(body["text"])
-        message = body.get("message") if body.get("type") == "message_action" else None
-        if isinstance(message, dict) and isinstance(message.get("text"), str):
-            message["text"] = unescape_typed(message["text"])
         return next()
 
     @app.middleware
