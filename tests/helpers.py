@@ -290,8 +290,9 @@ def session_factory_for(engine: Engine) -> SessionFactory:
 
 
 @contextmanager
-def fresh_postgres_schema(base_url: str) -> Iterator[str]:
-    """A throwaway, migrated schema on the PostgreSQL server at ``base_url``; yields a URL that uses it."""
+def fresh_postgres_schema(base_url: str, *, migrate: bool = True) -> Iterator[str]:
+    """A throwaway, migrated (unless ``migrate=False``) schema on the PostgreSQL server at ``base_url``;
+    yields a URL that uses it."""
     schema = f"test_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base_url)
     with admin.begin() as conn:
@@ -303,7 +304,8 @@ def fresh_postgres_schema(base_url: str) -> Iterator[str]:
     )
     engine = make_engine(url)
     try:
-        upgrade(engine)
+        if migrate:
+            upgrade(engine)
         engine.dispose()
         yield url
     finally:

@@ -21,7 +21,7 @@ def item_line(item: AgendaItem, agenda_tz: ZoneInfo, *, now: datetime, with_day:
     when = day_label(local, agenda_tz, now=now) if with_day else ""
     if not item.all_day:
         when = (when + ", " if when else "") + f"{local:%H:%M}"
-    when = when or "today"
+    when = when or "all day"
     title = escape(item.title)
     name = escape(item.account_name)
     text = title.replace(name, f"*{name}*", 1) if name and name in title else f"{title} — *{name}*"

@@ -21,7 +21,7 @@ from bot.domain.cadence import is_overdue, parse_cadence, span_text
 from bot.domain.dates import zone
 from bot.domain.nudges import NudgeItem
 from bot.domain.text import escape, money
-from bot.storage.models import LOCAL_TEAM, Account, Activity, Task, UserProfile, VisitPlan
+from bot.storage.models import LOCAL_TEAM, Account, Activity, Reminder, Task, UserProfile, VisitPlan
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -95,11 +95,21 @@ def overdue_visits(session: Session, services: Services, now: datetime) -> list[
 
 
 def overdue_followups(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
-    """Open follow-ups past their due time, to their assignee."""
+    """Open follow-ups past their due time, to their assignee.
+
+    One whose own reminder is still to be delivered (it waits for the assignee's working hours, or
+    goes out in this very pass) is left out: the reminder tells them. It counts from the next
+    morning if it is still open then.
+    """
+    reminder_pending = (
+        select(Reminder.id)
+        .where(Reminder.task_id == Task.id, Reminder.status.in_(("pending", "claimed")))
+        .exists()
+    )
     rows = session.execute(
         select(Task, Account.name)
         .join(Account, Account.id == Task.account_id)
-        .where(Task.kind == "followup", Task.status == "open", Task.due_at < now)
+        .where(Task.kind == "followup", Task.status == "open", Task.due_at < now, ~reminder_pending)
         .order_by(Task.due_at, Task.id)
     ).all()
     zones = _zones(session, {task.assignee_id for task, _ in rows})

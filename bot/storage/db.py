@@ -9,10 +9,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any constant will do: instances starting together on one PostgreSQL database take this lock in turn.
+MIGRATION_LOCK_KEY = 0x5A1E5B07
 
 SessionFactory = sessionmaker[Session]
 
@@ -72,8 +74,15 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (run at every start; a no-op when current)."""
+    """Bring the schema to the newest migration (run at every start; a no-op when current).
+
+    Several instances may start at once: on PostgreSQL a transaction-scoped advisory lock makes them
+    migrate one after the other (the later ones then find the schema current); on SQLite the
+    ``BEGIN IMMEDIATE`` of the transaction does the same.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -61,6 +61,19 @@ def test_agenda_week_groups_by_day(bot: Harness) -> None:
     assert text.index("*Mon 23 Nov*") < text.index("*Tue 24 Nov*") < text.index("*Fri 27 Nov*")
 
 
+def test_a_followup_without_a_time_reads_all_day_not_today(bot: Harness) -> None:
+    """A day-only follow-up on Wednesday is not "today" (it was, under Wednesday's heading)."""
+    bot.command("/account", f"add Acme Corp status:customer owner:{ALICE_MENTION}")
+    bot.command("/followup", "Acme Corp: call back on 2026-11-25")
+    bot.command("/followup", "Acme Corp: check budget today")
+    bot.command("/agenda", "week")
+    text = bot.last_text()
+    assert "*Wed 25 Nov*\n:pushpin: call back — *Acme Corp* · all day" in text
+    assert "today" not in text.replace("today, ", "")
+    bot.command("/agenda")
+    assert "check budget — *Acme Corp* · all day" in bot.last_text()
+
+
 def test_overdue_visit_shows_up_and_done_logs_it(bot: Harness) -> None:
     setup(bot)
     bot.clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))

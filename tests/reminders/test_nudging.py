@@ -384,3 +384,20 @@ def test_an_explicit_visit_plan_replaces_the_tier_cadence(bot: Harness) -> None:
     assert "*Acme Corp* no call for 2 weeks; plan: every 2 weeks" in body
     assert "every 4 months" not in body and "every week" not in body
     assert find_button(dm["blocks"], "Log call")["value"] == str(acme)
+
+
+def test_a_followup_whose_reminder_is_still_to_come_is_not_also_in_the_morning_message(bot: Harness) -> None:
+    """Due at 05:00 for Bob: his reminder waits for 09:00, so the 08:30 message does not repeat it."""
+    bot.command("/account", "add Acme Corp status:partner owner:<@U0ALICE|alice>")
+    bot.command("/followup", "Acme Corp: send the proposal tomorrow 5am for <@U0BOB|bob>")
+    assert "outside their working hours" in bot.last_text()
+
+    run_at(bot, at(2026, 11, 24, 13, 30))  # 08:30 in New York: the morning pass, the reminder waits
+    assert bot.dms("U0BOB") == []
+    run_at(bot, at(2026, 11, 24, 14))  # 09:00: the reminder, alone
+    (reminder,) = bot.dms("U0BOB")
+    assert "send the proposal" in text(reminder)
+
+    run_at(bot, at(2026, 11, 25, 13, 30))  # still open the next morning: now it is overdue news
+    morning = bot.dms("U0BOB")[-1]
+    assert "*send the proposal* for *Acme Corp* was due Tue 24 Nov, 05:00" in text(morning)
