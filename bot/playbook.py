@@ -15,6 +15,9 @@ from typing import Any
 
 from dateutil.rrule import rrulestr
 
+# Activity types the bot itself records, whatever the playbook says: type → (emoji, label).
+BUILT_IN_TYPES = {"noshow": (":no_entry_sign:", "no-show")}
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -82,7 +85,11 @@ class Playbook:
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def emoji(self, activity_type: str) -> str:
-        return self.activity_types.get(activity_type, ":memo:")
+        return self.activity_types.get(activity_type) or BUILT_IN_TYPES.get(activity_type, (":memo:", ""))[0]
+
+    def label(self, activity_type: str) -> str:
+        """How a type reads in a sentence: ``no-show`` for the built-in ``noshow``."""
+        return BUILT_IN_TYPES.get(activity_type, ("", activity_type))[1] or activity_type
 
     def manager_of(self, user_id: str) -> str | None:
         for manager, reps in self.managers.items():

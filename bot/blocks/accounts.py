@@ -34,7 +34,7 @@ def activity_line(activity: Activity, playbook: Playbook, tz: ZoneInfo) -> str:
     notes = escape(raw if len(raw) <= 200 else raw[:199] + "…")  # cut before escaping: never half an entity
     link = f" <{activity.permalink}|message>" if activity.permalink else ""
     return (
-        f"{playbook.emoji(activity.type)} *{activity.type}* · {when_local(activity.occurred_at, tz)} · "
+        f"{playbook.emoji(activity.type)} *{playbook.label(activity.type)}* · {when_local(activity.occurred_at, tz)} · "
         f"{mention(activity.user_id)}{(' — ' + notes) if notes else ''}{link}"
     )
 

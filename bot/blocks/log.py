@@ -21,7 +21,7 @@ def logged_blocks(
     activity: Activity, account: Account, consequences: list[str], playbook: Playbook, tz: ZoneInfo
 ) -> list[Block]:
     text = (
-        f"{playbook.emoji(activity.type)} Logged a *{activity.type}* with *{escape(account.name)}* "
+        f"{playbook.emoji(activity.type)} Logged a *{playbook.label(activity.type)}* with *{escape(account.name)}* "
         f"· {when_local(activity.occurred_at, tz)}"
     )
     if activity.notes:
@@ -154,7 +154,7 @@ def undone_blocks(activity: Activity, account: Account | None, playbook: Playboo
     name = escape(account.name) if account else "the account"
     return [
         section(
-            f":leftwards_arrow_with_hook: Undone: the {playbook.emoji(activity.type)} *{activity.type}* "
+            f":leftwards_arrow_with_hook: Undone: the {playbook.emoji(activity.type)} *{playbook.label(activity.type)}* "
             f"with *{name}* is no longer logged."
         )
     ]

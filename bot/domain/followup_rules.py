@@ -4,10 +4,13 @@ A rule applies when the activity's type is in ``after`` (and, if it lists ``tier
 tier is one of them). The follow-up goes to the person who logged the activity: they were there and
 know what was promised. Due times are counted from when the activity is logged, in that person's
 zone and working hours, so a meeting logged late still gets follow-ups ahead of it, not overdue ones.
-Imported activities (history) schedule nothing.
+Imported activities, and activities that happened more than a week before they were logged, are
+history: they schedule nothing.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -20,6 +23,9 @@ from bot.people import cached_person
 from bot.playbook import FollowupRule, Playbook
 from bot.reminders.followups import schedule
 from bot.storage.models import Account, Activity
+
+# An activity logged this long after it happened is history: its follow-ups are long settled.
+HISTORY_AFTER = timedelta(days=7)
 
 
 def matching_rules(playbook: Playbook, activity_type: str, tier: str | None) -> list[FollowupRule]:
@@ -35,6 +41,8 @@ def make_activity_hook(playbook: Playbook) -> ActivityHook:
         rules = matching_rules(playbook, activity.type, account.tier)
         if not rules or activity.source == "import":  # history, not something that just happened
             return []
+        if activity.created_at - activity.occurred_at > HISTORY_AFTER:
+            return [f"No automatic follow-ups: that {activity.type} was more than a week ago."]
         now = activity.created_at
         person = cached_person(session, activity.user_id, playbook)
         lines = []

@@ -108,3 +108,12 @@ def test_imported_history_schedules_nothing(bot: Harness) -> None:
         )  # fmt: skip
         assert logged.consequences == []
     assert tasks(bot) == []
+
+
+def test_a_meeting_logged_long_after_it_happened_schedules_nothing(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp")
+    bot.command("/log", "meeting Acme Corp 2026-09-01: quarterly review")
+    assert "No automatic follow-ups: that meeting was more than a week ago." in bot.last_text()
+    assert tasks(bot) == []
+    bot.command("/log", "meeting Acme Corp last monday: kickoff")  # within the week: follow-ups as usual
+    assert len(tasks(bot)) == 2

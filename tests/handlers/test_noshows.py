@@ -30,6 +30,7 @@ def test_noshow_command_creates_a_task_dm_and_chase(bot: Harness) -> None:
     bot.command("/log", "noshow Acme Corp: nobody at reception")
     reply = bot.last_text()
     assert "No-show noted (1 for this account). Task for you: Propose 3 new slots to Acme Corp." in reply
+    assert ":no_entry_sign: Logged a *no-show* with *Acme Corp*" in reply
     [task] = noshow_tasks(bot)
     assert task.assignee_id == "U0ALICE" and task.status == "open" and task.due_at == bot.clock.now()
     with bot.db() as s:
