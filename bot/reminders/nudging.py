@@ -170,7 +170,8 @@ def build_morning(
     else:
         marker.notified_at = now
     session.flush()
-    if not plan.tell:
+    tell = one_line_per_account_condition(plan.tell)
+    if not tell:
         return None
     return enqueue(
         session,
@@ -180,11 +181,17 @@ def build_morning(
         recipient_id=user_id,
         payload={
             "day": day.isoformat(),
-            "items": [asdict(item) for item in plan.tell],
+            "items": [asdict(item) for item in tell],
             "deferred": plan.deferred,
         },
         dedupe_key=key,
     )
+
+
+def one_line_per_account_condition(items: list[NudgeItem]) -> list[NudgeItem]:
+    """An account overdue on its visits is also "gone quiet": say the more specific one only."""
+    specific = {i.account_id for i in items if i.kind == "overdue_visit" and i.account_id is not None}
+    return [i for i in items if not (i.kind == "inactive" and i.account_id in specific)]
 
 
 def render_morning(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:

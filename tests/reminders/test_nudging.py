@@ -401,3 +401,13 @@ def test_a_followup_whose_reminder_is_still_to_come_is_not_also_in_the_morning_m
     run_at(bot, at(2026, 11, 25, 13, 30))  # still open the next morning: now it is overdue news
     morning = bot.dms("U0BOB")[-1]
     assert "*send the proposal* for *Acme Corp* was due Tue 24 Nov, 05:00" in text(morning)
+
+
+def test_an_overdue_gold_account_is_not_also_listed_as_gone_quiet(bot: Harness) -> None:
+    gold_visited_in_june(bot, "Acme Corp", "<@U0ALICE|alice>")  # a partner: no inactivity rule
+    bot.command("/account", "set Acme Corp status:customer")  # customers go quiet after 45 days
+    run_at(bot, at(2026, 11, 24, 7, 30))
+    (morning,) = bot.dms("U0ALICE")
+    body = text(morning)
+    assert "*Acme Corp* (gold) not visited" in body
+    assert "no activity logged" not in body
