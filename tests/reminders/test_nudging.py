@@ -410,4 +410,4 @@ def test_an_overdue_gold_account_is_not_also_listed_as_gone_quiet(bot: Harness) 
     (morning,) = bot.dms("U0ALICE")
     body = text(morning)
     assert "*Acme Corp* (gold) not visited" in body
-    assert "no activity logged" not in body
+    assert "Gone quiet" not in body and "no activity for" not in body
