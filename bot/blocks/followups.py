@@ -40,6 +40,9 @@ def who(user_id: str | None, viewer_id: str) -> str:
     return "you" if user_id == viewer_id else mention(user_id)
 
 
+CREATED_HEADING = ":white_check_mark: Follow-up set"
+
+
 def created_blocks(
     task: Task,
     account: Account,
@@ -49,7 +52,7 @@ def created_blocks(
     assignee_tz: ZoneInfo,
     deliver_at: datetime | None,
     channel_id: str | None,
-    heading: str = ":white_check_mark: Follow-up set",
+    heading: str = CREATED_HEADING,
 ) -> list[Block]:
     lines = [
         f"{heading}: *{escape(task.title)}* · *{escape(account.name)}* · `#{task.id}`",
