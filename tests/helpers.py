@@ -38,7 +38,7 @@ from bot.storage.db import (
     unit_of_work,
     upgrade,
 )
-from bot.storage.models import Reminder
+from bot.storage.models import Account, Reminder, Task
 
 __all__ = [
     "ALICE",
@@ -355,3 +355,31 @@ def posted_reminder_ids(fake: FakeSlack) -> list[int]:
         payload = (params.get("metadata") or {}).get("event_payload") or {}
         ids += payload.get("reminder_ids") or [payload.get("reminder_id")]
     return ids
+
+
+def add_task(
+    bot: Harness,
+    account: str,
+    title: str,
+    due: datetime,
+    *,
+    assignee: str = "U0ALICE",
+    kind: str = "followup",
+    created_by: str | None = None,
+) -> int:
+    """An open task on the named account, stored as the feature that owns its kind stores it."""
+    with bot.db() as s:
+        account_id = s.scalars(select(Account.id).where(Account.name == account)).one()
+        task = Task(
+            kind=kind,
+            account_id=account_id,
+            title=title,
+            assignee_id=assignee,
+            created_by=created_by,
+            due_at=due,
+            status="open",
+            created_at=bot.clock.now(),
+        )
+        s.add(task)
+        s.flush()
+        return task.id
