@@ -38,7 +38,7 @@ from bot.storage.db import (
     unit_of_work,
     upgrade,
 )
-from bot.storage.models import Reminder
+from bot.storage.models import Account, Reminder, Task
 
 __all__ = [
     "ALICE",
@@ -70,23 +70,20 @@ CAROL = FakeUser("U0CAROL", "carol", tz="UTC", email="carol@example.com")
 DEFAULT_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def _texts(node: Any, types: tuple[str, ...]) -> list[str]:
+    """The texts of the given types (``mrkdwn``, ``plain_text``) anywhere in ``node``, in order."""
+    if isinstance(node, dict):
+        if node.get("type") in types and "text" in node:
+            return [str(node["text"])]
+        return [text for value in node.values() for text in _texts(value, types)]
+    if isinstance(node, list):
+        return [text for item in node for text in _texts(item, types)]
+    return []
+
+
 def all_text(blocks: list[dict[str, Any]] | None) -> str:
     """Every piece of text in ``blocks``, joined by newlines: what the person reads."""
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") in ("mrkdwn", "plain_text") and "text" in node:
-                out.append(str(node["text"]))
-                return
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(blocks or [])
-    return "\n".join(out)
+    return "\n".join(_texts(blocks or [], ("mrkdwn", "plain_text")))
 
 
 def buttons(blocks: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -124,21 +121,7 @@ def mrkdwn_text(message: dict[str, Any]) -> str:
 
     (``plain_text`` — buttons, headers — is shown as typed and never pings.)
     """
-    out: list[str] = [str(message.get("text") or "")]
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "mrkdwn" and "text" in node:
-                out.append(str(node["text"]))
-                return
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(message.get("blocks") or [])
-    return "\n".join(out)
+    return "\n".join([str(message.get("text") or ""), *_texts(message.get("blocks") or [], ("mrkdwn",))])
 
 
 @contextmanager
@@ -372,3 +355,31 @@ def posted_reminder_ids(fake: FakeSlack) -> list[int]:
         payload = (params.get("metadata") or {}).get("event_payload") or {}
         ids += payload.get("reminder_ids") or [payload.get("reminder_id")]
     return ids
+
+
+def add_task(
+    bot: Harness,
+    account: str,
+    title: str,
+    due: datetime,
+    *,
+    assignee: str = "U0ALICE",
+    kind: str = "followup",
+    created_by: str | None = None,
+) -> int:
+    """An open task on the named account, stored as the feature that owns its kind stores it."""
+    with bot.db() as s:
+        account_id = s.scalars(select(Account.id).where(Account.name == account)).one()
+        task = Task(
+            kind=kind,
+            account_id=account_id,
+            title=title,
+            assignee_id=assignee,
+            created_by=created_by,
+            due_at=due,
+            status="open",
+            created_at=bot.clock.now(),
+        )
+        s.add(task)
+        s.flush()
+        return task.id

@@ -71,3 +71,59 @@ def fallback_text(blocks: list[Block]) -> str:
         if block.get("type") == "header":  # plain text: escape it, the fallback is read as mrkdwn
             return escape(str(block["text"]["text"]))[:300]
     return "salesbot"
+
+
+# -- modals -------------------------------------------------------------------------------------------
+def plain_text(text: str) -> Block:
+    return {"type": "plain_text", "text": text}
+
+
+def option(text: str, value: str) -> Block:
+    """A select menu's choice; Slack allows 75 characters of text."""
+    return {"text": {"type": "plain_text", "text": text[:75], "emoji": True}, "value": value}
+
+
+def modal(
+    callback_id: str, *, title: str, submit: str, metadata: dict[str, Any], blocks: list[Block]
+) -> Block:
+    """A modal with a Cancel button; ``metadata`` travels along as JSON for the submission handler."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain_text(title),
+        "submit": plain_text(submit),
+        "close": plain_text("Cancel"),
+        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
+        "blocks": blocks,
+    }
+
+
+def input_block(
+    block_id: str, label: str, element: Block, *, optional: bool = False, hint: str | None = None
+) -> Block:
+    """A modal input; the element's ``action_id`` is the ``block_id`` too, so handlers read
+    ``values[block_id][block_id]``."""
+    block: Block = {"type": "input", "block_id": block_id}
+    if optional:
+        block["optional"] = True
+    block["label"] = plain_text(label)
+    if hint:
+        block["hint"] = plain_text(hint)
+    block["element"] = {"type": element["type"], "action_id": block_id, **element}
+    return block
+
+
+def static_select(options: list[Block], initial: Block) -> Block:
+    return {"type": "static_select", "options": options, "initial_option": initial}
+
+
+def account_picker(initial: Block | None) -> Block:
+    """Search accounts by name (options served by the ``account`` options handler)."""
+    picker: Block = {
+        "type": "external_select",
+        "placeholder": plain_text("Search accounts by name"),
+        "min_query_length": 0,
+    }
+    if initial is not None:
+        picker["initial_option"] = initial
+    return picker

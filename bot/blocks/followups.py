@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
-from bot.blocks.common import Block, actions, button, context, section
+from bot.blocks.common import Block, actions, button, context, input_block, modal, section
 from bot.domain.text import channel_link, escape, mention
 from bot.storage.models import Account, Task
 
@@ -40,6 +40,9 @@ def who(user_id: str | None, viewer_id: str) -> str:
     return "you" if user_id == viewer_id else mention(user_id)
 
 
+CREATED_HEADING = ":white_check_mark: Follow-up set"
+
+
 def created_blocks(
     task: Task,
     account: Account,
@@ -49,7 +52,7 @@ def created_blocks(
     assignee_tz: ZoneInfo,
     deliver_at: datetime | None,
     channel_id: str | None,
-    heading: str = ":white_check_mark: Follow-up set",
+    heading: str = CREATED_HEADING,
 ) -> list[Block]:
     lines = [
         f"{heading}: *{escape(task.title)}* · *{escape(account.name)}* · `#{task.id}`",
@@ -207,31 +210,22 @@ def _slack_date(at: datetime) -> str:
 
 def next_modal(account: Account, default_day: str, metadata: dict[str, Any]) -> dict[str, Any]:
     """The small "Custom…" form: what, and on which day."""
-    return {
-        "type": "modal",
-        "callback_id": NEXT_MODAL,
-        "title": {"type": "plain_text", "text": "Next follow-up"},
-        "submit": {"type": "plain_text", "text": "Schedule"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
-        "blocks": [
+    return modal(
+        NEXT_MODAL,
+        title="Next follow-up",
+        submit="Schedule",
+        metadata=metadata,
+        blocks=[
             section(f"Next step with *{escape(account.name)}*"),
-            {
-                "type": "input",
-                "block_id": "what",
-                "label": {"type": "plain_text", "text": "What"},
-                "element": {
+            input_block(
+                "what",
+                "What",
+                {
                     "type": "plain_text_input",
-                    "action_id": "what",
                     "initial_value": f"Follow up with {account.name}"[:500],
                     "max_length": 500,
                 },
-            },
-            {
-                "type": "input",
-                "block_id": "date",
-                "label": {"type": "plain_text", "text": "Day"},
-                "element": {"type": "datepicker", "action_id": "date", "initial_date": default_day},
-            },
+            ),
+            input_block("date", "Day", {"type": "datepicker", "initial_date": default_day}),
         ],
-    }
+    )

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
-from bot.blocks.common import Block, actions, button, context, section
+from bot.blocks.common import (
+    Block,
+    account_picker,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    section,
+    static_select,
+)
 from bot.domain.activities import MAX_NOTES, LogForm
 from bot.domain.text import escape, quote
 from bot.playbook import Playbook
@@ -50,84 +59,37 @@ def log_modal(
         {"text": {"type": "plain_text", "text": f"{name}", "emoji": True}, "value": name}
         for name in playbook.activity_types
     ]
-    picker: dict[str, Any] = {
-        "type": "external_select",
-        "action_id": "account",
-        "placeholder": {"type": "plain_text", "text": "Search accounts by name"},
-        "min_query_length": 0,
-    }
-    if account is not None:
-        picker["initial_option"] = {
-            "text": {"type": "plain_text", "text": account.name[:75]},
-            "value": str(account.id),
-        }
-    notes_input: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "notes",
-        "multiline": True,
-        "max_length": MAX_NOTES,
-    }
+    notes_input: dict[str, Any] = {"type": "plain_text_input", "multiline": True, "max_length": MAX_NOTES}
     if notes:
         notes_input["initial_value"] = notes[:MAX_NOTES]
-    return {
-        "type": "modal",
-        "callback_id": LOG_MODAL_CALLBACK,
-        "title": {"type": "plain_text", "text": "Log an activity"},
-        "submit": {"type": "plain_text", "text": "Log"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata or {}, separators=(",", ":"))[:3000],
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "account",
-                "label": {"type": "plain_text", "text": "Account"},
-                "element": picker,
-            },
-            {
-                "type": "input",
-                "block_id": "type",
-                "label": {"type": "plain_text", "text": "Type"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "type",
-                    "options": type_options,
-                    "initial_option": type_options[0],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "date",
-                "label": {"type": "plain_text", "text": "Date"},
-                "element": {
-                    "type": "datepicker",
-                    "action_id": "date",
-                    "initial_date": local_now.date().isoformat(),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "time",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Time"},
-                "element": {
-                    "type": "timepicker",
-                    "action_id": "time",
-                    "initial_time": local_now.strftime("%H:%M"),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "notes",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Notes"},
-                "element": notes_input,
-            },
+    return modal(
+        LOG_MODAL_CALLBACK,
+        title="Log an activity",
+        submit="Log",
+        metadata=metadata or {},
+        blocks=[
+            input_block(
+                "account", "Account", account_picker(account_option(account) if account is not None else None)
+            ),
+            input_block("type", "Type", static_select(type_options, type_options[0])),
+            input_block("date", "Date", {"type": "datepicker", "initial_date": local_now.date().isoformat()}),
+            input_block(
+                "time",
+                "Time",
+                {"type": "timepicker", "initial_time": local_now.strftime("%H:%M")},
+                optional=True,
+            ),
+            input_block("notes", "Notes", notes_input, optional=True),
         ],
-    }
+    )
+
+
+def account_option(account: Account) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": account.name[:75]}, "value": str(account.id)}
 
 
 def account_options(accounts: list[Account]) -> list[dict[str, Any]]:
-    return [{"text": {"type": "plain_text", "text": a.name[:75]}, "value": str(a.id)} for a in accounts]
+    return [account_option(a) for a in accounts]
 
 
 def read_log_form(values: dict[str, Any]) -> LogForm:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
-from bot.blocks.common import Block, actions, button, context, section
+from bot.blocks.common import (
+    Block,
+    account_picker,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    option,
+    plain_text,
+    section,
+    static_select,
+)
 from bot.domain.scoring import Scores, display, reached
 from bot.domain.text import escape, mention, quote
 from bot.playbook import Playbook
@@ -154,160 +165,82 @@ def card_section(
     return [section(text)]
 
 
-def _option(text: str, value: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75], "emoji": True}, "value": value}
-
-
-def _metadata(metadata: dict[str, Any]) -> str:
-    return json.dumps(metadata, separators=(",", ":"))[:3000]
-
-
 def signal_modal(
     playbook: Playbook, *, account: Account | None, quote_text: str, metadata: dict[str, Any]
 ) -> dict[str, Any]:
-    kinds = [_option(f"{kind_label(k)} (+{s.points})", k) for k, s in playbook.signal_kinds.items()]
-    picker: dict[str, Any] = {
-        "type": "external_select",
-        "action_id": "account",
-        "placeholder": {"type": "plain_text", "text": "Search accounts by name"},
-        "min_query_length": 0,
-    }
-    if account is not None:
-        picker["initial_option"] = _option(account.name, str(account.id))
-    return {
-        "type": "modal",
-        "callback_id": SIGNAL_MODAL_CALLBACK,
-        "title": {"type": "plain_text", "text": "Flag a signal"},
-        "submit": {"type": "plain_text", "text": "Flag"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(metadata),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "account",
-                "label": {"type": "plain_text", "text": "Account"},
-                "element": picker,
-            },
-            {
-                "type": "input",
-                "block_id": "kind",
-                "label": {"type": "plain_text", "text": "Kind"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "kind",
-                    "options": kinds,
-                    "initial_option": kinds[0],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "quote",
-                "label": {"type": "plain_text", "text": "What the customer said"},
-                "element": {
+    kinds = [option(f"{kind_label(k)} (+{s.points})", k) for k, s in playbook.signal_kinds.items()]
+    initial_account = option(account.name, str(account.id)) if account is not None else None
+    return modal(
+        SIGNAL_MODAL_CALLBACK,
+        title="Flag a signal",
+        submit="Flag",
+        metadata=metadata,
+        blocks=[
+            input_block("account", "Account", account_picker(initial_account)),
+            input_block("kind", "Kind", static_select(kinds, kinds[0])),
+            input_block(
+                "quote",
+                "What the customer said",
+                {
                     "type": "plain_text_input",
-                    "action_id": "quote",
                     "multiline": True,
                     "initial_value": quote_text[:3000],
                     "max_length": 3000,
                 },
-            },
+            ),
         ],
-    }
+    )
 
 
 def opportunity_modal(
     signal: Signal, account: Account, playbook: Playbook, *, kind: str, metadata: dict[str, Any]
 ) -> dict[str, Any]:
-    kinds = [_option(kind_label(k), k) for k in playbook.opportunity_kinds]
-    stages = [_option(kind_label(s), s) for s in playbook.opportunity_stages]
+    kinds = [option(kind_label(k), k) for k in playbook.opportunity_kinds]
+    stages = [option(kind_label(s), s) for s in playbook.opportunity_stages]
     title = signal.quote if len(signal.quote) <= 150 else signal.quote[:149] + "…"
-    return {
-        "type": "modal",
-        "callback_id": OPPORTUNITY_MODAL_CALLBACK,
-        "title": {"type": "plain_text", "text": "Create opportunity"},
-        "submit": {"type": "plain_text", "text": "Create"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(metadata),
-        "blocks": [
+    return modal(
+        OPPORTUNITY_MODAL_CALLBACK,
+        title="Create opportunity",
+        submit="Create",
+        metadata=metadata,
+        blocks=[
             section(signal_text(signal, account, playbook)),
-            {
-                "type": "input",
-                "block_id": "kind",
-                "label": {"type": "plain_text", "text": "Kind"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "kind",
-                    "options": kinds,
-                    "initial_option": next(o for o in kinds if o["value"] == kind),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "title",
-                "label": {"type": "plain_text", "text": "Title"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "title",
-                    "initial_value": title,
-                    "max_length": 300,
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "mrr",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Added MRR"},
-                "hint": {"type": "plain_text", "text": "A number, like 1200 or 1.2k"},
-                "element": {"type": "plain_text_input", "action_id": "mrr"},
-            },
-            {
-                "type": "input",
-                "block_id": "stage",
-                "label": {"type": "plain_text", "text": "Stage"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "stage",
-                    "options": stages,
-                    "initial_option": stages[0],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "close",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Expected close"},
-                "element": {"type": "datepicker", "action_id": "close"},
-            },
+            input_block("kind", "Kind", static_select(kinds, next(o for o in kinds if o["value"] == kind))),
+            input_block(
+                "title", "Title", {"type": "plain_text_input", "initial_value": title, "max_length": 300}
+            ),
+            input_block(
+                "mrr",
+                "Added MRR",
+                {"type": "plain_text_input"},
+                optional=True,
+                hint="A number, like 1200 or 1.2k",
+            ),
+            input_block("stage", "Stage", static_select(stages, stages[0])),
+            input_block("close", "Expected close", {"type": "datepicker"}, optional=True),
         ],
-    }
+    )
 
 
 def dismiss_modal(
     signal: Signal, account: Account, playbook: Playbook, metadata: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": DISMISS_MODAL_CALLBACK,
-        "title": {"type": "plain_text", "text": "Dismiss signal"},
-        "submit": {"type": "plain_text", "text": "Dismiss"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": _metadata(metadata),
-        "blocks": [
+    return modal(
+        DISMISS_MODAL_CALLBACK,
+        title="Dismiss signal",
+        submit="Dismiss",
+        metadata=metadata,
+        blocks=[
             section(signal_text(signal, account, playbook)),
-            {
-                "type": "input",
-                "block_id": "reason",
-                "label": {"type": "plain_text", "text": "Why dismiss it?"},
-                "element": {
+            input_block(
+                "reason",
+                "Why dismiss it?",
+                {
                     "type": "plain_text_input",
-                    "action_id": "reason",
                     "multiline": True,
                     "max_length": 3000,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": "e.g. they already have every seat they need",
-                    },
+                    "placeholder": plain_text("e.g. they already have every seat they need"),
                 },
-            },
+            ),
         ],
-    }
+    )

@@ -47,28 +47,32 @@ def parse_close(value: str, example: str) -> date | None:
         ) from None
 
 
-def kind_of(value: str, playbook: Playbook, example: str) -> str:
-    kind = normalise_choice(value, playbook.opportunity_kinds)
-    if kind is None:
+def _one_of(
+    value: str, choices: tuple[str, ...], example: str, *, not_a: str, listed: str, then: str = ""
+) -> str:
+    """``value`` as one of the playbook's ``choices``, or an error that lists them all."""
+    choice = normalise_choice(value, choices)
+    if choice is None:
         raise UserError(
-            f"“{value}” is not a kind of opportunity. Kinds: "
-            + ", ".join(f"`{k}`" for k in playbook.opportunity_kinds)
-            + ".",
+            f"“{value}” is not {not_a}. {listed}: " + ", ".join(f"`{c}`" for c in choices) + "." + then,
             example,
         )
-    return kind
+    return choice
+
+
+def kind_of(value: str, playbook: Playbook, example: str) -> str:
+    return _one_of(value, playbook.opportunity_kinds, example, not_a="a kind of opportunity", listed="Kinds")
 
 
 def stage_of(value: str, playbook: Playbook, example: str) -> str:
-    stage = normalise_choice(value, playbook.opportunity_stages)
-    if stage is None:
-        raise UserError(
-            f"“{value}” is not a stage. Stages: "
-            + ", ".join(f"`{s}`" for s in playbook.opportunity_stages)
-            + ". Close with `/opportunity won 12` or `/opportunity lost 12 reason:price`.",
-            example,
-        )
-    return stage
+    return _one_of(
+        value,
+        playbook.opportunity_stages,
+        example,
+        not_a="a stage",
+        listed="Stages",
+        then=" Close with `/opportunity won 12` or `/opportunity lost 12 reason:price`.",
+    )
 
 
 def _owner(value: str, example: str) -> str:

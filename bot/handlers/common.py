@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Block, button, error_blocks, fallback_text
 from bot.domain.errors import UserError
 from bot.storage.models import LOCAL_TEAM
+
+log = logging.getLogger(__name__)
 
 # A command handler body: (text, user_id, respond) → None; used to re-run a command after a choice.
 CommandRunner = Callable[[str, str, Respond], None]
@@ -53,3 +58,26 @@ def substitute_account(text: str, typed: str, name: str) -> str:
         return text
     pattern = re.compile(r"(?<!\S)" + re.escape(typed) + r"(?=[\s:]|$)")
     return pattern.sub(lambda _: name, text, count=1)
+
+
+def post_to_user(client: WebClient, user_id: str, channel_id: str | None, blocks: list[Block]) -> None:
+    """An ephemeral note where the person was, or a DM when the bot can't post there."""
+    text = fallback_text(blocks)
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=blocks, text=text)
+            return
+        except SlackApiError as exc:
+            log.info("ephemeral to %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
+
+
+def permalink_of(client: WebClient, channel: str | None, message_ts: str | None) -> str | None:
+    """A link to a message, or None when there is no message or Slack won't give one."""
+    if not (channel and message_ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
+    except SlackApiError as exc:
+        log.info("chat.getPermalink failed: %s", exc.response.get("error"))
+        return None

@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
+from sqlalchemy.orm import Session
 
 from bot.blocks import followups as fb
 from bot.blocks.common import Block, fallback_text
@@ -36,7 +38,7 @@ from bot.handlers.common import reply, reply_error, team_of
 from bot.people import Person, cached_person
 from bot.reminders.followups import REMINDER_KIND, render_followup_due, schedule
 from bot.services import Services
-from bot.storage.models import Account
+from bot.storage.models import Account, Task
 
 log = logging.getLogger(__name__)
 _BY_NUMBER = re.compile(r"^(done|cancel)(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
@@ -55,6 +57,40 @@ def run_followup_command(services: Services, text: str, user_id: str, respond: R
         _close_by_number(services, by_number.group(1).lower(), by_number.group(2) or "", user_id, respond)
         return
     _create(services, text, user_id, respond, team_id)
+
+
+def _schedule_and_confirm(
+    services: Services,
+    session: Session,
+    task: Task,
+    account: Account,
+    assignee: Person,
+    *,
+    viewer_id: str,
+    viewer_tz: ZoneInfo,
+    now: datetime,
+    heading: str = fb.CREATED_HEADING,
+) -> list[Block]:
+    """Schedule a new follow-up's reminder in the assignee's zone and hours; what its creator sees."""
+    scheduled = schedule(
+        session,
+        task,
+        account,
+        tz=assignee.tz,
+        hours=assignee.working_hours,
+        playbook=services.playbook,
+        now=now,
+    )
+    return fb.created_blocks(
+        task,
+        account,
+        viewer_id=viewer_id,
+        viewer_tz=viewer_tz,
+        assignee_tz=assignee.tz,
+        deliver_at=scheduled.deliver_at,
+        channel_id=scheduled.channel_id,
+        heading=heading,
+    )
 
 
 def _create(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
@@ -78,23 +114,8 @@ def _create(services: Services, text: str, user_id: str, respond: Respond, team_
             now=now,
             channel_id=spec.channel_id,
         )
-        scheduled = schedule(
-            session,
-            task,
-            account,
-            tz=assignee.tz,
-            hours=assignee.working_hours,
-            playbook=services.playbook,
-            now=now,
-        )
-        blocks = fb.created_blocks(
-            task,
-            account,
-            viewer_id=user_id,
-            viewer_tz=requester.tz,
-            assignee_tz=assignee.tz,
-            deliver_at=scheduled.deliver_at,
-            channel_id=scheduled.channel_id,
+        blocks = _schedule_and_confirm(
+            services, session, task, account, assignee, viewer_id=user_id, viewer_tz=requester.tz, now=now
         )
     reply(respond, blocks)
     services.changed(user_id, assignee_id)
@@ -191,23 +212,15 @@ def _next(
             all_day=True,
             now=now,
         )
-        scheduled = schedule(
+        blocks = _schedule_and_confirm(
+            services,
             session,
             task,
             account,
-            tz=person.tz,
-            hours=person.working_hours,
-            playbook=services.playbook,
-            now=now,
-        )
-        blocks = fb.created_blocks(
-            task,
-            account,
+            person,
             viewer_id=user_id,
             viewer_tz=person.tz,
-            assignee_tz=person.tz,
-            deliver_at=scheduled.deliver_at,
-            channel_id=scheduled.channel_id,
+            now=now,
             heading=":arrow_forward: Next follow-up set",
         )
     services.changed(user_id)

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.common import fallback_text, section
+from bot.blocks.common import section
 from bot.blocks.help import help_blocks
 from bot.blocks.log import (
     LOG_MODAL_CALLBACK,
@@ -28,7 +28,7 @@ from bot.domain.errors import UserError
 from bot.domain.logging_grammar import parse_log
 from bot.domain.text import escape, message_as_read
 from bot.handlers.accounts import card_blocks
-from bot.handlers.common import reply, reply_error, team_of
+from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
 from bot.services import Services
 from bot.storage.models import Account
 
@@ -86,30 +86,6 @@ def _open_modal(services: Services, client: WebClient, trigger_id: str, user_id:
             )
         except SlackApiError as exc:  # closed or edited meanwhile: the first defaults stand
             log.info("views.update of the log form failed: %s", exc.response.get("error"))
-
-
-def _post_to_user(
-    client: WebClient, user_id: str, channel_id: str | None, blocks: list[dict[str, Any]]
-) -> None:
-    """An ephemeral note where the person was, or a DM when the bot can't post there."""
-    text = fallback_text(blocks)
-    if channel_id:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=blocks, text=text)
-            return
-        except SlackApiError as exc:
-            log.info("ephemeral to %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
-
-
-def _permalink(client: WebClient, channel: str | None, message_ts: str | None) -> str | None:
-    if not (channel and message_ts):
-        return None
-    try:
-        return client.chat_getPermalink(channel=channel, message_ts=message_ts).get("permalink")
-    except SlackApiError as exc:
-        log.info("chat.getPermalink failed: %s", exc.response.get("error"))
-        return None
 
 
 def register(app: App, services: Services) -> None:
@@ -180,7 +156,7 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         meta = json.loads(view.get("private_metadata") or "{}")
-        permalink = _permalink(client, meta.get("channel"), meta.get("message_ts"))
+        permalink = permalink_of(client, meta.get("channel"), meta.get("message_ts"))
         with services.uow() as session:
             account = session.get(Account, int(form.account_id or 0))
             if account is None:
@@ -201,7 +177,7 @@ def register(app: App, services: Services) -> None:
                 blocks = logged_blocks(
                     logged.activity, logged.account, logged.consequences, services.playbook, tz
                 )
-        _post_to_user(client, user_id, meta.get("channel"), blocks)
+        post_to_user(client, user_id, meta.get("channel"), blocks)
         services.changed(user_id)
 
     @app.action("undo_activity")

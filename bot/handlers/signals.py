@@ -34,7 +34,7 @@ from bot.domain import signals as sig
 from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
 from bot.domain.text import escape, mention, message_as_read, money
-from bot.handlers.common import reply, reply_error, team_of
+from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
 from bot.reminders import signals as flow
 from bot.services import Services
 from bot.storage.models import Account, Signal
@@ -102,18 +102,6 @@ def _typed_account(text: str) -> str:
     return " ".join(words[:-1])
 
 
-def _post_to_user(client: WebClient, user_id: str, channel_id: str | None, blocks: list[Block]) -> None:
-    """An ephemeral note where the person was, or a DM when the bot can't post there."""
-    text = fallback_text(blocks)
-    if channel_id:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, blocks=blocks, text=text)
-            return
-        except SlackApiError as exc:
-            log.info("ephemeral to %s failed (%s); sending a DM", channel_id, exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, blocks=blocks, text=text)
-
-
 def _linked_account(session: Session, channel_id: str | None) -> Account | None:
     if not channel_id:
         return None
@@ -179,6 +167,33 @@ def _show_decided(services: Services, respond: Respond, signal_id: int, *, repla
             return
         blocks = decided_blocks(signal, account, services.playbook, _decided_note(signal))
     reply(respond, blocks, replace=replace)
+
+
+def _undecided_with_account(session: Session, signal_id: int) -> tuple[Signal, Account]:
+    """The signal, still waiting for a decision (or AlreadyDecided), and its account."""
+    signal = sig.check_undecided(session, signal_id)
+    account = session.get(Account, signal.account_id)
+    assert account is not None
+    return signal, account
+
+
+def _say_why_not(
+    services: Services, respond: Respond, signal_id: int, err: UserError, *, from_morning: bool
+) -> None:
+    """A button that can't do its job: show what became of the signal, or why, where it was clicked."""
+    if isinstance(err, sig.AlreadyDecided):
+        _show_decided(services, respond, signal_id, replace=not from_morning)
+    else:
+        reply(respond, [section(f":information_source: {escape(err.message)}")], replace=not from_morning)
+
+
+def _dm_note(client: WebClient, user_id: str, err: UserError) -> None:
+    """A modal's submission that can't be done (it is already closed): say why in a DM."""
+    client.chat_postMessage(
+        channel=user_id,
+        text=err.message,
+        blocks=[section(f":information_source: {escape(err.message)}")],
+    )
 
 
 def _warm_flagger(services: Services, signal_id: int) -> None:
@@ -279,17 +294,10 @@ def register(app: App, services: Services) -> None:
         ack()
         user_id = body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
-        permalink = None
-        if meta.get("channel") and meta.get("message_ts"):
-            try:
-                permalink = client.chat_getPermalink(
-                    channel=meta["channel"], message_ts=meta["message_ts"]
-                ).get("permalink")
-            except SlackApiError as exc:
-                log.info("chat.getPermalink failed: %s", exc.response.get("error"))
+        permalink = permalink_of(client, meta.get("channel"), meta.get("message_ts"))
         assert account_id is not None and kind is not None
         blocks = flag_and_route(services, int(account_id), kind, quote, user_id, permalink)
-        _post_to_user(client, user_id, meta.get("channel"), blocks)
+        post_to_user(client, user_id, meta.get("channel"), blocks)
 
     @app.action("signal_create_opportunity")
     def create_opportunity(
@@ -299,9 +307,7 @@ def register(app: App, services: Services) -> None:
         signal_id, from_morning = _clicked(action)
         try:
             with services.uow() as session:
-                signal = sig.check_undecided(session, signal_id)
-                account = session.get(Account, signal.account_id)
-                assert account is not None
+                signal, account = _undecided_with_account(session, signal_id)
                 kind = opp.kind_for_signal(
                     signal.kind, is_risk(signal.kind, services.playbook.signal_kinds), services.playbook
                 )
@@ -312,12 +318,8 @@ def register(app: App, services: Services) -> None:
                     kind=kind,
                     metadata={"signal": signal_id, **_origin(body, from_morning=from_morning)},
                 )
-        except sig.AlreadyDecided:
-            _show_decided(services, respond, signal_id, replace=not from_morning)
-            return
         except UserError as err:
-            note = [section(f":information_source: {escape(err.message)}")]
-            reply(respond, note, replace=not from_morning)
+            _say_why_not(services, respond, signal_id, err, from_morning=from_morning)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -339,9 +341,7 @@ def register(app: App, services: Services) -> None:
         _warm_flagger(services, int(meta["signal"]))
         try:
             with services.uow() as session:
-                signal = sig.check_undecided(session, int(meta["signal"]))
-                account = session.get(Account, signal.account_id)
-                assert account is not None
+                signal, account = _undecided_with_account(session, int(meta["signal"]))
                 opportunity = opp.create(
                     session,
                     account=account,
@@ -366,11 +366,7 @@ def register(app: App, services: Services) -> None:
                     f":white_check_mark: {mention(user_id)} created opportunity #{opportunity.id}.",
                 )
         except UserError as err:
-            client.chat_postMessage(
-                channel=user_id,
-                text=err.message,
-                blocks=[section(f":information_source: {escape(err.message)}")],
-            )
+            _dm_note(client, user_id, err)
             return
         _update_origin(client, meta, origin)
         client.chat_postMessage(channel=user_id, text=fallback_text([section(text)]), blocks=[section(text)])
@@ -397,12 +393,8 @@ def register(app: App, services: Services) -> None:
                     services.playbook,
                     f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to {mention(user_id)} then.",
                 )
-        except sig.AlreadyDecided:
-            _show_decided(services, respond, signal_id, replace=not from_morning)
-            return
         except UserError as err:
-            note = [section(f":information_source: {escape(err.message)}")]
-            reply(respond, note, replace=not from_morning)
+            _say_why_not(services, respond, signal_id, err, from_morning=from_morning)
             return
         reply(respond, blocks, replace=not from_morning)
 
@@ -414,17 +406,11 @@ def register(app: App, services: Services) -> None:
         signal_id, from_morning = _clicked(action)
         try:
             with services.uow() as session:
-                signal = sig.check_undecided(session, signal_id)
-                account = session.get(Account, signal.account_id)
-                assert account is not None
+                signal, account = _undecided_with_account(session, signal_id)
                 origin = _origin(body, from_morning=from_morning)
                 view = dismiss_modal(signal, account, services.playbook, {"signal": signal_id, **origin})
-        except sig.AlreadyDecided:
-            _show_decided(services, respond, signal_id, replace=not from_morning)
-            return
         except UserError as err:
-            note = [section(f":information_source: {escape(err.message)}")]
-            reply(respond, note, replace=not from_morning)
+            _say_why_not(services, respond, signal_id, err, from_morning=from_morning)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -453,11 +439,7 @@ def register(app: App, services: Services) -> None:
                     f":no_entry_sign: {mention(user_id)} dismissed it: {escape(reason)}",
                 )
         except UserError as err:
-            client.chat_postMessage(
-                channel=user_id,
-                text=err.message,
-                blocks=[section(f":information_source: {escape(err.message)}")],
-            )
+            _dm_note(client, user_id, err)
             return
         _update_origin(client, meta, origin)
         services.changed(user_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -65,6 +65,30 @@ def _deliver_at(services: Services, session: Session, user_id: str, now: datetim
     return next_working_start(now, hours, tz)
 
 
+def _dm_at_work(
+    services: Services,
+    session: Session,
+    kind: str,
+    signal: Signal,
+    user_id: str,
+    *,
+    now: datetime,
+    dedupe_key: str,
+    not_before: datetime | None = None,
+    **payload: Any,
+) -> None:
+    """Queue a DM about ``signal`` for the person's first working moment from ``not_before`` (or now)."""
+    enqueue(
+        session,
+        kind=kind,
+        due_at=_deliver_at(services, session, user_id, not_before or now),
+        now=now,
+        recipient_id=user_id,
+        payload={"signal_id": signal.id, **payload},
+        dedupe_key=dedupe_key,
+    )
+
+
 # -- routing a new signal -----------------------------------------------------------------------
 def route(services: Services, session: Session, signal: Signal, account: Account, now: datetime) -> list[str]:
     """Queue the signal for its recipients (except the flagger, who sees it in the thank-you).
@@ -87,14 +111,8 @@ def route(services: Services, session: Session, signal: Signal, account: Account
         )
         return told
     for user in told:
-        enqueue(
-            session,
-            kind=ROUTED,
-            due_at=_deliver_at(services, session, user, now),
-            now=now,
-            recipient_id=user,
-            payload={"signal_id": signal.id},
-            dedupe_key=f"{ROUTED}:{signal.id}:{user}",
+        _dm_at_work(
+            services, session, ROUTED, signal, user, now=now, dedupe_key=f"{ROUTED}:{signal.id}:{user}"
         )
     return told
 
@@ -108,13 +126,14 @@ def resurface_later(
 ) -> None:
     """After "Not now": bring the signal back to ``user_id`` when the snooze ends."""
     assert signal.snoozed_until is not None
-    enqueue(
+    _dm_at_work(
+        services,
         session,
-        kind=RESURFACED,
-        due_at=_deliver_at(services, session, user_id, signal.snoozed_until),
+        RESURFACED,
+        signal,
+        user_id,
         now=now,
-        recipient_id=user_id,
-        payload={"signal_id": signal.id},
+        not_before=signal.snoozed_until,
         dedupe_key=f"{RESURFACED}:{signal.id}:{user_id}:{signal.snoozed_until.isoformat()}",
     )
 
@@ -177,14 +196,15 @@ def tell_flagger(services: Services, session: Session, signal: Signal, actor: st
     """Close the loop: the person who flagged the signal learns what became of it."""
     if signal.flagged_by == actor:
         return
-    enqueue(
+    _dm_at_work(
+        services,
         session,
-        kind=OUTCOME,
-        due_at=_deliver_at(services, session, signal.flagged_by, now),
+        OUTCOME,
+        signal,
+        signal.flagged_by,
         now=now,
-        recipient_id=signal.flagged_by,
-        payload={"signal_id": signal.id, "by": actor},
         dedupe_key=f"{OUTCOME}:{signal.id}",
+        by=actor,
     )
 
 
@@ -231,14 +251,8 @@ def escalate_pass(services: Services, now: datetime) -> None:
             deadline = add_working_days(signal.created_at, pb.escalate_after_working_days, hours, tz)
             if now < deadline:
                 continue
-            enqueue(
-                session,
-                kind=ESCALATED,
-                due_at=_deliver_at(services, session, manager, now),
-                now=now,
-                recipient_id=manager,
-                payload={"signal_id": signal.id},
-                dedupe_key=f"{ESCALATED}:{signal.id}",
+            _dm_at_work(
+                services, session, ESCALATED, signal, manager, now=now, dedupe_key=f"{ESCALATED}:{signal.id}"
             )
             signal.escalated_at = now
 

@@ -4,28 +4,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.storage.models import Account, Task
-from tests.helpers import Harness, all_text, buttons
+from bot.storage.models import Task
+from tests.helpers import Harness, add_task, all_text, buttons
 
 ALICE_MENTION = "<@U0ALICE|alice>"
 
 
 def add_followup(bot: Harness, title: str, due: datetime, *, assignee: str = "U0ALICE") -> int:
     """A follow-up task as the follow-up feature stores it (the agenda shows every kind)."""
-    with bot.db() as s:
-        account = s.scalars(select(Account).where(Account.name == "Acme Corp")).one()
-        task = Task(
-            kind="followup",
-            account_id=account.id,
-            title=title,
-            assignee_id=assignee,
-            due_at=due,
-            status="open",
-            created_at=bot.clock.now(),
-        )
-        s.add(task)
-        s.flush()
-        return task.id
+    return add_task(bot, "Acme Corp", title, due, assignee=assignee)
 
 
 def setup(bot: Harness) -> None:

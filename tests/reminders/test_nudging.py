@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.domain.nudges import NudgeItem
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile, VisitPlan
-from tests.helpers import FakeSlack, Harness, all_text, find_button, line_button
+from tests.helpers import FakeSlack, Harness, add_task, all_text, find_button, line_button
 
 
 @pytest.fixture
@@ -50,21 +50,7 @@ def gold_visited_in_june(bot: Harness, name: str, owner: str) -> int:
 def add_followup(
     bot: Harness, account: str, assignee: str, due: datetime, title: str, kind: str = "followup"
 ) -> int:
-    target = account_id(bot, account)
-    with bot.db() as s:
-        task = Task(
-            kind=kind,
-            account_id=target,
-            title=title,
-            assignee_id=assignee,
-            created_by=assignee,
-            due_at=due,
-            status="open",
-            created_at=bot.clock.now(),
-        )
-        s.add(task)
-        s.flush()
-        return task.id
+    return add_task(bot, account, title, due, assignee=assignee, kind=kind, created_by=assignee)
 
 
 def test_one_message_per_person_at_their_own_local_morning(bot: Harness) -> None:

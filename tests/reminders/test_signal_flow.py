@@ -5,26 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.storage.models import Account, Reminder, Signal
-from tests.helpers import FakeSlack, FakeUser, Harness, all_text
-
-CONFIG = """
-[roles.managers]
-"U0MGR" = ["U0ALICE"]
-"""
-
-
-@pytest.fixture
-def team(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
-    fake_slack.add_user(FakeUser("U0MGR", "manager", tz="UTC"))
-    config = tmp_path / "salesbot.toml"
-    config.write_text(CONFIG)
-    bot = Harness.create(fake_slack, session_factory, config_path=str(config))
-    bot.command("/account", "add Acme Corp status:customer owner:<@U0ALICE|alice> csm:<@U0CAROL|carol>")
-    return bot
+from tests.helpers import FakeSlack, Harness, all_text
 
 
 def texts(bot: Harness, user: str) -> list[str]:

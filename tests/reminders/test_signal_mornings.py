@@ -4,29 +4,12 @@ crossing."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.storage.models import Account, Signal
-from tests.helpers import FakeSlack, FakeUser, Harness, all_text, line_button
-
-CONFIG = """
-[roles.managers]
-"U0MGR" = ["U0ALICE"]
-"""
-
-
-@pytest.fixture
-def team(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
-    fake_slack.add_user(FakeUser("U0MGR", "manager", tz="UTC"))
-    config = tmp_path / "salesbot.toml"
-    config.write_text(CONFIG)
-    bot = Harness.create(fake_slack, session_factory, config_path=str(config))
-    bot.command("/account", "add Acme Corp status:customer owner:<@U0ALICE|alice> csm:<@U0CAROL|carol>")
-    return bot
+from tests.helpers import Harness, all_text, line_button
 
 
 def tick(bot: Harness) -> None:
