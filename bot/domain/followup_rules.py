@@ -59,11 +59,16 @@ def make_activity_hook(playbook: Playbook) -> ActivityHook:
                 now=now,
                 source_activity_id=activity.id,
             )
-            schedule(
+            scheduled = schedule(
                 session, task, account, tz=person.tz, hours=person.working_hours, playbook=playbook, now=now
             )
+            waits = (
+                f" (outside your working hours: reminder {when_local(scheduled.deliver_at, person.tz)})"
+                if scheduled.deliver_at > due
+                else ""
+            )
             lines.append(
-                f":alarm_clock: Follow-up scheduled: *{escape(rule.title)}* · {when_local(due, person.tz)} `#{task.id}`"
+                f":alarm_clock: Follow-up scheduled: *{escape(rule.title)}* · {when_local(due, person.tz)}{waits} `#{task.id}`"
             )
         lines.append("Undo removes these follow-ups too.")
         return lines

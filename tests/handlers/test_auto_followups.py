@@ -117,3 +117,13 @@ def test_a_meeting_logged_long_after_it_happened_schedules_nothing(bot: Harness)
     assert tasks(bot) == []
     bot.command("/log", "meeting Acme Corp last monday: kickoff")  # within the week: follow-ups as usual
     assert len(tasks(bot)) == 2
+
+
+def test_a_follow_up_due_after_hours_says_when_its_reminder_comes(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp")
+    bot.clock.set(datetime(2026, 11, 23, 16, 30, tzinfo=UTC))  # 17:30 in Paris
+    bot.command("/log", "meeting Acme Corp: late meeting")
+    assert (
+        "*Send the meeting summary* · Mon 23 Nov 2026, 19:30"
+        " (outside your working hours: reminder Tue 24 Nov 2026, 09:00)" in bot.last_text()
+    )
