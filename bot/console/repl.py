@@ -46,6 +46,7 @@ Console commands:
   :time                        show the console's clock
   :time +2d   :time +3h30m     move the clock forward (m, h, d, w); due reminders then arrive
   :who                         people and channels of this workspace
+  :back                        bring back the buttons shown before the latest ones
   :help                        this help
   :quit                        leave (Ctrl+D works too)"""
 
@@ -107,6 +108,7 @@ class Console:
         self.user_id = person.id
         self.channel_id = "C_GENERAL"
         self.controls: list[Control] = []
+        self.earlier_controls: list[list[Control]] = []  # for :back, most recent last
         self.seen = len(world.fake.calls())
         # App Home updates are silent in Slack (you see them when you open the tab): shown on :home only.
         self.showing_home = False
@@ -269,6 +271,8 @@ class Console:
             self.time(rest)
         elif word == "shortcut":
             self.shortcut(rest)
+        elif word == "back":
+            self.back()
         elif word == "who":
             for u in self.world.users.values():
                 self.term.say(f"  @{u.name:<8} {u.id:<10} {u.tz:<18} {u.email or ''}")
@@ -277,6 +281,16 @@ class Console:
         else:
             self.term.say(f"  Unknown console command :{word}. :help lists them.")
         return True
+
+    def back(self) -> None:
+        """Make the previous set of buttons pressable again, and list them."""
+        if not self.earlier_controls:
+            self.term.say("  No earlier buttons.")
+            return
+        *self.earlier_controls, self.controls = self.earlier_controls
+        self.term.say(
+            "  Buttons again: " + "  ".join(f"[{n}] {c.label()}" for n, c in enumerate(self.controls, 1))
+        )
 
     def home(self) -> None:
         event = {
@@ -432,6 +446,8 @@ class Console:
             if opened is not None:
                 modal = opened
         if controls:
+            if self.controls:
+                self.earlier_controls = [*self.earlier_controls, self.controls][-10:]
             self.controls = controls
         return modal
 

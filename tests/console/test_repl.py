@@ -235,3 +235,18 @@ def test_a_reply_carried_by_the_ack_is_shown(world: World) -> None:
     out = play(world, "/ping a & b")
     assert received == ["a & b"]  # Slack sends "a &amp; b"; listeners read it as typed
     assert "── salesbot · only visible to you ──\n  pong <a & b>" in out
+
+
+def test_back_brings_earlier_buttons_back(world: World) -> None:
+    out = play(
+        world,
+        "/account add Acme Corp",
+        "/log call Acme Corp: first",
+        "/log call Acme Corp: second",
+        ":back",
+        "1",
+    )
+    assert "Buttons again: [1] Undo  [2] Open account" in out
+    first, second = activities(world)
+    assert first.notes == "first" and first.undone_at is not None  # the earlier message's Undo
+    assert second.undone_at is None
