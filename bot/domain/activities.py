@@ -171,13 +171,16 @@ def last_activity_at(
     return session.scalar(stmt.order_by(Activity.occurred_at.desc()).limit(1))
 
 
-def last_activity_by_type(session: Session) -> dict[tuple[int, str], datetime]:
-    """The last (not undone) activity of each type on each account, in one query."""
-    rows = session.execute(
-        select(Activity.account_id, Activity.type, func.max(Activity.occurred_at))
-        .where(Activity.undone_at.is_(None))
-        .group_by(Activity.account_id, Activity.type)
-    ).all()
+def last_activity_by_type(
+    session: Session, types: tuple[str, ...] | None = None
+) -> dict[tuple[int, str], datetime]:
+    """The last (not undone) activity of each type (of ``types``, or all) on each account, in one query."""
+    stmt = select(Activity.account_id, Activity.type, func.max(Activity.occurred_at)).where(
+        Activity.undone_at.is_(None)
+    )
+    if types:
+        stmt = stmt.where(Activity.type.in_(types))
+    rows = session.execute(stmt.group_by(Activity.account_id, Activity.type)).all()
     # func.max bypasses the column type on SQLite: make sure each is an aware UTC datetime.
     return {(account_id, kind): _aware(at) for account_id, kind, at in rows}
 

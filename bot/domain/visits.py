@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -193,10 +193,14 @@ class Snapshot:
     plans: dict[int, list[VisitPlan]]  # account id → active plans, by id
     open_tasks: dict[int, list[Task]]  # plan id → open visit tasks, by id
     last_done: dict[int, Task]  # explicit plan id → its last done task
-    last_activity: dict[tuple[int, str], datetime]  # (account id, type) → last activity (not undone)
+    # cadence activity → account id → last activity (not undone) that satisfies it
+    last_seen: dict[str, dict[int, datetime]]
+    # (rule, zone, start) → a tier plan's current occurrence: accounts seen the same day share it.
+    # (The zone is part of the key: aware datetimes in two zones compare equal at the same instant.)
+    tier_occurrences: dict[tuple[str | None, str, datetime], datetime | None] = field(default_factory=dict)
 
 
-def snapshot(session: Session) -> Snapshot:
+def snapshot(session: Session, playbook: Playbook) -> Snapshot:
     plans: dict[int, list[VisitPlan]] = defaultdict(list)
     for plan in session.scalars(select(VisitPlan).where(VisitPlan.active.is_(True)).order_by(VisitPlan.id)):
         plans[plan.account_id].append(plan)
@@ -217,7 +221,15 @@ def snapshot(session: Session) -> Snapshot:
         .order_by(Task.occurrence_at.is_not(None), Task.occurrence_at, Task.id)
     ):
         last_done[task.visit_plan_id or 0] = task
-    return Snapshot(plans, tasks, last_done, last_activity_by_type(session))
+    cadences = {c.activity: satisfying_types(c.activity) for c in playbook.tier_cadence.values()}
+    by_type = last_activity_by_type(session, tuple({t for types in cadences.values() for t in types}))
+    last_seen: dict[str, dict[int, datetime]] = {a: {} for a in cadences}
+    for (account_id, kind), at in by_type.items():
+        for activity, types in cadences.items():
+            seen = last_seen[activity]
+            if kind in types and (account_id not in seen or at > seen[account_id]):
+                seen[account_id] = at
+    return Snapshot(plans, tasks, last_done, last_seen)
 
 
 def in_sync(snap: Snapshot, ctx: PlanningContext, account: Account) -> bool:
@@ -233,12 +245,7 @@ def in_sync(snap: Snapshot, ctx: PlanningContext, account: Account) -> bool:
             return False
         plan = tier_plans[0]
         tz, _ = ctx.person(account.owner_id)
-        seen = [
-            snap.last_activity[(account.id, t)]
-            for t in satisfying_types(cadence.activity)
-            if (account.id, t) in snap.last_activity
-        ]
-        anchor = anchor_at(max(seen, default=None), account, tz)
+        anchor = anchor_at(snap.last_seen[cadence.activity].get(account.id), account, tz)
         if (plan.activity_type, plan.rrule, plan.dtstart, plan.tz) != (
             cadence.activity,
             cadence.rrule,
@@ -248,7 +255,13 @@ def in_sync(snap: Snapshot, ctx: PlanningContext, account: Account) -> bool:
             return False
     for plan in plans:
         tasks = snap.open_tasks.get(plan.id, [])
-        expected = occurrence_after(plan, snap.last_done.get(plan.id))
+        if plan.source == "tier":
+            key = (plan.rrule, plan.tz, local_start(plan))
+            if key not in snap.tier_occurrences:
+                snap.tier_occurrences[key] = occurrence_after(plan, None)
+            expected = snap.tier_occurrences[key]
+        else:
+            expected = occurrence_after(plan, snap.last_done.get(plan.id))
         if expected is None:
             return False
         if not account.owner_id:

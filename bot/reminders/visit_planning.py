@@ -53,7 +53,7 @@ def plan_visits(services: Services, now: datetime) -> None:
     touched: set[str] = set()
     with services.uow() as session:
         ctx = planning_context(services, session, now)
-        snap = visits.snapshot(session)
+        snap = visits.snapshot(session, services.playbook)
         for account in session.scalars(select(Account).order_by(Account.id)):
             if not visits.in_sync(snap, ctx, account):
                 touched |= visits.sync_account(session, ctx, account)
