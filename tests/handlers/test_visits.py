@@ -382,3 +382,15 @@ def test_planning_pass_skips_settled_accounts_and_catches_changes_made_behind_it
     assert tasks[acme.id].occurrence_at == datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
     assert tasks[globex.id].assignee_id == "U0BOB"
     assert len(tasks) == 3
+
+
+def test_long_plan_list_shows_every_plan_of_the_page(bot: Harness) -> None:
+    names = [f"Company {i:02d} " + "x" * 120 for i in range(40)]
+    for name in names:
+        add_account(bot, name)
+        bot.command("/visit", f"{name} every 4 months")
+    bot.command("/visit", "list")
+    blocks = bot.last_reply()["blocks"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    text = bot.last_text()
+    assert [n for n in names if n in text] == names
