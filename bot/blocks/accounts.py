@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Block, actions, button, context, divider, header, section
+from bot.blocks.common import Block, actions, button, context, divider, header, line_sections, section
 from bot.domain.text import channel_link, escape, mention, money
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity
@@ -74,7 +74,7 @@ def account_list(accounts: list[Account], total: int, description: str) -> list[
         + (f", MRR {money(a.mrr)}" if a.mrr is not None else "")
         for a in accounts
     ]
-    blocks = [section(f"*{total} account{'s' if total != 1 else ''}* {description}\n" + "\n".join(lines))]
+    blocks = line_sections(f"*{total} account{'s' if total != 1 else ''}* {description}", lines)
     if total > len(accounts):
         blocks.append(
             context(f"Showing {len(accounts)} of {total}. Narrow the filter, or use `salesbot export`.")

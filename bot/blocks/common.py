@@ -20,6 +20,23 @@ def section(text: str, *, accessory: Block | None = None) -> Block:
     return block
 
 
+def line_sections(head: str, lines: list[str]) -> list[Block]:
+    """``head`` and ``lines`` in as many sections as it takes, cut between whole lines: one section
+    would be clipped at Slack's 3000 characters, silently dropping the end of a long list."""
+    blocks: list[Block] = []
+    chunk = head
+    for line in lines:
+        joined = f"{chunk}\n{line}" if chunk else line
+        if chunk and len(joined) > MAX_SECTION:
+            blocks.append(section(chunk))
+            chunk = line
+        else:
+            chunk = joined
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
 def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:MAX_SECTION]}]}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, context, section
+from bot.blocks.common import Block, context, line_sections, section
 from bot.domain.opportunities import StageTotal
 from bot.domain.text import escape, mention, money
 from bot.storage.models import Account, Opportunity
@@ -33,12 +33,10 @@ def list_blocks(rows: list[tuple[Opportunity, Account]], description: str) -> li
         ]
     total = sum(o.mrr for o, _ in rows)
     lines = [f"• {opportunity_line(o, a)}" for o, a in rows[:50]]
-    blocks = [
-        section(
-            f"*{len(rows)} opportunit{'ies' if len(rows) != 1 else 'y'}* {description} · MRR +{money(total)}\n"
-            + "\n".join(lines)
-        )
-    ]
+    blocks = line_sections(
+        f"*{len(rows)} opportunit{'ies' if len(rows) != 1 else 'y'}* {description} · MRR +{money(total)}",
+        lines,
+    )
     if len(rows) > 50:
         blocks.append(context(f"Showing 50 of {len(rows)}. Narrow with `kind:`, `stage:` or `owner:`."))
     return blocks

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Block, actions, button, context, section
+from bot.blocks.common import Block, actions, button, context, line_sections, section
 from bot.domain.text import escape, mention
 
 DONE_ACTION = "visit_done"  # logs the plan's activity: the occurrence is satisfied
@@ -43,7 +43,7 @@ def plan_created_blocks(
 def plan_list_blocks(lines: list[str], scope: str) -> list[Block]:
     if not lines:
         return [section(f"No visit plans {scope}. Add one: `/visit Acme Corp every 4 months`.")]
-    blocks = [section(f"*Visit plans {scope}*\n" + "\n".join(lines[:40]))]
+    blocks = line_sections(f"*Visit plans {scope}*", lines[:40])
     if len(lines) > 40:
         blocks.append(context(f"…and {len(lines) - 40} more."))
     return blocks

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.dates import When, local_datetime
@@ -169,3 +169,23 @@ def last_activity_at(
     if types:
         stmt = stmt.where(Activity.type.in_(types))
     return session.scalar(stmt.order_by(Activity.occurred_at.desc()).limit(1))
+
+
+def last_activity_by_type(
+    session: Session, types: tuple[str, ...] | None = None
+) -> dict[tuple[int, str], datetime]:
+    """The last (not undone) activity of each type (of ``types``, or all) on each account, in one query."""
+    stmt = select(Activity.account_id, Activity.type, func.max(Activity.occurred_at)).where(
+        Activity.undone_at.is_(None)
+    )
+    if types:
+        stmt = stmt.where(Activity.type.in_(types))
+    rows = session.execute(stmt.group_by(Activity.account_id, Activity.type)).all()
+    # func.max bypasses the column type on SQLite: make sure each is an aware UTC datetime.
+    return {(account_id, kind): _aware(at) for account_id, kind, at in rows}
+
+
+def _aware(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -10,18 +10,19 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.activities import last_activity_by_type
 from bot.domain.cadence import is_overdue, parse_cadence, span_text
 from bot.domain.dates import zone
 from bot.domain.nudges import NudgeItem
 from bot.domain.text import escape, money
-from bot.storage.models import LOCAL_TEAM, Account, Activity, Reminder, Task, UserProfile, VisitPlan
+from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, VisitPlan
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -46,7 +47,7 @@ def overdue_visits(session: Session, services: Services, now: datetime) -> list[
         )
     ):
         plans[plan.account_id].append(plan)
-    last = _last_by_type(session)
+    last = last_activity_by_type(session)
     items: list[NudgeItem] = []
     for account in _owned_accounts(session):
         specs: list[tuple[str, str, str, datetime, bool]] = [
@@ -166,7 +167,7 @@ def inactive_accounts(session: Session, services: Services, now: datetime) -> li
     if not limits:
         return []
     last: dict[int, datetime] = {}
-    for (account_id, _), at in _last_by_type(session).items():
+    for (account_id, _), at in last_activity_by_type(session).items():
         if account_id not in last or at > last[account_id]:
             last[account_id] = at
     items: list[NudgeItem] = []
@@ -202,26 +203,6 @@ def _owned_accounts(session: Session, statuses: tuple[str, ...] | None = None) -
     if statuses is not None:
         stmt = stmt.where(Account.status.in_(statuses))
     return list(session.scalars(stmt.order_by(Account.name_key)))
-
-
-def _last_by_type(session: Session) -> dict[tuple[int, str], datetime]:
-    """The last (not undone) activity of each type on each account, in one query."""
-    rows = session.execute(
-        select(Activity.account_id, Activity.type, func.max(Activity.occurred_at))
-        .where(Activity.undone_at.is_(None))
-        .group_by(Activity.account_id, Activity.type)
-    ).all()
-    out: dict[tuple[int, str], datetime] = {}
-    for account_id, activity_type, at in rows:
-        # func.max bypasses the column type on SQLite: make sure it is an aware UTC datetime.
-        out[(account_id, activity_type)] = _aware(at)
-    return out
-
-
-def _aware(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _zones(session: Session, user_ids: set[str]) -> dict[str, ZoneInfo]:

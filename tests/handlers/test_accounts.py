@@ -246,3 +246,21 @@ def test_replies_are_ephemeral(bot: Harness) -> None:
     bot.command("/account", ADD)
     assert bot.last_reply()["response_type"] == "ephemeral"
     assert "<!channel>" not in mrkdwn_text(bot.last_reply())
+
+
+def test_list_of_long_names_shows_every_account_of_the_page(bot: Harness) -> None:
+    """50 accounts with long names are far more than one section's 3000 characters: none is cut off."""
+    names = [f"Company {i:02d} " + "x" * 180 for i in range(55)]
+    with bot.db() as s:
+        now = bot.clock.now()
+        s.add_all(
+            Account(name=n, name_key=n.lower(), status="customer", tags=[], created_at=now, updated_at=now)
+            for n in names
+        )
+    bot.command("/account", "list")
+    blocks = bot.last_reply()["blocks"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert len(blocks) <= 50
+    text = bot.last_text()
+    assert [n for n in names if n in text] == names[:50]
+    assert "Showing 50 of 55" in text

@@ -197,3 +197,14 @@ def test_help(acme: Harness) -> None:
     assert "/pipeline @alice kind:upsell" in acme.last_text()
     acme.command("/signal", "")
     assert "/signal Acme Corp churn-risk" in acme.last_text()
+
+
+def test_long_list_shows_every_opportunity_of_the_page(acme: Harness) -> None:
+    titles = [f"Deal {i:02d} " + "y" * 150 for i in range(30)]
+    for title in titles:
+        acme.command("/opportunity", f'add Acme Corp upsell "{title}" mrr:+100 stage:qualified')
+    acme.command("/opportunity", "list all")
+    blocks = acme.last_reply()["blocks"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    text = acme.last_text()
+    assert [t for t in titles if t in text] == titles

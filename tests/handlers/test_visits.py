@@ -5,7 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.storage.models import Activity, Reminder, Task, VisitPlan
+from bot.domain import visits
+from bot.reminders import visit_planning
+from bot.storage.models import Account, Activity, Reminder, Task, VisitPlan
 from tests.helpers import Harness, all_text
 
 ALICE_MENTION = "<@U0ALICE|alice>"
@@ -341,3 +343,54 @@ def test_visit_help(bot: Harness) -> None:
     assert "/visit Acme Corp every 4 months" in bot.last_text()
     bot.command("/agenda", "help")
     assert "/agenda week" in bot.last_text()
+
+
+def test_planning_pass_skips_settled_accounts_and_catches_changes_made_behind_its_back(bot: Harness) -> None:
+    """The pass reads everything at once and syncs only accounts out of step: a settled account is left
+    alone, and changes made without any hook (an import, a direct edit) are still caught."""
+    add_account(bot, "Acme Corp", "tier:gold")
+    add_account(bot, "Globex", "tier:silver")
+    add_account(bot, "Initech")
+    bot.command("/visit", "Initech every 6 weeks")
+    bot.run_planning()
+    before = {t.account_id: t.due_at for t in open_visit_tasks(bot)}
+    with bot.db() as s:
+        ctx = visit_planning.planning_context(bot.services, s, bot.clock.now())
+        snap = visits.snapshot(s, bot.services.playbook)
+        accounts = list(s.scalars(select(Account).order_by(Account.id)))
+        assert all(visits.in_sync(snap, ctx, a) for a in accounts)
+        acme, globex, _ = accounts
+        # Behind the hooks' back: a visit imported on Acme, Globex handed to Bob, both unseen by hooks.
+        s.add(
+            Activity(
+                account_id=acme.id,
+                type="visit",
+                user_id="U0ALICE",
+                occurred_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+                notes="",
+                source="import",
+                created_at=bot.clock.now(),
+            )
+        )
+        globex.owner_id = "U0BOB"
+        s.flush()
+        snap = visits.snapshot(s, bot.services.playbook)
+        assert [visits.in_sync(snap, ctx, a) for a in accounts] == [False, False, True]
+    bot.run_planning()
+    tasks = {t.account_id: t for t in open_visit_tasks(bot)}
+    assert tasks[acme.id].due_at > before[acme.id]  # four months after the imported visit
+    assert tasks[acme.id].occurrence_at == datetime(2027, 3, 31, 22, 0, tzinfo=UTC)
+    assert tasks[globex.id].assignee_id == "U0BOB"
+    assert len(tasks) == 3
+
+
+def test_long_plan_list_shows_every_plan_of_the_page(bot: Harness) -> None:
+    names = [f"Company {i:02d} " + "x" * 120 for i in range(40)]
+    for name in names:
+        add_account(bot, name)
+        bot.command("/visit", f"{name} every 4 months")
+    bot.command("/visit", "list")
+    blocks = bot.last_reply()["blocks"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    text = bot.last_text()
+    assert [n for n in names if n in text] == names
