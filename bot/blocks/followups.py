@@ -89,7 +89,8 @@ def created_blocks(
 
 
 def reminder_text(task: Task, account: Account) -> str:
-    return f"Follow-up due: {task.title} · {account.name}"
+    """The notification text: escaped like everything typed, since Slack reads it as mrkdwn too."""
+    return f"Follow-up due: {escape(task.title)} · {escape(account.name)}"
 
 
 def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note: str = "") -> list[Block]:

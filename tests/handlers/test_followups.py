@@ -247,3 +247,12 @@ def test_changes_notify_change_listeners(bot: Harness) -> None:
     seen.clear()
     bot.command("/followup", "done 1", user="U0BOB")
     assert set(seen) == {"U0ALICE", "U0BOB"}
+
+
+def test_the_reminder_notification_text_never_pings(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp")
+    bot.command("/followup", "Acme Corp: tell <!channel> & <!here> about it tomorrow 9am")
+    bot.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    bot.dispatch()
+    [dm] = bot.dms("U0ALICE")
+    assert dm["text"] == "Follow-up due: tell &lt;!channel&gt; &amp; &lt;!here&gt; about it · Acme Corp"
