@@ -44,18 +44,34 @@ def planning_context(
     return visits.PlanningContext(services.playbook, now or services.clock.now(), person)
 
 
+# Accounts synced per transaction: a first run over thousands of accounts must not hold SQLite's
+# write lock for long, or people's commands would wait behind it.
+SYNC_BATCH = 100
+
+
 def plan_visits(services: Services, now: datetime) -> None:
     """Planning pass: materialise the current occurrence of every active (or tier) plan.
 
     Everything is read at once (``visits.snapshot``); only the accounts out of step go through
-    ``sync_account``, so a quiet minute costs a few queries, not several per account.
+    ``sync_account``, in short transactions of ``SYNC_BATCH`` accounts, so a quiet minute costs a
+    few queries and a first run never holds the database for long.
     """
-    touched: set[str] = set()
     with services.uow() as session:
         ctx = planning_context(services, session, now)
         snap = visits.snapshot(session, services.playbook)
-        for account in session.scalars(select(Account).order_by(Account.id)):
-            if not visits.in_sync(snap, ctx, account):
+        stale = [
+            a.id
+            for a in session.scalars(select(Account).order_by(Account.id))
+            if not visits.in_sync(snap, ctx, a)
+        ]
+    touched: set[str] = set()
+    for start in range(0, len(stale), SYNC_BATCH):
+        with services.uow() as session:
+            ctx = planning_context(services, session, now)
+            batch = (
+                select(Account).where(Account.id.in_(stale[start : start + SYNC_BATCH])).order_by(Account.id)
+            )
+            for account in session.scalars(batch):
                 touched |= visits.sync_account(session, ctx, account)
     services.changed(*sorted(touched))
 
