@@ -11,7 +11,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import build_app, build_services, make_client
+from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.reminders.scheduler import run_due
 from bot.settings import Settings
@@ -61,6 +61,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         client = make_client(settings)
         # An invalid playbook raises PlaybookError: `salesbot` (bot/cli.py) reports it in one line.
         services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
+        prepare(services)
         # Building the app registers every feature's renderers and passes; nothing is served.
         build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
         summary = run_due(services, clock.now())
