@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.clock import Clock
@@ -15,9 +19,11 @@ from bot.playbook import Playbook, load_playbook
 from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
+from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _InjectedClientIsMeant(logging.Filter):
@@ -29,6 +35,50 @@ class _InjectedClientIsMeant(logging.Filter):
 
 
 logging.getLogger("slack_bolt.App").addFilter(_InjectedClientIsMeant())
+
+
+SURFACE_OF_TYPE = {
+    "block_actions": "button",
+    "block_suggestion": "button",
+    "view_submission": "modal",
+    "view_closed": "modal",
+    "message_action": "shortcut",
+    "shortcut": "shortcut",
+    "event_callback": "event",
+}
+
+
+def actor_of(body: dict[str, Any]) -> tuple[str | None, str]:
+    """(user id, surface) of a request."""
+    if "command" in body:
+        return body.get("user_id"), "command"
+    surface = SURFACE_OF_TYPE.get(str(body.get("type")), "event")
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id"), surface
+    event = body.get("event")
+    if isinstance(event, dict) and isinstance(event.get("user"), str):
+        return event["user"], surface
+    return (user if isinstance(user, str) else None), surface
+
+
+class SalesbotApp(App):
+    """Bolt's App, with every request's changes attributed to who sent it and from where (the audit
+    trail, ``bot/storage/audit.py``). The listener runs inside ``dispatch`` (or, acking first, on a
+    listener thread that carries the same context)."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        user_id, surface = actor_of(req.body if isinstance(req.body, dict) else {})
+        with acting_as(user_id, surface):
+            return super().dispatch(req)
+
+
+class ContextCarryingExecutor(ThreadPoolExecutor):
+    """Bolt's listener threads, carrying the request's context variables (who is acting, for the
+    audit trail) from ``dispatch`` into the listener that makes the changes."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -71,7 +121,7 @@ def build_app(
     services = services or build_services(
         settings, client=client, session_factory=session_factory, clock=clock, playbook=playbook
     )
-    app = App(
+    app = SalesbotApp(
         client=client,
         signing_secret=settings.signing_secret or "",
         process_before_response=settings.process_before_response,
@@ -80,6 +130,7 @@ def build_app(
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
         ssl_check_enabled=True,
+        listener_executor=ContextCarryingExecutor(max_workers=10),
     )
     register_all(app, services)
     return app

@@ -56,6 +56,12 @@ def cmd_export_activities(args: argparse.Namespace, settings: Settings) -> int:
     return run_export(settings, since=args.since, account=args.account)
 
 
+def cmd_export_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.exporter import run_export_audit
+
+    return run_export_audit(settings, since=args.since)
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -148,6 +154,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--account", help="only this account: its name, or a prefix that matches only one account"
     )
     activities.set_defaults(func=cmd_export_activities)
+    audit = exp_sub.add_parser(
+        "audit",
+        help="the audit trail: every change, who made it, when and from where",
+        description="The audit trail as CSV on standard output, oldest first: id, at (UTC), actor_id, surface "
+        "(command, button, modal, shortcut, import, automation), record_type, record_id, account_id, action "
+        "(create, update, delete), changes (JSON: field → [before, after]), undo_of.",
+    )
+    audit.add_argument(
+        "--since", help="only changes on or after this date (YYYY-MM-DD, midnight UTC; or an ISO date-time)"
+    )
+    audit.set_defaults(func=cmd_export_audit)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

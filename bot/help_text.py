@@ -53,6 +53,7 @@ add(
     ("/account Acme Corp", "the 360° card: status, team, MRR, renewal, last activities, open follow-ups"),
     ("/account list tier:gold owner:@alice tag:retail", "a segment, like a CRM list"),
     ("/account link Acme Corp #acme-shared", "the account's channel"),
+    ("/account history Acme Corp", "who changed what, newest first; Undo your last change to a record"),
     ("/account help", "this help"),
 )
 add(
@@ -74,6 +75,7 @@ add(
     ("/opportunity set 12 stage:proposal", "change `stage:`, `mrr:`, `close:`, `title:` or `owner:`"),
     ("/opportunity won 12", "close it as won"),
     ("/opportunity lost 12 reason:price", "close it as lost, with the reason"),
+    ("/opportunity history 12", "who changed what on it, newest first"),
     (
         "/opportunity list",
         "your open opportunities; `all` for everyone's; filter with kind: stage: owner: status: account:",

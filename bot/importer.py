@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from bot.domain.accounts import name_key, validate_fields
@@ -28,6 +29,7 @@ from bot.domain.grammar import channel_id_of
 from bot.people import People
 from bot.playbook import Playbook
 from bot.settings import Settings
+from bot.storage import audit
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import LOCAL_TEAM, Account
 
@@ -86,6 +88,7 @@ class _Known:
     by_external: dict[str, int] = field(default_factory=dict)
     by_key: dict[str, int] = field(default_factory=dict)
     changed: dict[int, None] = field(default_factory=dict)  # existing ids to write, in order
+    before: dict[int, dict[str, Any]] = field(default_factory=dict)  # stored values of changed fields
     next_new: int = -1
 
 
@@ -313,6 +316,10 @@ class AccountImporter:
             current["name_key"] = key
         if changes.get("external_id"):
             known.by_external[changes["external_id"]] = account_id
+        if account_id > 0:
+            stored = known.before.setdefault(account_id, {})
+            for column in changes:
+                stored.setdefault(column, current.get(column))
         current.update(changes)
         if account_id > 0:
             known.changed[account_id] = None
@@ -373,8 +380,43 @@ class AccountImporter:
             # Core, not ORM, insert: one executemany per batch whatever the None pattern of each row.
             table = Account.__table__
             for start in range(0, len(inserts), BATCH):
-                session.execute(insert(table), inserts[start : start + BATCH])
-                bar.update(len(inserts[start : start + BATCH]))
+                batch = inserts[start : start + BATCH]
+                session.execute(insert(table), batch)
+                self._audit_created(session, batch)
+                bar.update(len(batch))
+            self._audit_updated(session, known)
+
+    def _audit_updated(self, session: Session, known: _Known) -> None:
+        """One audit entry per updated account (surface ``import``): its fields before → after."""
+        entries = []
+        for account_id in known.changed:
+            row, stored = known.rows[account_id], known.before.get(account_id, {})
+            changes = {
+                c: [before, row[c]] for c, before in stored.items() if c in DATA_COLUMNS and before != row[c]
+            }
+            if changes:
+                entries.append(audit.entry(Account, account_id, "update", changes, account_id=account_id))
+        audit.write(session, entries, at=self.now, team_id=self.team_id)
+
+    def _audit_created(self, session: Session, batch: list[dict[str, Any]]) -> None:
+        keys = [r["name_key"] for r in batch]
+        found = session.execute(
+            select(Account.name_key, Account.id).where(
+                Account.team_id == self.team_id, Account.name_key.in_(keys)
+            )
+        )
+        ids = {key: account_id for key, account_id in found}
+        entries = [
+            audit.entry(
+                Account,
+                ids[r["name_key"]],
+                "create",
+                {c: [None, r[c]] for c in DATA_COLUMNS if r.get(c) not in (None, [], "")},
+                account_id=ids[r["name_key"]],
+            )
+            for r in batch
+        ]
+        audit.write(session, entries, at=self.now, team_id=self.team_id)
 
 
 def import_file(

@@ -55,6 +55,7 @@ class Services:
         """One transaction whose domain events reach ``bus``; after-commit listeners run once it commits."""
         with unit_of_work(self.session_factory) as session:
             session.info["bus"] = self.bus
+            session.info["now"] = self.clock.now  # audit entries carry the same time as the change
             yield session
             events = session.info.pop("events", [])
         self.bus.committed(events)

@@ -12,6 +12,7 @@ from bot.handlers import (
     events,
     followups,
     help,
+    history,
     log,
     nudges,
     opportunities,
@@ -45,3 +46,4 @@ def register_all(app: App, services: Services) -> None:
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
     teams.register(app, services)
+    history.register(app, services)

@@ -14,6 +14,7 @@ from bot.domain import activities
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
+from bot.handlers import history
 from bot.handlers.common import reply, reply_error, team_of
 from bot.services import Services
 
@@ -93,6 +94,8 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
                 )
             ],
         )
+    elif verb == "history":
+        history.account_history(services, rest, user_id, respond, team_id)
     elif verb == "list":
         parsed = parse_fields(rest, acc.LIST_FIELDS, example=acc.LIST_EXAMPLE)
         if parsed.words:

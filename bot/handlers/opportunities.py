@@ -16,6 +16,7 @@ from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, parse_fields, tokenize, user_id_of
 from bot.domain.text import escape, mention
+from bot.handlers import history
 from bot.handlers.common import reply, reply_error, team_of
 from bot.services import Services
 from bot.storage.models import Account, Opportunity
@@ -98,6 +99,8 @@ def run_opportunity_command(
             name = escape(account.name) if account else "the account"
             blocks = [section(f"{head} on *{name}*, MRR +{found.mrr:,}.")]
         reply(respond, blocks)
+    elif verb == "history":
+        history.opportunity_history(services, rest, user_id, respond, team_id)
     elif verb == "list":
         parsed = parse_fields(rest, opp.LIST_FIELDS, example=opp.LIST_EXAMPLE)
         scope = {w.lower() for w in parsed.words}

@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage import audit  # noqa: F401  (every session writes the audit trail)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: instances starting together on one PostgreSQL database take this lock in turn.
 MIGRATION_LOCK_KEY = 0x5A1E5B07

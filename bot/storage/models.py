@@ -6,8 +6,10 @@ the ``reminders`` table is the outbox the dispatcher claims from (see docs/ARCHI
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -60,6 +62,47 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
+@dataclass(frozen=True)
+class AuditSpec:
+    """How changes to a model's rows are written to the audit trail (``bot/storage/audit.py``)."""
+
+    record_type: str  # "account", "follow-up" …: how the trail names the record
+    ignore: frozenset[str] = frozenset()  # derived columns not worth a line (e.g. a lookup key)
+    reversible: frozenset[str] = frozenset()  # fields whose change Undo may put back
+
+
+AUDITED: dict[type[Base], AuditSpec] = {}
+
+M = TypeVar("M", bound=type[Base])
+
+
+def audited(
+    record_type: str, *, ignore: Iterable[str] = (), reversible: Iterable[str] = ()
+) -> Callable[[M], M]:
+    """Class decorator: every insert, update and delete of the model's rows gets an audit entry."""
+
+    def register(model: M) -> M:
+        AUDITED[model] = AuditSpec(record_type, frozenset(ignore) | {"updated_at"}, frozenset(reversible))
+        return model
+
+    return register
+
+
+@audited(
+    "account",
+    ignore=("name_key",),
+    reversible=(
+        "status",
+        "tier",
+        "tags",
+        "owner_id",
+        "csm_id",
+        "channel_id",
+        "mrr",
+        "renewal_date",
+        "external_id",
+    ),
+)
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (
@@ -91,6 +134,7 @@ class Account(Base):
     activities: Mapped[list[Activity]] = relationship(back_populates="account", lazy="raise")
 
 
+@audited("activity", reversible=("notes", "type"))
 class Activity(Base):
     __tablename__ = "activities"
     __table_args__ = (Index("ix_activities_account_time", "account_id", "occurred_at"),)
@@ -126,6 +170,7 @@ class UserProfile(Base):
     nudges_off: Mapped[list[str]] = mapped_column(default=list)  # nudge kinds this person turned off
 
 
+@audited("task", reversible=("title",))
 class Task(Base):
     """Something a person has to do by a time: a follow-up, a planned visit, a no-show chase."""
 
@@ -149,6 +194,7 @@ class Task(Base):
     completed_at: Mapped[datetime | None]
 
 
+@audited("visit plan")
 class VisitPlan(Base):
     """A recurrence (RFC 5545 RRULE) of visits, meetings or calls with one account."""
 
@@ -199,6 +245,7 @@ class Reminder(Base):
     created_at: Mapped[datetime]
 
 
+@audited("signal")
 class Signal(Base):
     """Evidence of expansion or risk in an account, flagged by anyone."""
 
@@ -220,6 +267,7 @@ class Signal(Base):
     acted_at: Mapped[datetime | None]
 
 
+@audited("opportunity", reversible=("kind", "title", "mrr", "stage", "close_date", "owner_id"))
 class Opportunity(Base):
     __tablename__ = "opportunities"
 
@@ -266,6 +314,7 @@ class JobRun(Base):
     ran_by: Mapped[str | None] = mapped_column(String(64))
 
 
+@audited("team member")
 class TeamMember(Base):
     """Who reports to whom, per Slack workspace: a member has at most one manager."""
 
@@ -278,6 +327,7 @@ class TeamMember(Base):
     created_at: Mapped[datetime]
 
 
+@audited("team setting")
 class TeamSetting(Base):
     """A manager's team settings: the channel its weekly digest goes to (else the manager's DMs)."""
 
@@ -296,3 +346,27 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """One change to an audited row: who, when, from which surface, which fields before → after."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_record", "record_type", "record_id", "id"),
+        Index("ix_audit_entries_account", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[str | None] = mapped_column(String(32), index=True)  # None: the bot on its own, the CLI
+    surface: Mapped[str] = mapped_column(
+        String(20)
+    )  # command | button | modal | shortcut | import | automation …
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(100))  # the primary key (composite keys joined by ":")
+    account_id: Mapped[int | None] = mapped_column(Integer)  # the account it belongs to (kept after deletes)
+    action: Mapped[str] = mapped_column(String(10))  # create | update | delete
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field → [before, after]
+    undo_of: Mapped[int | None] = mapped_column(Integer)  # the entry this change undid
