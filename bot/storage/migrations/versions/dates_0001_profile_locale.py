@@ -1,7 +1,7 @@
 """user_profiles.locale: Slack's locale, for reading numeric dates day- or month-first
 
 Revision ID: dates_0001_profile_locale
-Revises: 0001
+Revises: teams_0001
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "dates_0001_profile_locale"
-down_revision = "0001"
+down_revision = "teams_0001"
 branch_labels = None
 depends_on = None
 
