@@ -154,7 +154,10 @@ add(
     ("/stats", "your numbers this week"),
     ("/stats @alice month", "Alice's numbers this month (her manager, or an admin)"),
     ("/stats team quarter", "your team's totals and each member, this quarter"),
-    ("/stats @alice team 2026-Q4", "the team Alice manages, in 2026-Q4 (also 2026-11, 2026-W48, last week)"),
+    (
+        "/stats @manager team 2026-Q4",
+        "the team a manager leads, in 2026-Q4 (also 2026-11, 2026-W48, last week)",
+    ),
 )
 add(
     "/salesbot",

@@ -25,7 +25,7 @@ def plan_lines(targets: dict[str, TargetSpec], coverage: list[CoverageTarget]) -
     if coverage:
         lines.append("_From the accounts owned (playbook coverage targets, per account per year):_")
         lines += [
-            f"• {c.tier}: {c.accounts} accounts × {format_amount(c.per_account_year)} "
+            f"• {c.tier}: {c.accounts} account{'s' if c.accounts != 1 else ''} × {format_amount(c.per_account_year)} "
             f"{plural(c.activity_type)} = {format_amount(c.accounts * c.per_account_year)} a year"
             for c in coverage
         ]
@@ -69,9 +69,13 @@ def simulation_blocks(sim: Simulation) -> list[Block]:
     share = round(100 * sim.share)
     lines.append(f"*Whole plan met by {sim.plan_met} of {n} ({share} %)*")
     if sim.verdict == "too hard":
-        lines.append(":warning: Fewer than 70 % would have met it: the plan looks too hard. Aim for 70–80 %.")
+        lines.append(
+            ":triangular_flag_on_post: Fewer than 70 % would have met it: the plan looks too hard. Aim for 70–80 %."
+        )
     elif sim.verdict == "too easy":
-        lines.append(":warning: More than 95 % would have met it: the plan looks too easy. Aim for 70–80 %.")
+        lines.append(
+            ":triangular_flag_on_post: More than 95 % would have met it: the plan looks too easy. Aim for 70–80 %."
+        )
     else:
         lines.append(":white_check_mark: Within the 70–95 % band (aim for 70–80 %).")
     lines.append("*Each person* (actual in the period):")

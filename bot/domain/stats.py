@@ -488,7 +488,7 @@ def report_lines(
                 fig.get(ct.metric),
                 ct.over(period),
                 prev.get(ct.metric),
-                detail=f"{format_amount(ct.per_account_year)} a year × {ct.accounts} accounts",
+                detail=f"{format_amount(ct.per_account_year)} a year × {ct.accounts} account{'s' if ct.accounts != 1 else ''}",
             )
         )
     lines += [

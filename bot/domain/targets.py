@@ -72,6 +72,9 @@ def metric_of(word: str, playbook: Playbook, example: str) -> str:
 def parse_spec(token: str, playbook: Playbook, example: str) -> TargetSpec:
     """``calls:8/week`` → TargetSpec("calls", 8, "week"); every mistake is a UserError with ``example``."""
     m = _SPEC.match(token)
+    if not m and token.lower() in metric_words(playbook):
+        metric = metric_words(playbook)[token.lower()]
+        raise UserError(f"`{metric}` needs a number and a period, like `{metric}:8/week`.", example)
     if not m:
         raise UserError(f"“{token}” is not a target. Write `metric:number/period`.", example)
     metric = metric_of(m.group(1), playbook, example)
