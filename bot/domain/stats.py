@@ -277,7 +277,7 @@ def _opportunities(
         fig.add("expansion_mrr", expansion)
         fig.add("renewals_won", renewals)
     reasons = session.execute(
-        select(Opportunity.owner_id, func.coalesce(Opportunity.lost_reason, ""), func.count())
+        select(Opportunity.owner_id, Opportunity.lost_reason, func.count())
         .where(
             Opportunity.owner_id.in_(ids),
             Opportunity.status == "lost",
@@ -285,10 +285,10 @@ def _opportunities(
             Opportunity.closed_at < end,
             in_team,
         )
-        .group_by(Opportunity.owner_id, func.coalesce(Opportunity.lost_reason, ""))
+        .group_by(Opportunity.owner_id, Opportunity.lost_reason)
     )
     for who, reason, count in reasons:
-        key = reason.strip().lower() or "no reason given"
+        key = (reason or "").strip().lower() or "no reason given"
         out[who].lost_reasons[key] = out[who].lost_reasons.get(key, 0) + int(count)
 
 

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.storage.models import Account, Activity, Opportunity, Signal, Task
-from tests.helpers import FakeSlack, FakeUser, Harness
+from tests.helpers import FakeSlack, FakeUser, Harness, session_factory_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CONFIG = """
@@ -150,7 +151,8 @@ def build(w: World) -> None:
 
 
 @pytest.fixture
-def world(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
+def world(fake_slack: FakeSlack, db_engine: Engine, tmp_path: Path) -> Harness:
+    """The world on every available database backend (SQLite, and PostgreSQL when configured)."""
     for user in (
         FakeUser("U0MGR", "dana", tz="America/New_York"),
         FakeUser("U0MGR2", "hiro", tz="Asia/Tokyo"),
@@ -160,7 +162,7 @@ def world(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  #
         fake_slack.add_user(user)
     config = tmp_path / "salesbot.toml"
     config.write_text(CONFIG)
-    bot = Harness.create(fake_slack, session_factory, now=NOW, config_path=str(config))
+    bot = Harness.create(fake_slack, session_factory_for(db_engine), now=NOW, config_path=str(config))
     with bot.db() as session:
         build(World(session))
     return bot
