@@ -84,6 +84,7 @@ class Playbook:
     # tier → activity type → how many per account per year (the plan each rep's accounts imply)
     coverage_targets: dict[str, dict[str, float]] = field(default_factory=dict)
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
+    date_order: str | None = None  # "DMY" | "MDY"; None: each person's Slack locale decides
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def emoji(self, activity_type: str) -> str:
@@ -109,8 +110,12 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
     data = _read(default_playbook_path())
     if path:
         p = Path(path)
-        if not p.exists():
-            raise PlaybookError(f"config file not found: {p}")
+        if not p.is_file():
+            raise PlaybookError(
+                f"config file not found: {p}"
+                + ("" if p.is_absolute() else f" (looked for {p.resolve()})")
+                + ". SALESBOT_CONFIG must name an existing TOML file; unset it for the built-in playbook."
+            )
         override = _read(p)
         data = _merge(data, override, replace_lists=True)
         if isinstance(override.get("activity_types"), dict):
@@ -174,6 +179,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"{path.name}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise PlaybookError(f"cannot read the config file {path}: {exc.strerror or exc}") from exc
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], *, replace_lists: bool) -> dict[str, Any]:
@@ -332,6 +339,9 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
             if activity not in activity_types:
                 raise PlaybookError(f"{key}.{activity}: {activity!r} is not an activity type")
             coverage.setdefault(tier, {})[activity] = _positive_number(count, f"{key}.{activity}")
+    date_order = data.get("locale", {}).get("date_order")
+    if date_order is not None and date_order not in ("DMY", "MDY"):
+        raise PlaybookError(f'locale.date_order: expected "DMY" or "MDY", got {date_order!r}')
     roles = data.get("roles", {})
     managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
 
@@ -380,5 +390,6 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         admins=tuple(str(a) for a in roles.get("admins", [])),
         coverage_targets=coverage,
         managers=managers,
+        date_order=date_order,
         raw=data,
     )

@@ -1,7 +1,7 @@
 """targets: action plans per rep and per team; an index for per-person activity counts
 
 Revision ID: targets_0001
-Revises: teams_0001
+Revises: dates_0001_profile_locale
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.models
 
 revision = "targets_0001"
-down_revision = "teams_0001"
+down_revision = "dates_0001_profile_locale"
 branch_labels = None
 depends_on = None
 
