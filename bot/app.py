@@ -12,6 +12,7 @@ from bot.domain import teams
 from bot.handlers import register_all
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
+from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import SessionFactory
@@ -45,7 +46,9 @@ def build_services(
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
-    return Services(settings, playbook, client, session_factory, clock, people)
+    services = Services(settings, playbook, client, session_factory, clock, people)
+    listeners.install(services.bus, playbook)
+    return services
 
 
 def prepare(services: Services) -> None:
