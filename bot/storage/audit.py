@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Numeric, event, insert, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import Date, DateTime, Numeric, event, insert, inspect, select
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from bot.storage.models import AUDITED, LOCAL_TEAM, Account, AuditEntry, AuditSpec, Base
 
@@ -139,7 +139,7 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
             pending.append(("delete", obj, _snapshot(obj, spec, after=False)))
 
 
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+def _after_flush(session: Session, _flush: UOWTransaction | None) -> None:
     pending = session.info.pop("audit_pending", None)
     if not pending:
         return
@@ -204,6 +204,26 @@ def write(
         session.execute(insert(AuditEntry.__table__), rows)
 
 
+def _bulk_delete(state: ORMExecuteState) -> None:
+    """``session.execute(delete(Model).where(...))`` on an audited model: the rows it is about to
+    delete are read first and get "delete" entries like ``session.delete`` would."""
+    if not state.is_delete or state.bind_mapper is None:
+        return
+    model = state.bind_mapper.class_
+    spec = AUDITED.get(model)
+    where = getattr(state.statement, "whereclause", None)
+    if spec is None or state.execution_options.get("audit_read"):
+        return
+    query = select(model).execution_options(audit_read=True)
+    if where is not None:
+        query = query.where(where)
+    doomed = list(state.session.scalars(query, state.parameters))
+    if doomed:
+        pending = state.session.info.setdefault("audit_pending", [])
+        pending.extend(("delete", obj, _snapshot(obj, spec, after=False)) for obj in doomed)
+        _after_flush(state.session, None)  # type: ignore[arg-type]
+
+
 _installed = False
 
 
@@ -214,6 +234,7 @@ def install() -> None:
         return
     event.listen(Session, "before_flush", _before_flush)
     event.listen(Session, "after_flush", _after_flush)
+    event.listen(Session, "do_orm_execute", _bulk_delete)
     _installed = True
 
 

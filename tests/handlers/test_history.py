@@ -89,6 +89,13 @@ def test_team_changes_are_audited_too(bot: Harness) -> None:
     members = entries(bot, "team member")
     assert [(e.action, e.record_id, e.actor_id) for e in members] == [("create", "T_LOCAL:U0ALICE", "U0DANA")]
     assert members[0].changes["manager_id"] == [None, "U0DANA"]
+    bot.command("/team", "remove <@U0DANA|dana> <@U0ALICE|alice>", user="U0DANA")  # a bulk delete
+    removed = entries(bot, "team member")[-1]
+    assert (removed.action, removed.record_id, removed.changes["manager_id"]) == (
+        "delete",
+        "T_LOCAL:U0ALICE",
+        ["U0DANA", None],
+    )
 
 
 def test_history_shows_who_did_what_newest_first_escaped(bot: Harness) -> None:
