@@ -9,6 +9,7 @@ from bot.handlers import (
     agenda,
     choices,
     delivery,
+    edit_forms,
     events,
     followups,
     help,
@@ -45,3 +46,4 @@ def register_all(app: App, services: Services) -> None:
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
     teams.register(app, services)
+    edit_forms.register(app, services)
