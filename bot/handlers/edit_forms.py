@@ -196,9 +196,10 @@ def register(app: App, services: Services) -> None:
         # A kind or stage the playbook no longer has is offered only as the stored value: kept as it is.
         kept = {k: v for k, v in fields.items() if k in ("kind", "stage") and meta.get(k) == v}
         kind = fields.pop("kind")
+        local_now = services.clock.now().astimezone(services.people.get(user_id, refresh=False).tz)
         values, errors = check_each(
             {k: v for k, v in fields.items() if k not in kept},
-            lambda one: opp.validate(one, pb, opp.SET_EXAMPLE),
+            lambda one: opp.validate(one, pb, opp.SET_EXAMPLE, local_now=local_now),
         )
         if "kind" not in kept:
             try:
