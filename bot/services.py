@@ -20,6 +20,7 @@ from bot.reminders.outbox import Renderer
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import Account
+from bot.workers import WorkPool
 
 # Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
 CardSection = Callable[[Session, Account, datetime], list[dict[str, Any]]]
@@ -46,10 +47,15 @@ class Services:
     # Run once per weekly slot (playbook ``scheduler.weekly_digest``, UTC): digests, weekly summaries.
     weekly_passes: list[PlanningPass] = field(default_factory=list)
     nudge_sources: list[NudgeSource] = field(default_factory=list)
+    # The work after an ack (bounded; inline in tests and the console: see bot/workers.py).
+    work: WorkPool = field(default_factory=lambda: WorkPool("work", inline=True))
+    # Side effects nobody waits for (App Home refreshes), so they never queue before commands.
+    background: WorkPool = field(default_factory=lambda: WorkPool("background", inline=True))
 
     @contextmanager
-    def uow(self) -> Iterator[Session]:
-        with unit_of_work(self.session_factory) as session:
+    def uow(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A unit of work; ``read_only`` ones don't take SQLite's write lock (and may not write)."""
+        with unit_of_work(self.session_factory, read_only=read_only) as session:
             yield session
 
     def changed(self, *user_ids: str | None) -> None:
