@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.clock import Clock
+from bot.domain import teams
 from bot.handlers import register_all
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
@@ -56,6 +57,13 @@ def build_services(
         work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
         background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
     )
+
+
+def prepare(services: Services) -> None:
+    """Once at start, after the migrations: at the very first start the playbook's ``[roles] managers``
+    become the stored teams (later starts leave the teams ``/team`` manages alone)."""
+    with services.uow() as session:
+        teams.seed_from_playbook(session, services.playbook.managers, now=services.clock.now())
 
 
 def build_app(

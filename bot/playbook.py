@@ -81,7 +81,7 @@ class Playbook:
     renewal_days: tuple[int, ...] = (90, 60, 30)
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
-    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def emoji(self, activity_type: str) -> str:
@@ -90,12 +90,6 @@ class Playbook:
     def label(self, activity_type: str) -> str:
         """How a type reads in a sentence: ``no-show`` for the built-in ``noshow``."""
         return BUILT_IN_TYPES.get(activity_type, ("", activity_type))[1] or activity_type
-
-    def manager_of(self, user_id: str) -> str | None:
-        for manager, reps in self.managers.items():
-            if user_id in reps:
-                return manager
-        return None
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins

@@ -16,6 +16,7 @@ from bot.handlers import (
     nudges,
     opportunities,
     signals,
+    teams,
     visits,
 )
 from bot.services import Services
@@ -43,3 +44,4 @@ def register_all(app: App, services: Services) -> None:
     agenda.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
+    teams.register(app, services)

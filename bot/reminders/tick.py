@@ -11,7 +11,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import build_app, build_services, make_client
+from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.playbook import PlaybookError
 from bot.reminders.scheduler import run_due
@@ -65,6 +65,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         except PlaybookError as exc:
             print(f"salesbot tick: the playbook is invalid: {exc}")
             return 2
+        prepare(services)
         # Building the app registers every feature's renderers and passes; nothing is served.
         build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
         summary = run_due(services, clock.now())
