@@ -143,6 +143,30 @@ def _noop_ack(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
+def submit_told(pool: WorkPool, body: dict[str, Any], client: Any, work: Work) -> bool:
+    """Run ``work`` (what a request asked for, after its ack) in ``pool``; if it fails, the person
+    who sent ``body`` is told whether anything was saved. False when the pool refused it."""
+
+    def told() -> None:
+        token = COMMITTED_WRITES.set(0)
+        try:
+            work()
+        except Exception:
+            log.exception("work after the ack failed: %s", _describe(body))
+            if body.get("type") != "event_callback" and isinstance(client, WebClient):
+                tell_failure(body, client, saved=COMMITTED_WRITES.get() > 0)
+            if pool.inline:
+                raise
+        finally:
+            COMMITTED_WRITES.reset(token)
+
+    if pool.submit(told):
+        return True
+    if isinstance(client, WebClient):
+        tell_failure(body, client, saved=False)
+    return False
+
+
 def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any]:
     """``listener`` as a Bolt listener that acks on the request thread and runs in ``pool``.
 
@@ -168,22 +192,7 @@ def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any
         if "ack" in args:
             args["ack"] = _noop_ack
         client = kwargs.get("client")
-
-        def work() -> None:
-            token = COMMITTED_WRITES.set(0)
-            try:
-                listener(**args)
-            except Exception:
-                log.exception("work after the ack failed: %s", _describe(body))
-                if body.get("type") != "event_callback" and isinstance(client, WebClient):
-                    tell_failure(body, client, saved=COMMITTED_WRITES.get() > 0)
-                if pool.inline:
-                    raise
-            finally:
-                COMMITTED_WRITES.reset(token)
-
-        if not pool.submit(work) and isinstance(client, WebClient):
-            tell_failure(body, client, saved=False)
+        submit_told(pool, body, client, lambda: listener(**args))
 
     # Bolt reads the parameters of ``inspect.unwrap(acked)`` (the listener's): make sure it gets
     # body, ack and client too, whatever the listener itself asks for.

@@ -91,8 +91,8 @@ class HomeRefresher:
             self._pending.discard(user_id)
         self.publish(user_id)
 
-    def publish(self, user_id: str) -> None:
-        """Publish the person's App Home now (if it changed); Slack errors are logged, never raised."""
+    def publish(self, user_id: str, *, force: bool = False) -> None:
+        """Publish the person's App Home now (when opened, or if it changed); Slack errors are logged."""
         services = self._services
         try:
             tz = services.people.tz(user_id)
@@ -104,7 +104,7 @@ class HomeRefresher:
             view = home_view(today, week, visits, now=now)
             digest = hashlib.sha1(json.dumps(view, sort_keys=True).encode()).hexdigest()
             with self._lock:
-                if self._published.get(user_id) == digest:
+                if not force and self._published.get(user_id) == digest:
                     return
             services.client.views_publish(user_id=user_id, view=view)
             with self._lock:
@@ -170,4 +170,4 @@ def register(app: App, services: Services) -> None:
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        home.publish(event["user"])
+        home.publish(event["user"], force=True)
