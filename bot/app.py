@@ -12,6 +12,7 @@ from bot.domain import teams
 from bot.handlers import register_all
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
+from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import SessionFactory
@@ -47,7 +48,7 @@ def build_services(
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
     inline = settings.process_before_response
-    return Services(
+    services = Services(
         settings,
         playbook,
         client,
@@ -57,6 +58,8 @@ def build_services(
         work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
         background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
     )
+    listeners.install(services.bus, playbook)
+    return services
 
 
 def prepare(services: Services) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.activities import ActivityHook
+from bot.domain.events import MessageBus
 from bot.domain.nudges import NudgeSource
 from bot.people import People
 from bot.playbook import Playbook
@@ -47,6 +48,8 @@ class Services:
     # Run once per weekly slot (playbook ``scheduler.weekly_digest``, UTC): digests, weekly summaries.
     weekly_passes: list[PlanningPass] = field(default_factory=list)
     nudge_sources: list[NudgeSource] = field(default_factory=list)
+    # Listeners of domain events (bot/domain/events.py): outbox scheduling, App Home refresh …
+    bus: MessageBus = field(default_factory=MessageBus)
     # The work after an ack (bounded; inline in tests and the console: see bot/workers.py).
     work: WorkPool = field(default_factory=lambda: WorkPool("work", inline=True))
     # Side effects nobody waits for (App Home refreshes), so they never queue before commands.
@@ -54,9 +57,14 @@ class Services:
 
     @contextmanager
     def uow(self, *, read_only: bool = False) -> Iterator[Session]:
-        """A unit of work; ``read_only`` ones don't take SQLite's write lock (and may not write)."""
+        """One transaction whose domain events reach ``bus``; after-commit listeners run once it commits.
+
+        ``read_only`` units don't take SQLite's write lock (and may not write)."""
         with unit_of_work(self.session_factory, read_only=read_only) as session:
+            session.info["bus"] = self.bus
             yield session
+            events = session.info.pop("events", [])
+        self.bus.committed(events)
 
     def changed(self, *user_ids: str | None) -> None:
         for user_id in {u for u in user_ids if u}:
