@@ -107,8 +107,12 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
     data = _read(default_playbook_path())
     if path:
         p = Path(path)
-        if not p.exists():
-            raise PlaybookError(f"config file not found: {p}")
+        if not p.is_file():
+            raise PlaybookError(
+                f"config file not found: {p}"
+                + ("" if p.is_absolute() else f" (looked for {p.resolve()})")
+                + ". SALESBOT_CONFIG must name an existing TOML file; unset it for the built-in playbook."
+            )
         override = _read(p)
         data = _merge(data, override, replace_lists=True)
         if isinstance(override.get("activity_types"), dict):
@@ -163,6 +167,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"{path.name}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise PlaybookError(f"cannot read the config file {path}: {exc.strerror or exc}") from exc
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], *, replace_lists: bool) -> dict[str, Any]:
