@@ -82,6 +82,7 @@ class Playbook:
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
+    date_order: str | None = None  # "DMY" | "MDY"; None: each person's Slack locale decides
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def emoji(self, activity_type: str) -> str:
@@ -316,6 +317,9 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     for status in inactive:
         if status not in statuses:
             raise PlaybookError(f"nudges.inactive_days: {status!r} is not one of accounts.statuses")
+    date_order = data.get("locale", {}).get("date_order")
+    if date_order is not None and date_order not in ("DMY", "MDY"):
+        raise PlaybookError(f'locale.date_order: expected "DMY" or "MDY", got {date_order!r}')
     roles = data.get("roles", {})
     managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
 
@@ -363,5 +367,6 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         inactive_days=inactive,
         admins=tuple(str(a) for a in roles.get("admins", [])),
         managers=managers,
+        date_order=date_order,
         raw=data,
     )

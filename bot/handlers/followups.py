@@ -99,7 +99,10 @@ def _create(services: Services, text: str, user_id: str, respond: Respond, team_
     requester = services.people.get(user_id)
     assignee = services.people.get(assignee_id) if assignee_id != user_id else requester
     now = services.clock.now()
-    wanted = split_what_when(spec.body, now.astimezone(assignee.tz))
+    # The assignee's clock, the writer's way of writing dates.
+    wanted = split_what_when(
+        spec.body, now.astimezone(assignee.tz), order=requester.date_order, account=spec.account
+    )
     due = due_instant(wanted.when, now, assignee.working_hours, assignee.tz)
     with services.uow() as session:
         account = acc.require(session, spec.account, example=FOLLOWUP_EXAMPLE, team_id=team_id)
