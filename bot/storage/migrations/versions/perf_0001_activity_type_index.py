@@ -1,7 +1,7 @@
 """activities: index on (account_id, type, occurred_at) for "the last visit or meeting" lookups
 
 Revision ID: perf_0001
-Revises: dates_0001_profile_locale
+Revises: targets_0001
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "perf_0001"
-down_revision = "dates_0001_profile_locale"
+down_revision = "targets_0001"
 branch_labels = None
 depends_on = None
 
