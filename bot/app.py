@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -21,9 +18,9 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
+from bot.workers import AckFirstApp, WorkPool
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class _InjectedClientIsMeant(logging.Filter):
@@ -62,23 +59,15 @@ def actor_of(body: dict[str, Any]) -> tuple[str | None, str]:
     return (user if isinstance(user, str) else None), surface
 
 
-class SalesbotApp(App):
-    """Bolt's App, with every request's changes attributed to who sent it and from where (the audit
-    trail, ``bot/storage/audit.py``). The listener runs inside ``dispatch`` (or, acking first, on a
-    listener thread that carries the same context)."""
+class SalesbotApp(AckFirstApp):
+    """The app, with every request's changes attributed to who sent it and from where (the audit
+    trail, ``bot/storage/audit.py``). Listeners ack inside ``dispatch``; the work they hand to
+    ``services.work`` carries the same context (``WorkPool.submit``)."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         user_id, surface = actor_of(req.body if isinstance(req.body, dict) else {})
         with acting_as(user_id, surface):
             return super().dispatch(req)
-
-
-class ContextCarryingExecutor(ThreadPoolExecutor):
-    """Bolt's listener threads, carrying the request's context variables (who is acting, for the
-    audit trail) from ``dispatch`` into the listener that makes the changes."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -96,7 +85,17 @@ def build_services(
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
-    services = Services(settings, playbook, client, session_factory, clock, people)
+    inline = settings.process_before_response
+    services = Services(
+        settings,
+        playbook,
+        client,
+        session_factory,
+        clock,
+        people,
+        work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
+        background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
+    )
     listeners.install(services.bus, playbook)
     return services
 
@@ -121,16 +120,16 @@ def build_app(
     services = services or build_services(
         settings, client=client, session_factory=session_factory, clock=clock, playbook=playbook
     )
+    # Listeners ack on the request thread and do their work in services.work (bot/workers.py).
     app = SalesbotApp(
+        pool=services.work,
         client=client,
         signing_secret=settings.signing_secret or "",
-        process_before_response=settings.process_before_response,
         token_verification_enabled=False,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,
         url_verification_enabled=True,
         ssl_check_enabled=True,
-        listener_executor=ContextCarryingExecutor(max_workers=10),
     )
     register_all(app, services)
     return app

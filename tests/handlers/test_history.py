@@ -12,7 +12,9 @@ from sqlalchemy import Engine, func, select
 from bot.exporter import AUDIT_HEADER, run_export_audit
 from bot.importer import AccountImporter, read_rows
 from bot.settings import Settings
+from bot.storage.audit import Actor, acting_as, current_actor
 from bot.storage.models import Account, AuditEntry, Opportunity, Task
+from bot.workers import WorkPool
 from tests.helpers import Harness, buttons
 
 
@@ -223,3 +225,12 @@ def test_entries_commit_and_roll_back_with_the_change(bot: Harness) -> None:
     bot.command("/account", "add acme corp")  # refused: nothing written, no entry either
     with bot.db() as s:
         assert s.scalar(select(func.count(AuditEntry.id))) == count
+
+
+def test_work_after_the_ack_is_attributed_to_who_sent_the_request() -> None:
+    pool = WorkPool("audit-test", workers=1)
+    seen: list[Actor] = []
+    with acting_as("U0ALICE", "button"):
+        assert pool.submit(lambda: seen.append(current_actor()))
+    assert pool.join(timeout=5)
+    assert seen == [Actor("U0ALICE", "button")] and current_actor().surface == "automation"
