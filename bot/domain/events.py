@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.playbook import WorkingHours
-from bot.storage.models import Account, Activity, Task
+from bot.storage.models import Account, Activity, Opportunity, Task
 
 
 class Event:
@@ -88,6 +88,28 @@ class NoShowSlotsProposed(Event):
     """The "propose new slots" task is done; the chase stays until a meeting is logged."""
 
     task_id: int
+
+
+@dataclass(frozen=True)
+class AccountRoleChanged(Event):
+    """Someone changed an account's owner or CSM: the previous and the new holder are told."""
+
+    account: Account
+    role: str  # owner | csm
+    before: str | None
+    after: str | None
+    by: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class OpportunityClosed(Event):
+    """An opportunity was won or lost by ``by``; its owner is told when it is someone else."""
+
+    opportunity: Opportunity
+    before: str  # what it was: "open (proposal)"
+    by: str
+    now: datetime
 
 
 @dataclass(frozen=True)
