@@ -73,6 +73,17 @@ class VisitTaskScheduled(Event):
 
 
 @dataclass(frozen=True)
+class VisitBooked(Event):
+    """A planned visit's slot was booked for ``task.booked_at``: remind on that day instead."""
+
+    task: Task
+    account: Account
+    tz: ZoneInfo
+    hours: WorkingHours
+    now: datetime
+
+
+@dataclass(frozen=True)
 class NoShowRecorded(Event):
     """A no-show created its "propose new slots" task: tell the assignee now, chase later."""
 
