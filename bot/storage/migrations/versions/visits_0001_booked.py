@@ -1,7 +1,7 @@
 """tasks.booked_at: the time a planned visit's slot was booked for ("Slot booked" on its announcement)
 
 Revision ID: visits_0001_booked
-Revises: targets_0001
+Revises: perf_0001
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.models
 
 revision = "visits_0001_booked"
-down_revision = "targets_0001"
+down_revision = "perf_0001"
 branch_labels = None
 depends_on = None
 
