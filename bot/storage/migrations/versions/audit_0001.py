@@ -1,7 +1,7 @@
 """audit trail: every change to an audited row
 
 Revision ID: audit_0001
-Revises: perf_0001
+Revises: visits_0001_booked
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import bot.storage.models
 
 
 revision = "audit_0001"
-down_revision = "perf_0001"
+down_revision = "visits_0001_booked"
 branch_labels = None
 depends_on = None
 
