@@ -12,6 +12,7 @@ from bot.handlers import (
     events,
     followups,
     help,
+    in_place,
     log,
     nudges,
     opportunities,
@@ -32,6 +33,7 @@ def register_all(app: App, services: Services) -> None:
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
+    in_place.register(app)
     help.register(app, services, salesbot_subcommands)
     delivery.register(app, services, salesbot_subcommands)
     accounts.register(app, services)
