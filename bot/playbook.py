@@ -81,7 +81,8 @@ class Playbook:
     renewal_days: tuple[int, ...] = (90, 60, 30)
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
-    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
+    date_order: str | None = None  # "DMY" | "MDY"; None: each person's Slack locale decides
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def emoji(self, activity_type: str) -> str:
@@ -90,12 +91,6 @@ class Playbook:
     def label(self, activity_type: str) -> str:
         """How a type reads in a sentence: ``no-show`` for the built-in ``noshow``."""
         return BUILT_IN_TYPES.get(activity_type, ("", activity_type))[1] or activity_type
-
-    def manager_of(self, user_id: str) -> str | None:
-        for manager, reps in self.managers.items():
-            if user_id in reps:
-                return manager
-        return None
 
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
@@ -113,8 +108,12 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
     data = _read(default_playbook_path())
     if path:
         p = Path(path)
-        if not p.exists():
-            raise PlaybookError(f"config file not found: {p}")
+        if not p.is_file():
+            raise PlaybookError(
+                f"config file not found: {p}"
+                + ("" if p.is_absolute() else f" (looked for {p.resolve()})")
+                + ". SALESBOT_CONFIG must name an existing TOML file; unset it for the built-in playbook."
+            )
         override = _read(p)
         data = _merge(data, override, replace_lists=True)
         if isinstance(override.get("activity_types"), dict):
@@ -169,6 +168,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"{path.name}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise PlaybookError(f"cannot read the config file {path}: {exc.strerror or exc}") from exc
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], *, replace_lists: bool) -> dict[str, Any]:
@@ -316,6 +317,9 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     for status in inactive:
         if status not in statuses:
             raise PlaybookError(f"nudges.inactive_days: {status!r} is not one of accounts.statuses")
+    date_order = data.get("locale", {}).get("date_order")
+    if date_order is not None and date_order not in ("DMY", "MDY"):
+        raise PlaybookError(f'locale.date_order: expected "DMY" or "MDY", got {date_order!r}')
     roles = data.get("roles", {})
     managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
 
@@ -363,5 +367,6 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         inactive_days=inactive,
         admins=tuple(str(a) for a in roles.get("admins", [])),
         managers=managers,
+        date_order=date_order,
         raw=data,
     )

@@ -25,6 +25,7 @@ COMMANDS = {
     "/opportunity",
     "/pipeline",
     "/salesbot",
+    "/team",
 }
 
 

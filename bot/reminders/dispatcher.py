@@ -13,8 +13,10 @@ Slack errors: 429 → back to pending until ``Retry-After`` has passed (the rest
 nothing sleeps); 5xx, timeouts, connection errors → retried with exponential backoff, at most
 ``MAX_ATTEMPTS`` times; anything else Slack rejects → ``failed`` with the reason, for admins to see.
 
-Reminders for one person due at the same moment (or late after downtime) are sent as one message
-(``grouping``), and every row records that message's ``ts``.
+A row for a person who is off work now (the bot was down, a backlog, a zone that changed) goes back
+to pending until their next working start (``recipient_hours``). Reminders for one person due at the
+same moment (or late after downtime) are sent as one message (``grouping``), and every row records
+that message's ``ts``.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sqlalchemy import ColumnElement, func, literal, or_, select, update
 
 from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
+from bot.reminders.recipient_hours import wait_until
 from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
@@ -55,6 +58,7 @@ class DispatchReport:
     retrying: list[int] = field(default_factory=list)  # transient error: back to pending with backoff
     deferred: list[int] = field(default_factory=list)  # rate limited: back to pending until Retry-After
     recovered: list[int] = field(default_factory=list)  # found already delivered (also in ``sent``)
+    waiting: list[int] = field(default_factory=list)  # outside the recipient's hours: back until their start
     messages: int = 0  # chat.postMessage calls that succeeded
 
     def summary(self) -> str:
@@ -62,6 +66,7 @@ class DispatchReport:
         return (
             f"{len(self.sent)} sent{recovered} in {self.messages} messages, {len(self.retrying)} retrying, "
             f"{len(self.deferred)} rate-limited, {len(self.failed)} failed, {len(self.cancelled)} cancelled"
+            + (f", {len(self.waiting)} waiting for working hours" if self.waiting else "")
         )
 
 
@@ -186,9 +191,14 @@ class Dispatcher:
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.claimed_by != self.instance_id or reminder.status != "claimed":
                 return None
+            wait = wait_until(self.services, session, reminder, now)
             unconfirmed = reminder.attempts > 0
             target = reminder.attempt_channel or reminder.recipient_id or reminder.channel_id
             since = reminder.first_claimed_at or reminder.created_at
+        if wait is not None:  # the recipient is off work: back to pending until their next start
+            self._update([reminder_id], {"status": "pending", "lease_until": None, "next_attempt_at": wait})
+            report.waiting.append(reminder_id)
+            return None
         if unconfirmed and target:
             try:
                 found = find_posted(self.services.client, target, reminder_id, since)
