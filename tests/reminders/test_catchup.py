@@ -48,7 +48,7 @@ def test_reminders_due_at_one_moment_come_together_and_others_alone(bot: Harness
     now = bot.clock.now()
     rush = queue_reminders(bot, 3, title="Rush", every=timedelta(0))  # all due now, for Alice
     spaced = queue_reminders(bot, 2, due_at=now - timedelta(minutes=2), every=timedelta(minutes=1))
-    [single] = queue_reminders(bot, recipient_id="U0BOB", title="Bob's one")
+    [single] = queue_reminders(bot, recipient_id="U0CAROL", title="Carol's one")
     report = Dispatcher(bot.services).run_once()
     assert sorted(report.sent) == sorted(rush + spaced + [single])
     assert report.messages == 1 + 2 + 1
@@ -57,8 +57,8 @@ def test_reminders_due_at_one_moment_come_together_and_others_alone(bot: Harness
     assert "3 reminders for you" in text and "While I was away" not in text
     assert [b["value"] for b in buttons(together["blocks"])] == [str(rid) for rid in rush]
     assert together["metadata"]["event_payload"]["reminder_ids"] == rush
-    [bobs] = bot.dms("U0BOB")
-    assert all_text(bobs["blocks"]).startswith(":alarm_clock: Bob's one")  # a single one stays single
+    [carols] = bot.dms("U0CAROL")
+    assert all_text(carols["blocks"]).startswith(":alarm_clock: Carol's one")  # a single one stays single
     with bot.db() as s:
         assert len({s.get(Reminder, rid).sent_ts for rid in rush}) == 1  # type: ignore[union-attr]
 
