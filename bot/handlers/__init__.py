@@ -9,6 +9,7 @@ from bot.handlers import (
     agenda,
     choices,
     delivery,
+    dm,
     events,
     followups,
     help,
@@ -48,6 +49,7 @@ def register_all(app: App, services: Services) -> None:
     agenda.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
+    dm.register(app, services)
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)
