@@ -8,14 +8,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.storage.models import Opportunity, Reminder, Signal, Task
-from tests.helpers import Harness, all_text, buttons, line_button
+from bot.storage.models import Account, Opportunity, Reminder, Signal, Task
+from tests.helpers import FakeSlack, Harness, all_text, buttons, line_button
 
 
 def _three_followups_at_nine(bot: Harness) -> None:
@@ -136,3 +139,66 @@ def test_the_fake_refuses_what_slack_refuses(bot: Harness) -> None:
         "msg_too_long",
         "channel_not_found",
     ]
+
+
+def test_whats_next_form_from_a_grouped_message_changes_that_item_only(bot: Harness) -> None:
+    _three_followups_at_nine(bot)
+    bot.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))
+    bot.dispatch()
+    [message] = bot.messages("U0ALICE")
+    bot.press(message, "Done", line="book the demo")
+    [message] = bot.messages("U0ALICE")
+    bot.press(message, "Custom", line="book the demo")
+    bot.slack.submit(
+        bot.last_view(),
+        {"what": {"what": {"value": "Send the deck"}}, "date": {"date": {"selected_date": "2026-12-10"}}},
+    )
+    [message] = bot.messages("U0ALICE")
+    shown = all_text(message["blocks"])
+    assert "Send the deck" in shown and "3 reminders for you" in shown
+    line_button(message["blocks"], "send the proposal", "Done")
+    line_button(message["blocks"], "call the CFO", "Done")
+    with bot.db() as s:
+        assert s.scalars(select(Task.title).where(Task.status == "open").order_by(Task.id)).all() == [
+            "send the proposal",
+            "call the CFO",
+            "Send the deck",
+        ]
+
+
+def test_log_visit_on_a_morning_line_marks_that_line_and_keeps_the_others(
+    fake_slack: FakeSlack, session_factory: Any, tmp_path: Path
+) -> None:
+    config = tmp_path / "salesbot.toml"
+    config.write_text("followup_rules = []\n")
+    bot = Harness.create(fake_slack, session_factory, config_path=str(config))
+    for name in ("Acme Corp", "Globex"):
+        bot.command("/account", f"add {name} tier:gold status:partner owner:<@U0ALICE|alice>")
+        bot.command("/log", f"visit {name} 2026-06-20: quarterly review")
+    bot.clock.set(datetime(2026, 11, 24, 7, 30, tzinfo=UTC))
+    bot.tick()
+    [morning] = bot.messages("U0ALICE")
+    bot.press(morning, "Log visit", line="*Acme Corp*")
+    view = bot.last_view()
+    assert json.loads(view["private_metadata"]).get("origin")  # the form remembers its line
+    with bot.db() as s:
+        acme = _option(str(s.scalars(select(Account.id).where(Account.name == "Acme Corp")).one()))
+    bot.slack.submit(
+        view,
+        {
+            "account": {"account": {"type": "external_select", "selected_option": acme}},
+            "type": {"type": {"type": "static_select", "selected_option": _option("visit")}},
+            "date": {"date": {"type": "datepicker", "selected_date": "2026-11-24"}},
+            "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
+            "notes": {"notes": {"type": "plain_text_input", "value": "all good"}},
+        },
+    )
+    morning = bot.fake.message(morning["channel"], morning["ts"])
+    shown = all_text(morning["blocks"])
+    assert "Logged a *visit* with *Acme Corp*" in shown and "Good morning" in shown
+    line_button(morning["blocks"], "*Globex*", "Log visit")
+    assert [b["text"]["text"] for b in buttons(morning["blocks"])] == ["Log visit", "Snooze 1 week"]
+
+
+def _option(value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": value}, "value": value}
