@@ -10,6 +10,7 @@ from bot.handlers import (
     choices,
     delivery,
     digest,
+    edit_forms,
     events,
     followups,
     help,
@@ -51,3 +52,4 @@ def register_all(app: App, services: Services) -> None:
     targets.register(app, services)
     stats.register(app, services)
     digest.register(app, services, salesbot_subcommands)
+    edit_forms.register(app, services)
