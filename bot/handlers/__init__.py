@@ -10,10 +10,12 @@ from bot.handlers import (
     choices,
     delivery,
     digest,
+    dm,
     edit_forms,
     events,
     followups,
     help,
+    in_place,
     log,
     nudges,
     opportunities,
@@ -37,6 +39,7 @@ def register_all(app: App, services: Services) -> None:
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
+    in_place.register(app)
     help.register(app, services, salesbot_subcommands)
     delivery.register(app, services, salesbot_subcommands)
     accounts.register(app, services)
@@ -48,6 +51,7 @@ def register_all(app: App, services: Services) -> None:
     agenda.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
+    dm.register(app, services)
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)
