@@ -7,11 +7,13 @@ and the reminder dispatcher) and everything the app sent to the fake Slack is sh
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -60,6 +62,7 @@ _DURATION = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SHOWN_METHODS = {
     "response_url",
+    "files.completeUploadExternal",
     "chat.postMessage",
     "chat.postEphemeral",
     "chat.update",
@@ -516,7 +519,12 @@ class Console:
                 title += " · updated"
             if p.get("response_type") == "in_channel":
                 title = f"salesbot in #{self.channel_name}"
-            self._render_message(title, p, screen, channel=self.channel_id)
+            edited = call.result if call.result.get("ts") else None
+            if edited and p.get("replace_original") in (True, "true"):  # a posted message, edited
+                title = f"salesbot edited a message {self._where(str(edited['channel']))}"
+                self._render_message(title, {**p, "ts": edited["ts"]}, screen, channel=str(edited["channel"]))
+            else:
+                self._render_message(title, p, screen, channel=self.channel_id)
         elif call.method in ("chat.postMessage", "chat.update"):
             channel = str(p.get("channel", ""))
             where = self._where(channel)
@@ -525,7 +533,12 @@ class Console:
             if p.get("thread_ts"):
                 title += " · in a thread"
             dm = "D" + channel[1:] if channel.startswith("U") else channel
-            self._render_message(title, p, screen, channel=dm)
+            if call.result.get("ok") is False:
+                self.term.say(f"  ! Slack refused a message: {call.result.get('error')}")
+                return None
+            # The posted message's ts: its buttons are pressed on it, and it can be edited.
+            ts = call.result.get("ts") or p.get("ts")
+            self._render_message(title, {**p, "ts": ts} if ts else p, screen, channel=dm)
         elif call.method == "chat.postEphemeral":
             who = self.names.users.get(str(p.get("user")), p.get("user"))
             title = f"salesbot in #{self.world.channels.get(p.get('channel', ''), p.get('channel'))} · only visible to @{who}"
@@ -541,10 +554,29 @@ class Console:
             self._render_view(
                 f"salesbot updated a view: {text_of(view.get('title'), self.names)}", view, screen
             )
+        elif call.method == "files.completeUploadExternal":
+            self._show_upload(p)
         else:  # views.open / views.push: the modal is walked through by fill_modal
             view = p.get("view")
             return view if isinstance(view, dict) else None
         return None
+
+    def _show_upload(self, params: dict[str, Any]) -> None:
+        """Say where a file went, and keep a copy in the working directory to open."""
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        for item in files or []:
+            upload = self.world.fake.state.uploads.get(str(item.get("id")))
+            if upload is None:
+                continue
+            copy = Path.cwd() / Path(upload.filename).name
+            copy.write_bytes(upload.content)
+            where = self._where(str(params.get("channel_id") or upload.channel or ""))
+            self.term.say(
+                f"── salesbot uploaded {upload.filename} {where} ({len(upload.content):,} bytes): "
+                f"“{upload.title or ''}” · a copy is in {copy.name}"
+            )
 
     def _where(self, channel: str) -> str:
         if channel.startswith(("U", "W")):

@@ -254,6 +254,18 @@ def test_back_brings_earlier_buttons_back(world: World) -> None:
     assert second.undone_at is None
 
 
+def test_a_manager_gets_the_digest_chart_and_a_copy_of_it(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = play(world, "/team add @alice @bob @carol", "/targets @bob calls:5/week", "/salesbot digest now")
+    assert "Added @bob, @carol to @alice's team" in out
+    assert "salesbot uploaded team-digest-2026-W47.png → DM to @alice" in out
+    assert "a copy is in team-digest-2026-W47.png" in out
+    assert "Weekly digest · week of Mon 16 Nov 2026" in out
+    assert (tmp_path / "team-digest-2026-W47.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_button_numbers_belong_to_the_person_who_sees_them(world: World) -> None:
     out = play(
         world,
@@ -293,3 +305,21 @@ def test_back_returns_to_the_message_you_came_from(world: World) -> None:
     [activity] = activities(world)
     assert activity.undone_at is not None
     assert "No earlier message to go back to." in out
+
+
+def test_a_button_on_one_of_several_reminders_edits_that_one_in_the_dm(world: World) -> None:
+    out = play(
+        world,
+        "/account add Acme Corp owner:@alice",
+        "/followup Acme Corp: send the proposal tomorrow 9am",
+        "/followup Acme Corp: book the demo tomorrow 9am",
+        ":time +1d",
+        "7",  # book the demo's Done (the second reminder's first button)
+    )
+    arrived, pressed = out.split("alice in #general › 7\n", 1)
+    assert "2 reminders" in arrived.split(":time +1d", 1)[1]  # one message for both
+    assert pressed.startswith("── salesbot edited a message → DM to @alice ──")
+    edited = pressed.split("alice in #general ›", 1)[0]
+    assert "send the proposal" in edited and "[1] Done" in edited
+    assert "book the demo" in edited and "Done: " in edited
+    assert "Slack refused" not in out
