@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, input_block, modal, section
-from bot.domain.text import channel_link, escape, mention
+from bot.domain.text import channel_link, escape, mention, titled
 from bot.storage.models import Account, Task
 
 UNDO = "followup_undo"
@@ -55,7 +55,7 @@ def created_blocks(
     heading: str = CREATED_HEADING,
 ) -> list[Block]:
     lines = [
-        f"{heading}: *{escape(task.title)}* · *{escape(account.name)}* · `#{task.id}`",
+        f"{heading}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* · `#{task.id}`",
         f"*Assigned to:* {who(task.assignee_id, viewer_id)}",
         "*Due:* "
         + due_line(
@@ -90,7 +90,7 @@ def created_blocks(
 
 def reminder_text(task: Task, account: Account) -> str:
     """The notification text: escaped like everything typed, since Slack reads it as mrkdwn too."""
-    return f"Follow-up due: {escape(task.title)} · {escape(account.name)}"
+    return f"Follow-up due: {escape(titled(task.title, account.name))} · {escape(account.name)}"
 
 
 def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note: str = "") -> list[Block]:
@@ -99,7 +99,7 @@ def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note
     source = " · after a logged activity" if task.source_activity_id else ""
     blocks = [
         section(
-            f":alarm_clock: *{escape(task.title)}*\n"
+            f":alarm_clock: *{escape(titled(task.title, account.name))}*\n"
             f"*{escape(account.name)}*{asked}{source} · due {when_local(task.due_at, assignee_tz)}"
         )
     ]
@@ -129,7 +129,7 @@ def channel_reminder_blocks(task: Task, account: Account) -> list[Block]:
     asked = "" if task.created_by in (None, task.assignee_id) else f" (asked by {mention(task.created_by)})"
     return [
         section(
-            f":alarm_clock: {mention(task.assignee_id)}, follow-up due: *{escape(task.title)}* · "
+            f":alarm_clock: {mention(task.assignee_id)}, follow-up due: *{escape(titled(task.title, account.name))}* · "
             f"*{escape(account.name)}*{asked}"
         ),
         context(f"Due {_slack_date(task.due_at)} · follow-up `#{task.id}`"),
@@ -140,7 +140,9 @@ def done_blocks(task: Task, account: Account) -> list[Block]:
     """Done, and one click to the next step so the account never drops without one."""
     value = json.dumps({"a": account.id, "t": task.id}, separators=(",", ":"))
     return [
-        section(f":white_check_mark: Done: ~{escape(task.title)}~ · *{escape(account.name)}*"),
+        section(
+            f":white_check_mark: Done: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}*"
+        ),
         section(f"*What's next with {escape(account.name)}?*"),
         actions(
             *(button(label, f"{NEXT_PREFIX}{days}", value) for days, label in NEXT_CHOICES),
@@ -150,7 +152,11 @@ def done_blocks(task: Task, account: Account) -> list[Block]:
 
 
 def closed_blocks(task: Task, account: Account, verb: str) -> list[Block]:
-    return [section(f":leftwards_arrow_with_hook: {verb}: ~{escape(task.title)}~ · *{escape(account.name)}*")]
+    return [
+        section(
+            f":leftwards_arrow_with_hook: {verb}: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}*"
+        )
+    ]
 
 
 def moved_blocks(task: Task, account: Account, *, tz: ZoneInfo, how: str, viewer_id: str) -> list[Block]:
@@ -158,7 +164,7 @@ def moved_blocks(task: Task, account: Account, *, tz: ZoneInfo, how: str, viewer
     whose = "" if task.assignee_id == viewer_id else " their time"
     return [
         section(
-            f":zzz: {how}: *{escape(task.title)}* · *{escape(account.name)}* — "
+            f":zzz: {how}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* — "
             f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz)}{whose}."
         )
     ]
@@ -179,7 +185,7 @@ def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, n
         late = " · :red_circle: overdue" if task.due_at < now else ""
         blocks.append(
             section(
-                f"`#{task.id}` *{escape(task.title)}* · {escape(account.name)} · "
+                f"`#{task.id}` *{escape(titled(task.title, account.name))}* · {escape(account.name)} · "
                 f"due {when_local(task.due_at, tz)}{late}",
                 accessory=button("Done", DONE, str(task.id)),
             )
@@ -197,7 +203,7 @@ def card_section(tasks: list[Task], account_name: str) -> list[Block]:
         example = f"/followup {escape(account_name)}: send the proposal tomorrow 9am"
         return [section(f"*Open follow-ups*\n_None._ Add one: `{example}`")]
     lines = [
-        f"• *{escape(t.title)}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
+        f"• *{escape(titled(t.title, account_name))}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
         for t in tasks
     ]
     return [section("*Open follow-ups*\n" + "\n".join(lines))]

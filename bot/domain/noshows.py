@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import events
+from bot.domain.text import ACCOUNT_SLOT
 from bot.domain.visits import PlanningContext
 from bot.storage.models import Account, Activity, Task
 
@@ -29,7 +30,7 @@ def record(session: Session, ctx: PlanningContext, activity: Activity, account: 
     task = Task(
         kind="noshow",
         account_id=account.id,
-        title=f"Propose 3 new slots to {account.name}",
+        title=f"Propose 3 new slots to {ACCOUNT_SLOT}",
         assignee_id=assignee,
         created_by=activity.user_id,
         due_at=ctx.now,

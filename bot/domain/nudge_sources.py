@@ -20,7 +20,7 @@ from bot.domain.activities import last_activity_by_type
 from bot.domain.cadence import is_overdue, parse_cadence, span_text
 from bot.domain.dates import zone
 from bot.domain.nudges import NudgeContext, NudgeItem
-from bot.domain.text import escape, money
+from bot.domain.text import escape, money, titled
 from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, VisitPlan
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
                 user_id=task.assignee_id,
                 kind="followup_overdue",
                 subject=f"followup_overdue:task:{task.id}",
-                line=f"*{escape(task.title)}* for *{escape(account_name)}* was due {due}",
+                line=f"*{escape(titled(task.title, account_name))}* for *{escape(account_name)}* was due {due}",
                 button=("Done", "nudge_followup_done", str(task.id)),
                 account_id=task.account_id,
             )

@@ -35,6 +35,7 @@ from bot.domain.recurrence import (
     next_occurrence,
     previous_occurrence,
 )
+from bot.domain.text import ACCOUNT_SLOT
 from bot.playbook import Playbook, WorkingHours
 from bot.storage.models import Account, Task, VisitPlan
 
@@ -44,7 +45,7 @@ SATISFIED_BY: dict[str, tuple[str, ...]] = {
     "meeting": ("meeting", "visit", "video"),
     "call": ("call", "video", "meeting", "visit"),
 }
-TITLES = {"visit": "Visit {name}", "meeting": "Meeting with {name}", "call": "Call {name}"}
+TITLES = {"visit": "Visit {account}", "meeting": "Meeting with {account}", "call": "Call {account}"}
 
 # (zone, working hours) of a person.
 PersonLookup = Callable[[str], tuple[ZoneInfo, WorkingHours]]
@@ -61,8 +62,9 @@ def satisfying_types(activity_type: str) -> tuple[str, ...]:
     return SATISFIED_BY.get(activity_type, (activity_type,))
 
 
-def task_title(activity_type: str, account_name: str) -> str:
-    return TITLES.get(activity_type, activity_type.capitalize() + " with {name}").format(name=account_name)
+def task_title(activity_type: str) -> str:
+    """The stored title: the account's name is filled in when shown (``text.titled``)."""
+    return TITLES.get(activity_type, activity_type.capitalize() + " with " + ACCOUNT_SLOT)
 
 
 def active_plans(session: Session, account_id: int) -> list[VisitPlan]:
@@ -302,7 +304,7 @@ def ensure_occurrence(session: Session, ctx: PlanningContext, account: Account, 
     task = Task(
         kind="visit",
         account_id=account.id,
-        title=task_title(plan.activity_type, account.name),
+        title=task_title(plan.activity_type),
         assignee_id=owner,
         created_by=plan.created_by,
         due_at=due,

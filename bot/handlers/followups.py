@@ -33,6 +33,7 @@ from bot.domain.followup_text import (
     snooze_until,
     split_what_when,
 )
+from bot.domain.text import ACCOUNT_SLOT
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import reply, reply_error, team_of
 from bot.people import Person, cached_person
@@ -208,7 +209,7 @@ def _next(
         task = followups.create(
             session,
             account=account,
-            title=title or f"Follow up with {account.name}",
+            title=title or f"Follow up with {ACCOUNT_SLOT}",
             assignee_id=user_id,
             created_by=user_id,
             due_at=due,

@@ -13,7 +13,7 @@ from bot.blocks.nudges import SNOOZE_ACTION, UNSNOOZE_ACTION, preferences_blocks
 from bot.domain import nudge_prefs as prefs
 from bot.domain.errors import UserError
 from bot.domain.nudge_actions import complete_followup
-from bot.domain.text import escape
+from bot.domain.text import escape, titled
 from bot.handlers.common import reply, reply_error
 from bot.reminders import nudging
 from bot.services import Services
@@ -113,7 +113,8 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         try:
             with services.uow() as session:
                 task = complete_followup(session, int(action["value"]), now=services.clock.now())
-                title = task.title
+                account = session.get(Account, task.account_id)
+                title = titled(task.title, account.name if account else "")
         except UserError as err:
             reply(respond, [section(f":information_source: {escape(err.message)}")])
             return

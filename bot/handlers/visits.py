@@ -15,7 +15,7 @@ from bot.domain import accounts as acc
 from bot.domain import activities, noshows, visits
 from bot.domain.errors import UserError
 from bot.domain.recurrence import RULE_STARTERS, VISIT_EXAMPLE, parse_recurrence
-from bot.domain.text import escape, mention
+from bot.domain.text import escape, mention, titled
 from bot.handlers.common import reply, reply_error, team_of
 from bot.reminders import visit_planning
 from bot.reminders.visit_renderers import RENDERERS
@@ -174,7 +174,7 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
         if task is None or account is None:
             return [section("That visit no longer exists.")]
         if task.status != "open" and not noshow:
-            return [section(f"*{escape(task.title)}* is already {task.status}.")]
+            return [section(f"*{escape(titled(task.title, account.name))}* is already {task.status}.")]
         plan = session.get(VisitPlan, task.visit_plan_id) if task.visit_plan_id else None
         activity_type = noshows.NOSHOW if noshow else (plan.activity_type if plan else "visit")
         logged = activities.log_activity(

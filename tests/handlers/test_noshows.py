@@ -104,7 +104,7 @@ def test_noshow_button_on_a_visit_reminder(bot: Harness) -> None:
     bot.click("No-show", blocks=reminder["blocks"])
     assert "No-show noted" in bot.last_text()
     [task] = noshow_tasks(bot)
-    assert task.title == "Propose 3 new slots to Acme Corp"
+    assert task.title == "Propose 3 new slots to {account}"
     with bot.db() as s:
         visit = s.scalars(select(Task).where(Task.kind == "visit")).one()
         assert visit.status == "open"  # the visit still has to happen
