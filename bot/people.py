@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -61,8 +62,7 @@ class People:
         if stale and refresh:
             info = self._users_info(user_id)
             if profile is None:
-                profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
-                session.add(profile)
+                profile = self._insert(session, team_id, user_id)
             if info is not None:
                 profile.tz = info.get("tz") or profile.tz or "UTC"
                 profile.locale = info.get("locale") or profile.locale
@@ -82,6 +82,21 @@ class People:
                 date_order=date_order_for(self._playbook.date_order, None, None),
             )
         return self.cached(profile)
+
+    @staticmethod
+    def _insert(session: Session, team_id: str, user_id: str) -> UserProfile:
+        """A new profile row; if another instance created it meanwhile (two dispatchers meeting the
+        same new person), that one. A savepoint keeps the caller's transaction usable."""
+        profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
+        try:
+            with session.begin_nested():
+                session.add(profile)
+        except IntegrityError:
+            existing = session.get(UserProfile, (team_id, user_id))
+            if existing is None:
+                raise
+            return existing
+        return profile
 
     def cached(self, profile: UserProfile) -> Person:
         """The person as cached in ``profile``: no Slack call, no database access."""

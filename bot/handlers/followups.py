@@ -171,7 +171,7 @@ def _move(
         task = followups.for_change(session, task_id, user_id)
         account = session.get(Account, task.account_id)
         assert account is not None
-        person = cached_person(session, task.assignee_id, services.playbook)
+        person = services.people.get_in(session, task.assignee_id)  # looked up if never seen or old
         hours, tz = person.working_hours, person.tz
         if choice is not None:
             due, all_day, how = snooze_until(choice, now, hours, tz), False, f"Snoozed ({SNOOZES[choice]})"
@@ -183,8 +183,10 @@ def _move(
                 return fb.reminder_blocks(task, account, assignee_tz=tz, note=f":warning: {err.message}")
             all_day, how = True, "Rescheduled"
         followups.move(session, task, due, all_day=all_day)
-        schedule(session, task, account, tz=tz, hours=hours, playbook=services.playbook, now=now)
-        blocks = fb.moved_blocks(task, account, tz=tz, how=how, viewer_id=user_id)
+        scheduled = schedule(session, task, account, tz=tz, hours=hours, playbook=services.playbook, now=now)
+        blocks = fb.moved_blocks(
+            task, account, tz=tz, how=how, viewer_id=user_id, deliver_at=scheduled.deliver_at
+        )
         people = (task.assignee_id, task.created_by)
     services.changed(*people)
     return blocks
