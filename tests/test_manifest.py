@@ -26,6 +26,8 @@ COMMANDS = {
     "/pipeline",
     "/salesbot",
     "/team",
+    "/targets",
+    "/stats",
 }
 
 
