@@ -15,7 +15,7 @@ def test_existing_accounts_get_their_search_key(tmp_path: Path) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "dates_0001_profile_locale")
+        command.upgrade(cfg, "targets_0001")
         conn.execute(
             text(
                 "INSERT INTO accounts (team_id, name, name_key, status, tags, created_at, updated_at) "
