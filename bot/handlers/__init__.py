@@ -9,6 +9,7 @@ from bot.handlers import (
     agenda,
     choices,
     delivery,
+    edit_forms,
     events,
     followups,
     help,
@@ -49,3 +50,4 @@ def register_all(app: App, services: Services) -> None:
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)
+    edit_forms.register(app, services)

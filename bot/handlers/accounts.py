@@ -119,8 +119,3 @@ def register(app: App, services: Services) -> None:
             run_account_command(services, text, command["user_id"], respond, team_of(command))
         except UserError as err:
             reply_error(respond, err, command="/account", text=text)
-
-    @app.action("edit_account_help")
-    def edit_help(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        reply(respond, help_blocks("/account"))
