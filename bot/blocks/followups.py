@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, input_block, modal, section
 from bot.blocks.edit_forms import followup_menu
+from bot.domain.dates import format_when
 from bot.domain.text import channel_link, escape, mention, titled
 from bot.storage.models import Account, Task
 
@@ -18,6 +19,7 @@ DONE = "followup_done"
 SNOOZE_PREFIX = "followup_snooze_"  # + 1h | tomorrow | week
 RESCHEDULE = "followup_reschedule"
 OPEN_ACCOUNT = "followup_open_account"
+MOVE_TO_DAY = "followup_move_to_day"  # value: "<task id>:<YYYY-MM-DD>"
 NEXT_PREFIX = "followup_next_"  # + number of days
 NEXT_CUSTOM = "followup_next_custom"
 NEXT_MODAL = "followup_next_modal"
@@ -54,7 +56,9 @@ def created_blocks(
     deliver_at: datetime | None,
     channel_id: str | None,
     heading: str = CREATED_HEADING,
+    holiday: tuple[str, date] | None = None,
 ) -> list[Block]:
+    """``holiday``: (its name, the next working day) when the due day is a holiday."""
     lines = [
         f"{heading}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* · `#{task.id}`",
         f"*Assigned to:* {who(task.assignee_id, viewer_id)}",
@@ -78,15 +82,34 @@ def created_blocks(
     if channel_id:
         notes.append(f"The reminder is also posted in {channel_link(channel_id)}.")
     blocks = [section("\n".join(lines))]
+    if holiday is not None:
+        name, next_day = holiday
+        due_day = task.due_at.astimezone(assignee_tz)
+        blocks.append(
+            section(
+                f":palm_tree: {day_label(due_day, task.created_at)} is a holiday ({escape(name)}). "
+                f"Move it to the next working day, {day_label(next_day, task.created_at)}?"
+            )
+        )
     if notes:
         blocks.append(context(" ".join(notes)))
-    blocks.append(
-        actions(
-            button("Undo", UNDO, str(task.id), style="danger"),
-            button("Open account", OPEN_ACCOUNT, str(task.id)),
+    buttons = [
+        button("Undo", UNDO, str(task.id), style="danger"),
+        button("Open account", OPEN_ACCOUNT, str(task.id)),
+    ]
+    if holiday is not None:
+        move = button(
+            f"Move to {day_label(holiday[1], task.created_at)}",
+            MOVE_TO_DAY,
+            f"{task.id}:{holiday[1].isoformat()}",
         )
-    )
+        buttons.insert(0, move)
+    blocks.append(actions(*buttons))
     return blocks
+
+
+def day_label(day: date | datetime, now: datetime) -> str:
+    return format_when(day, now=now, with_time=False)
 
 
 def reminder_text(task: Task, account: Account) -> str:

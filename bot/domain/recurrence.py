@@ -216,6 +216,13 @@ def parse_recurrence(text: str, local_now: datetime, *, order: DateOrder = "DMY"
         first = next_occurrence(
             rule, local_datetime(start, at_time, tz), after=local_datetime(start, time(0), tz), inclusive=True
         )
+    elif byday and freq == "WEEKLY":
+        # "every 2 weeks on tuesday" starts on the coming Tuesday (today, when its time is still
+        # ahead) and counts its fortnights from there: the first occurrence is the plan's start.
+        anchor = local_datetime(local_now.date(), at_time, tz)
+        every_week = ";".join(p for p in parts if not p.startswith("INTERVAL="))
+        after = local_now if at is not None else _end_of_day(local_now)
+        first = next_occurrence(every_week, anchor, after=after, inclusive=False)
     else:
         anchor = local_datetime(local_now.date(), at_time, tz)
         first = next_occurrence(rule, anchor, after=_end_of_day(local_now), inclusive=False)

@@ -19,6 +19,11 @@ def titled(title: str, account_name: str) -> str:
     return title.replace(ACCOUNT_SLOT, account_name)
 
 
+def a_or_an(word: str) -> str:
+    """``an`` email, ``a`` call: the article for the word that follows."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def escape(text: str | None) -> str:
     """Make typed text safe to echo: it can never ping anyone nor inject a link.
 

@@ -100,7 +100,9 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
             assert first_error is not None
             raise first_error
         account, recurrence, tz = chosen
-        replaced = any(p.source == "explicit" for p in visits.active_plans(session, account.id))
+        replaced = recurrence.rrule is not None and any(
+            visits.recurs_explicitly(p) for p in visits.active_plans(session, account.id)
+        )
         plan, touched = visits.create_plan(session, ctx, account, recurrence, tz=tz, created_by=user_id)
         words = visits.plan_words(plan, account)
         task = visits.current_task(session, plan)
