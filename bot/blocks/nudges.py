@@ -6,6 +6,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, actions, button, context, header, section
+from bot.domain.dates import format_when
 from bot.domain.nudge_diff import kind_rank
 from bot.domain.nudge_prefs import KINDS
 from bot.domain.nudges import NudgeItem
@@ -59,6 +60,7 @@ def preferences_blocks(
     snoozes: list[tuple[Account, datetime]],
     tz: ZoneInfo,
     nudge_time: time,
+    now: datetime | None = None,
 ) -> list[Block]:
     lines = [
         f"{':white_check_mark:' if kind not in off else ':no_bell:'} `{kind}` — {what}"
@@ -72,7 +74,7 @@ def preferences_blocks(
         )
     ]
     for account, until in snoozes:
-        local = until.astimezone(tz).strftime("%a %d %b")
+        local = format_when(until, tz, now=now, with_time=False)
         blocks.append(
             section(
                 f":zzz: *{escape(account.name)}* snoozed until {local}",

@@ -22,6 +22,7 @@ from bot.domain.dates import (
     DateOrder,
     DateParseError,
     _parse_time,
+    format_when,
     local_datetime,
     parse_when,
 )
@@ -242,10 +243,10 @@ def _one_off(tokens: list[str], local_now: datetime, order: DateOrder) -> Recurr
     assert isinstance(tz, ZoneInfo)
     if when.has_time:
         if when.at <= local_now:
-            raise _bad(f"{when.at:%a %d %b %Y %H:%M} is in the past.")
+            raise _bad(f"{format_when(when.at, now=local_now)} is in the past.")
         return Recurrence(None, when.at, True)
     if when.at.date() < local_now.date():
-        raise _bad(f"{when.at:%a %d %b %Y} is in the past.")
+        raise _bad(f"{format_when(when.at, now=local_now, with_time=False)} is in the past.")
     return Recurrence(None, local_datetime(when.at.date(), ALL_DAY, tz), False)
 
 
@@ -307,7 +308,7 @@ def describe(rule: str | None, first: datetime | None = None, *, has_time: bool 
     if rule is None:
         if first is None:
             return "once"
-        return "once, on " + first.strftime("%a %d %b %Y" + (", %H:%M" if has_time else ""))
+        return "once, on " + format_when(first, with_time=has_time)
     parts = _rule_parts(rule)
     freq = parts.get("FREQ", "")
     unit = FREQ_WORDS.get(freq)

@@ -11,6 +11,7 @@ from bot.blocks.common import Block, section
 from bot.blocks.help import help_blocks
 from bot.blocks.nudges import SNOOZE_ACTION, UNSNOOZE_ACTION, preferences_blocks
 from bot.domain import nudge_prefs as prefs
+from bot.domain.dates import format_when
 from bot.domain.errors import UserError
 from bot.domain.nudge_actions import complete_followup
 from bot.domain.text import escape, titled
@@ -47,6 +48,7 @@ def run_nudges_command(services: Services, text: str, user_id: str, respond: Res
             prefs.current_snoozes(session, user_id, now),
             person.tz,
             services.playbook.daily_nudge_time,
+            now,
         )
     reply(respond, done + blocks)
 
@@ -85,7 +87,7 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
             respond,
             [
                 section(
-                    f":zzz: No nudges about {what} until {until.astimezone(tz).strftime('%a %d %b')}. "
+                    f":zzz: No nudges about {what} until {format_when(until, tz, now=now, with_time=False)}. "
                     "`/salesbot nudges` lists your snoozes."
                 )
             ],

@@ -38,7 +38,7 @@ def test_every_two_weeks_on_tuesday_created_on_a_tuesday_starts_on_the_coming_on
     bot.command("/visit", "Acme Corp every 2 weeks on tuesday at 15:00")  # still ahead today
     assert "Next visit: *Tue 24 Nov, 15:00*" in bot.last_text(), bot.last_text()
     bot.command("/visit", "Globex every 2 weeks on tuesday")  # a day: today is taken, next week's
-    assert "Next visit: *Tue 1 Dec*" in bot.last_text() or "Next visit: *Tue 01 Dec*" in bot.last_text()
+    assert "Next visit: *Tue 1 Dec*" in bot.last_text()
     acme, globex = open_visits(bot)
     assert acme.occurrence_at == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
     assert globex.occurrence_at.astimezone(UTC).date().isoformat() == "2026-11-30"  # 1 Dec 00:00 Paris
