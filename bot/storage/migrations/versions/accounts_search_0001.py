@@ -2,7 +2,7 @@
 titles the bot wrote name the account through a slot, so a rename shows everywhere
 
 Revision ID: accounts_search_0001
-Revises: perf_0001
+Revises: visits_0001_booked
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 from bot.storage.keys import search_key
 
 revision = "accounts_search_0001"
-down_revision = "perf_0001"
+down_revision = "visits_0001_booked"
 branch_labels = None
 depends_on = None
 
