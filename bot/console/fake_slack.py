@@ -55,6 +55,8 @@ class FakeSlackState:
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation → oldest first
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id → name, title, bytes, channel
+    shared_channels: set[str] = field(default_factory=set)  # channels shared with another organisation
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -83,7 +85,12 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
+                data = self.rfile.read(length) if length else b""
+                if self.path.startswith("/upload/"):  # step 2 of files_upload_v2: the file's bytes
+                    fake._receive_upload(self.path.removeprefix("/upload/"), data)
+                    self._answer("/uploaded", {})
+                    return
+                raw = data.decode()
                 ctype = self.headers.get("Content-Type", "")
                 params: dict[str, Any]
                 if "json" in ctype and raw:
@@ -174,6 +181,51 @@ class FakeSlack:
             self.state.failures.setdefault(method, []).append(
                 Failure("lost", times=times, after=True, drop=True)
             )
+
+    def share_channel(self, channel: str) -> None:
+        """``conversations.info`` reports the channel as shared with another organisation."""
+        self.state.shared_channels.add(channel)
+
+    # -- files -------------------------------------------------------------------------------
+    def uploads(self) -> list[dict[str, Any]]:
+        """Files uploaded with ``files_upload_v2`` and completed: name, title, bytes, channel, comment."""
+        with self.state.lock:
+            return [dict(u) for u in self.state.uploads.values() if u.get("completed")]
+
+    def _receive_upload(self, file_id: str, data: bytes) -> None:
+        with self.state.lock:
+            if file_id in self.state.uploads:
+                self.state.uploads[file_id]["bytes"] = data
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):06d}"
+        with self.state.lock:
+            self.state.uploads[file_id] = {
+                "id": file_id,
+                "name": params.get("filename"),
+                "length": int(params.get("length") or 0),
+                "bytes": b"",
+            }
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        done = []
+        with self.state.lock:
+            for f in files or []:
+                upload = self.state.uploads.get(str(f.get("id")))
+                if upload is None or len(upload["bytes"]) != upload["length"]:
+                    return {"ok": False, "error": "invalid_upload"}
+                upload.update(
+                    completed=True,
+                    title=f.get("title"),
+                    channel=params.get("channel_id"),
+                    comment=params.get("initial_comment"),
+                )
+                done.append({"id": upload["id"], "name": upload["name"], "title": f.get("title")})
+        return {"ok": True, "files": done}
 
     # -- conversations -----------------------------------------------------------------------
     def history(self, channel: str) -> list[dict[str, Any]]:
@@ -318,6 +370,14 @@ class FakeSlack:
             return self._post(method, params)
         if method == "conversations.history":
             return self._history(params)
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(params)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
+        if method == "conversations.info":
+            channel = str(params.get("channel", ""))
+            shared = channel in self.state.shared_channels
+            return {**ok, "channel": {"id": channel, "is_shared": shared, "is_ext_shared": shared}}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {

@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "ripe": "accounts ripe for expansion",
     "risk": "accounts at risk of churn",
     "signal_waiting": "signals waiting for you to act",
+    "buying_team": "buying-team warnings: single-threaded, no economic buyer, a laggard, a champion gone quiet, a blocker",
 }
 ALIASES = {
     "visit": "overdue_visit",
@@ -39,6 +40,8 @@ ALIASES = {
     "quiet": "inactive",
     "signal": "signal_waiting",
     "signals": "signal_waiting",
+    "team": "buying_team",
+    "contacts": "buying_team",
 }
 EXAMPLE = "/salesbot nudges off renewals"
 SNOOZE_PREFIX = "snooze:account:"
