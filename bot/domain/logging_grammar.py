@@ -32,7 +32,7 @@ class LogCommand:
     contacts: list[str] = field(default_factory=list)  # names typed after "with", as typed
 
 
-_WITH = re.compile(r"\s+with\s+", re.I)
+_WITH = re.compile(r"\s+with(?:\s+|$)", re.I)
 WITH_EXAMPLE = "/log meeting Acme Corp with Jane Doe, Tom Lee: pricing review"
 
 
@@ -118,17 +118,20 @@ def _split_with(
     splits = list(_WITH.finditer(head))
     if not splits:
         return head, None
+    near: list[re.Match[str]] = []  # splits whose account part is a known name's start ("Acme")
     for m in splits:
         try:
-            resolve_head(session, head[: m.start()], local_now, team_id=team_id)
+            account, typed, _ = resolve_head(session, head[: m.start()], local_now, team_id=team_id)
         except UserError:
             continue
-        return head[: m.start()], split_names(head[m.end() :])
+        if acc.name_key(account.name) == acc.name_key(typed):
+            return head[: m.start()], split_names(head[m.end() :])
+        near.append(m)
     try:
         resolve_head(session, head, local_now, team_id=team_id)
         return head, None
     except UserError:
-        first = splits[0]
+        first = (near or splits)[0]
         return head[: first.start()], split_names(head[first.end() :])
 
 

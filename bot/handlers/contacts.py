@@ -144,6 +144,9 @@ def _add(services: Services, rest: str, user_id: str, team_id: str, now: datetim
                 account, name = found, " ".join(words[i:])
                 break
         if account is None:
+            whole = acc.resolve(session, " ".join(words), team_id=team_id).account
+            if whole is not None and acc.name_key(whole.name) == acc.name_key(" ".join(words)):
+                raise UserError("Give the account, then the person's name in quotes.", ct.ADD_EXAMPLE)
             account = acc.require(session, " ".join(words[:-1]), example=ct.ADD_EXAMPLE, team_id=team_id)
             name = words[-1]
         contact = ct.create(

@@ -165,14 +165,13 @@ def register(app: App, services: Services) -> None:
         value = (action.get("selected_option") or {}).get("value") or ""
         if not value.isdigit() or not view.get("id"):
             return
+        local = services.clock.now().astimezone(services.people.get(body["user"]["id"], refresh=False).tz)
+        state = read_log_form((view.get("state") or {}).get("values") or {})
         with services.uow() as session:
             account = session.get(Account, int(value))
             if account is None:
                 return
             people = contacts.of_account(session, account.id)
-            state = read_log_form((view.get("state") or {}).get("values") or {})
-            user_id = body["user"]["id"]
-            local = services.clock.now().astimezone(services.people.get(user_id, refresh=False).tz)
             updated = log_modal(
                 services.playbook,
                 local,
