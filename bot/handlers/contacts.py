@@ -247,7 +247,9 @@ def opportunity_blocks(
                 f'Everyone at {escape(account.name)} until you name the team: `/opportunity team {opportunity.id} add "Jane Doe"`'
             )
         )
-    warnings = bteam.opportunity_warnings(opportunity, list(members.values()), services.playbook, now)
+    team_members = list(members.values())
+    warnings = bteam.opportunity_warnings(opportunity, team_members, services.playbook, now)
+    warnings += bteam.contact_warnings(team_members, services.playbook, now)
     return blocks + cb.warning_blocks(warnings)
 
 
