@@ -8,9 +8,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.clock import Clock
+from bot.domain import teams
 from bot.handlers import register_all
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
+from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import SessionFactory
@@ -44,7 +46,16 @@ def build_services(
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
-    return Services(settings, playbook, client, session_factory, clock, people)
+    services = Services(settings, playbook, client, session_factory, clock, people)
+    listeners.install(services.bus, playbook)
+    return services
+
+
+def prepare(services: Services) -> None:
+    """Once at start, after the migrations: at the very first start the playbook's ``[roles] managers``
+    become the stored teams (later starts leave the teams ``/team`` manages alone)."""
+    with services.uow() as session:
+        teams.seed_from_playbook(session, services.playbook.managers, now=services.clock.now())
 
 
 def build_app(

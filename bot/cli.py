@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.playbook import PlaybookError
 from bot.reminders import tick
 from bot.settings import Settings
 from bot.storage.db import make_engine, upgrade
@@ -41,6 +42,12 @@ def cmd_import_accounts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.importer import run_import
 
     return run_import(settings, args.file, dry_run=args.dry_run)
+
+
+def cmd_export_accounts(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.exporter import run_export_accounts
+
+    return run_export_accounts(settings)
 
 
 def cmd_export_activities(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,10 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     accounts = imp_sub.add_parser(
         "accounts",
         help="create or update accounts from a CSV file",
-        description="Columns: name, status, tier, tags, owner, csm, mrr, renewal_date, external_id "
+        description="Columns: name, status, tier, tags, owner, csm, channel, mrr, renewal_date, external_id "
         "(only name is required). Rows match existing accounts on external_id, else on name; matches are "
         "updated, other rows create accounts. owner and csm: a Slack user id, or an e-mail looked up in "
-        "Slack (needs SLACK_BOT_TOKEN). An empty cell keeps the field as it is; - clears it.",
+        "Slack (without SLACK_BOT_TOKEN, only people the bot knows). An empty cell keeps the field as it is; - clears it.",
         epilog="Bad rows are listed on stderr with their line number and reason, and are not written; "
         "the good rows are. Exit status: 0 all rows imported, 1 some rejected, 2 the file could not be read.",
     )
@@ -119,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="export data as CSV to standard output")
     exp_sub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    exp_accounts = exp_sub.add_parser(
+        "accounts",
+        help="every account, in the columns `import accounts` reads",
+        description="Every account as CSV on standard output, by name: name, status, tier, tags, owner, csm, "
+        "channel, mrr, renewal_date, external_id; the columns `salesbot import accounts` reads, so the file "
+        "can be edited and imported again.",
+    )
+    exp_accounts.set_defaults(func=cmd_export_accounts)
     activities = exp_sub.add_parser(
         "activities",
         help="logged activities (undone ones left out)",
@@ -152,7 +167,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
-    return int(args.func(args, Settings.from_env()) or 0)
+    settings = Settings.from_env()
+    try:
+        return int(args.func(args, settings) or 0)
+    except PlaybookError as exc:  # one line naming the key, never a traceback, whatever the command
+        print(f"salesbot: {playbook_problem(settings, exc)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (`salesbot export … | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the final flush at exit has nowhere to fail
+        return 0
+
+
+def playbook_problem(settings: Settings, exc: PlaybookError) -> str:
+    """``exc`` as one line that says which playbook file it is about."""
+    if settings.config_path and not str(exc).startswith("config file not found"):
+        return f"the playbook in {settings.config_path} (SALESBOT_CONFIG) is invalid: {exc}"
+    return str(exc)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""``salesbot export activities``: logged activities as CSV (undone ones left out), oldest first."""
+"""``salesbot export accounts|activities``: CSV on standard output.
+
+``accounts`` writes the columns ``salesbot import accounts`` reads, so a file exported, edited and
+imported again changes exactly what was edited. ``activities`` writes logged activities (undone ones
+left out), oldest first, with notes as people read them.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
+from bot.domain.text import as_read
+from bot.importer import COLUMNS as ACCOUNT_COLUMNS
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
-from bot.storage.models import LOCAL_TEAM, Account, Activity
+from bot.storage.models import LOCAL_TEAM, Account, Activity, UserProfile
 
 HEADER = ("id", "occurred_at", "account", "type", "user_id", "notes", "source", "permalink")
 
@@ -43,8 +50,16 @@ def find_account(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> A
     if found.candidates:
         names = ", ".join(f"“{a.name}”" for a in found.candidates)
         raise ExportError(f"--account {name!r} matches several accounts: {names}. Give the full name.")
-    hint = f" Did you mean {', '.join(f'“{s}”' for s in found.suggestions)}?" if found.suggestions else ""
-    raise ExportError(f"no account called {name!r}.{hint}")
+    if found.suggestions:
+        hint = f" Did you mean {', '.join(f'“{s}”' for s in found.suggestions)}?"
+    else:
+        closest = acc.suggest(session, name, team_id=team_id, cutoff=0)
+        hint = (
+            f" The closest names: {', '.join(f'“{s}”' for s in closest)}."
+            if closest
+            else " There are no accounts yet."
+        )
+    raise ExportError(f"no account called {name!r}.{hint} `salesbot export accounts` lists every account.")
 
 
 def iso_utc(at: datetime) -> str:
@@ -71,6 +86,7 @@ def export_activities(
         stmt = stmt.where(Activity.occurred_at >= since)
     if account_id is not None:
         stmt = stmt.where(Activity.account_id == account_id)
+    names = people_names(session, team_id)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     count = 0
@@ -82,13 +98,70 @@ def export_activities(
                 account_name,
                 activity.type,
                 activity.user_id,
-                activity.notes,
+                as_read(activity.notes, names),
                 activity.source,
                 activity.permalink or "",
             )
         )
         count += 1
     return count
+
+
+def people_names(session: Session, team_id: str = LOCAL_TEAM) -> dict[str, str]:
+    """Display names of the people the bot knows, by user id (one row per person, not per activity)."""
+    rows = session.execute(
+        select(UserProfile.user_id, UserProfile.display_name).where(
+            UserProfile.team_id == team_id, UserProfile.display_name.is_not(None)
+        )
+    )
+    return {user_id: name for user_id, name in rows}
+
+
+def account_row(account: Account) -> tuple[str, ...]:
+    """One account in the import's columns (``bot.importer.COLUMNS``); an empty cell is "none"."""
+    cells = {
+        "name": account.name,
+        "status": account.status,
+        "tier": account.tier or "",
+        "tags": ", ".join(account.tags or []),
+        "owner": account.owner_id or "",
+        "csm": account.csm_id or "",
+        "channel": account.channel_id or "",
+        "mrr": "" if account.mrr is None else str(account.mrr),
+        "renewal_date": account.renewal_date.isoformat() if account.renewal_date else "",
+        "external_id": account.external_id or "",
+    }
+    return tuple(cells[c] for c in ACCOUNT_COLUMNS)
+
+
+def export_accounts(session: Session, out: TextIO, *, team_id: str = LOCAL_TEAM) -> int:
+    """Every account, by name, in the columns ``salesbot import accounts`` reads; returns how many."""
+    stmt: Any = (
+        select(Account)
+        .where(Account.team_id == team_id)
+        .order_by(Account.name_key, Account.id)
+        .execution_options(yield_per=1000)
+    )
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ACCOUNT_COLUMNS)
+    count = 0
+    for account in session.scalars(stmt):
+        writer.writerow(account_row(account))
+        count += 1
+    return count
+
+
+def run_export_accounts(settings: Settings, *, out: TextIO | None = None) -> int:
+    """The CLI: every account as CSV on ``out``."""
+    out = out or sys.stdout
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with unit_of_work(make_session_factory(engine)) as session:
+            export_accounts(session, out)
+    finally:
+        engine.dispose()
+    return 0
 
 
 def run_export(

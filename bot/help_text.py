@@ -146,6 +146,19 @@ add(
     ("/agenda @bob", "a colleague's agenda"),
 )
 add(
+    "/team",
+    "Who reports to whom. Managers get their reps' escalated signals, see their numbers and the weekly "
+    "digest. Admins and the manager concerned change a team; everyone can read it.",
+    ("/team", "every team: manager ← members"),
+    ("/team show @manager", "one team, where its weekly digest goes and whom the manager reports to"),
+    ("/team add @manager @alice @bob", "put Alice and Bob in the manager's team (moving them from another)"),
+    ("/team remove @manager @bob", "take Bob out of the team"),
+    (
+        "/team channel @manager #sales-team",
+        "post the team's weekly digest in #sales-team (`dm`: to the manager)",
+    ),
+)
+add(
     "/salesbot",
     "About salesbot.",
     ("/salesbot help", "this help"),

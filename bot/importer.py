@@ -24,18 +24,23 @@ from tqdm import tqdm
 
 from bot.domain.accounts import name_key, validate_fields
 from bot.domain.errors import UserError
+from bot.domain.grammar import channel_id_of
+from bot.people import People
 from bot.playbook import Playbook
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import LOCAL_TEAM, Account
 
-COLUMNS = ("name", "status", "tier", "tags", "owner", "csm", "mrr", "renewal_date", "external_id")
+COLUMNS = ("name", "status", "tier", "tags", "owner", "csm", "channel", "mrr", "renewal_date", "external_id")
 ALIASES = {"renewal": "renewal_date", "external id": "external_id", "externalid": "external_id"}
 # Columns compared to decide whether an existing account changes.
-DATA_COLUMNS = ("name", "status", "tier", "tags", "owner_id", "csm_id", "mrr", "renewal_date", "external_id")
+DATA_COLUMNS = (
+    "name", "status", "tier", "tags", "owner_id", "csm_id", "channel_id", "mrr", "renewal_date", "external_id",
+)  # fmt: skip
 BATCH = 2000
 PROGRESS_FROM = 5000  # rows; smaller files finish before a bar would help
 _USER_ID = re.compile(r"[UW][A-Z0-9]{3,}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{3,}")
 
 # What a cell of these columns must look like, for the reason given when it does not.
 CELL_FORMATS = {
@@ -107,6 +112,25 @@ def read_rows(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, dict[str, 
     return columns, rows()
 
 
+def repeated_external_ids(rows: list[tuple[int, dict[str, str]]]) -> dict[int, str]:
+    """Rows whose ``external_id`` another row of the file has too, with the reason they are refused:
+    the file does not say which of them is right, so neither is imported."""
+    lines: dict[str, list[int]] = {}
+    for line, row in rows:
+        external = row.get("external_id", "")
+        if external and external.lower() not in ("-", "none"):
+            lines.setdefault(external, []).append(line)
+    reasons: dict[int, str] = {}
+    for external, found in lines.items():
+        if len(found) > 1:
+            listed = ", ".join(str(n) for n in found[:-1]) + f" and {found[-1]}"
+            for line in found:
+                reasons[line] = (
+                    f"external_id `{external}` is on lines {listed}; keep one row per account and import again"
+                )
+    return reasons
+
+
 class AccountImporter:
     def __init__(
         self,
@@ -116,14 +140,22 @@ class AccountImporter:
         now: datetime,
         lookup_email: EmailLookup | None,
         team_id: str = LOCAL_TEAM,
+        offline: bool = False,
     ) -> None:
+        """``offline``: ``lookup_email`` only knows the people the bot has met (no Slack token)."""
         self.sessions = session_factory
+        self.offline = offline
         self.playbook = playbook
         self.now = now
         self.lookup_email = lookup_email
         self.team_id = team_id
         self._emails: dict[str, str | None] = {}
         self._choices: dict[tuple[str, str], dict[str, Any]] = {}
+
+    unknown_email_hint = (
+        "set SLACK_BOT_TOKEN so e-mails of people the bot has not met yet are looked up in Slack, "
+        "or give their Slack user id (U…)"
+    )
 
     # -- one row ---------------------------------------------------------------------------------
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
@@ -149,6 +181,8 @@ class AccountImporter:
             cell = row.get(column, "")
             if cell:
                 values[f"{column}_id"] = self.person(cell, column)
+        if row.get("channel"):
+            values["channel_id"] = self.channel(row["channel"])
         if "external_id" in values and values["external_id"] and len(values["external_id"]) > 120:
             raise UserError("external_id is longer than 120 characters")
         return values
@@ -172,15 +206,17 @@ class AccountImporter:
             email = cell.lower()
             if email not in self._emails:
                 if self.lookup_email is None:
-                    raise UserError(
-                        f"{column} `{cell}` is an e-mail: set SLACK_BOT_TOKEN so it can be looked up in Slack"
-                    )
+                    raise UserError(f"{column} `{cell}` is an e-mail: {self.unknown_email_hint}")
                 try:
                     self._emails[email] = self.lookup_email(email)
                 except Exception as exc:  # network trouble: say so on the row, keep going
                     raise UserError(f"{column} `{cell}`: the Slack lookup failed ({exc})") from None
             user_id = self._emails[email]
             if user_id is None:
+                if self.offline:
+                    raise UserError(
+                        f"{column}: nobody the bot knows has the e-mail `{cell}`; {self.unknown_email_hint}"
+                    )
                 raise UserError(f"{column}: no Slack user has the e-mail `{cell}`")
             return user_id
         if _USER_ID.fullmatch(cell):
@@ -192,6 +228,14 @@ class AccountImporter:
                 f"{column} `{cell}` is not a Slack user id (U…), an e-mail, or `-` for nobody"
             ) from None
 
+    def channel(self, cell: str) -> str | None:
+        """A channel id (``C0123ABCD``), a channel link, or ``-``/``none``."""
+        if _CHANNEL_ID.fullmatch(cell):
+            return cell
+        if cell.lower() in ("-", "none") or channel_id_of(cell):
+            return validate_fields({"channel": cell}, self.playbook)["channel_id"]
+        raise UserError(f"channel `{cell}` is not a Slack channel id (C…), or `-` for none")
+
     # -- the file --------------------------------------------------------------------------------
     def run(
         self, rows: Iterable[tuple[int, dict[str, str]]], *, dry_run: bool = False, total: int | None = None
@@ -199,9 +243,11 @@ class AccountImporter:
         report = ImportReport(dry_run=dry_run)
         known = self._load()
         show = total is not None and total >= PROGRESS_FROM
+        listed = list(rows)  # read whole first: a repeated external_id refuses every row that has it
+        repeated = repeated_external_ids(listed)
         bar = tqdm(
-            rows,
-            total=total,
+            listed,
+            total=len(listed),
             unit=" rows",
             file=sys.stderr,
             disable=not show,
@@ -209,6 +255,8 @@ class AccountImporter:
         )
         for line, row in bar:
             try:
+                if line in repeated:
+                    raise UserError(repeated[line])
                 self._apply(known, row, report)
             except UserError as err:
                 report.rejected.append(Rejected(line, err.message))
@@ -234,6 +282,8 @@ class AccountImporter:
         key = name_key(name)
         external = values.get("external_id")
         account_id = known.by_external.get(external) if external else None
+        if account_id is not None and key == known.rows[account_id]["name_key"]:
+            values.pop("name")  # the same name written differently is no rename: the stored spelling stays
         if account_id is None:
             account_id = known.by_key.get(key)
             values.pop("name")  # matched by name: keep its spelling ("ACME corp" stays "Acme Corp")
@@ -282,6 +332,7 @@ class AccountImporter:
             "tags": values.get("tags", []),
             "owner_id": values.get("owner_id"),
             "csm_id": values.get("csm_id"),
+            "channel_id": values.get("channel_id"),
             "mrr": values.get("mrr"),
             "renewal_date": values.get("renewal_date"),
             "external_id": values.get("external_id"),
@@ -299,7 +350,6 @@ class AccountImporter:
             {
                 **{c: r[c] for c in (*DATA_COLUMNS, "name_key")},
                 "team_id": self.team_id,
-                "channel_id": None,
                 "created_by": None,
                 "created_at": self.now,
                 "updated_at": self.now,
@@ -335,15 +385,31 @@ def import_file(
     now: datetime,
     lookup_email: EmailLookup | None,
     dry_run: bool = False,
+    offline: bool = False,
 ) -> ImportReport:
     with open(path, newline="", encoding="utf-8-sig") as stream:
         total = sum(1 for _ in stream) - 1
         stream.seek(0)
         columns, rows = read_rows(stream)
-        importer = AccountImporter(session_factory, playbook, now=now, lookup_email=lookup_email)
+        importer = AccountImporter(
+            session_factory, playbook, now=now, lookup_email=lookup_email, offline=offline
+        )
         report = importer.run(rows, dry_run=dry_run, total=total)
     report.ignored_columns = [c for c in columns if c not in COLUMNS]
     return report
+
+
+def known_people(people: People) -> EmailLookup:
+    """E-mails resolved without Slack: people the bot has met (their cached profiles), and the
+    console's workspace (@alice, @bob, @carol), which is the only Slack there is without a token."""
+    from bot.console.world import DEMO_USERS
+
+    workspace = {u.email.lower(): u.id for u in DEMO_USERS if u.email}
+
+    def lookup(email: str) -> str | None:
+        return people.known_by_email(email) or workspace.get(email.strip().lower())
+
+    return lookup
 
 
 def run_import(
@@ -363,7 +429,7 @@ def run_import(
         print(f"salesbot: no such file: {path}", file=err)
         return 2
     engine, services = open_services(settings)
-    lookup = services.people.lookup_by_email if settings.bot_token else None
+    lookup = services.people.lookup_by_email if settings.bot_token else known_people(services.people)
     try:
         report = import_file(
             path,
@@ -372,6 +438,7 @@ def run_import(
             now=services.clock.now(),
             lookup_email=lookup,
             dry_run=dry_run,
+            offline=not settings.bot_token,
         )
     except UnicodeDecodeError as exc:
         print(

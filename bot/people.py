@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -97,9 +97,18 @@ class People:
     def local_now(self, user_id: str) -> datetime:
         return self._clock.now().astimezone(self.tz(user_id))
 
-    def lookup_by_email(self, email: str) -> str | None:
+    def known_by_email(self, email: str, *, team_id: str = LOCAL_TEAM) -> str | None:
+        """The user id of someone the bot already knows (a cached profile) with this e-mail; no Slack call."""
         with unit_of_work(self._sessions) as session:
-            cached = session.scalar(select(UserProfile.user_id).where(UserProfile.email == email.lower()))
+            return session.scalar(
+                select(UserProfile.user_id)
+                .where(UserProfile.team_id == team_id, func.lower(UserProfile.email) == email.strip().lower())
+                .order_by(UserProfile.user_id)
+                .limit(1)
+            )
+
+    def lookup_by_email(self, email: str) -> str | None:
+        cached = self.known_by_email(email)
         if cached:
             return cached
         try:

@@ -134,7 +134,7 @@ class Playbook:
     renewal_days: tuple[int, ...] = (90, 60, 30)
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
-    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
     buying_team: BuyingTeam = field(default_factory=BuyingTeam)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -145,17 +145,8 @@ class Playbook:
         """How a type reads in a sentence: ``no-show`` for the built-in ``noshow``."""
         return BUILT_IN_TYPES.get(activity_type, ("", activity_type))[1] or activity_type
 
-    def manager_of(self, user_id: str) -> str | None:
-        for manager, reps in self.managers.items():
-            if user_id in reps:
-                return manager
-        return None
-
     def is_admin(self, user_id: str) -> bool:
         return user_id in self.admins
-
-    def managers_of(self, user_id: str) -> set[str]:
-        return {manager for manager, reps in self.managers.items() if user_id in reps}
 
 
 def default_playbook_path() -> Path:
@@ -170,8 +161,12 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
     data = _read(default_playbook_path())
     if path:
         p = Path(path)
-        if not p.exists():
-            raise PlaybookError(f"config file not found: {p}")
+        if not p.is_file():
+            raise PlaybookError(
+                f"config file not found: {p}"
+                + ("" if p.is_absolute() else f" (looked for {p.resolve()})")
+                + ". SALESBOT_CONFIG must name an existing TOML file; unset it for the built-in playbook."
+            )
         override = _read(p)
         data = _merge(data, override, replace_lists=True)
         if isinstance(override.get("activity_types"), dict):
@@ -235,6 +230,8 @@ def _read(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise PlaybookError(f"{path.name}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise PlaybookError(f"cannot read the config file {path}: {exc.strerror or exc}") from exc
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], *, replace_lists: bool) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.app import build_app, build_services, make_client
+from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, SystemClock
 from bot.http_server import serve_http
 from bot.reminders.scheduler import build_scheduler
@@ -96,6 +96,7 @@ def open_services(
         session_factory=make_session_factory(engine),
         clock=clock or SystemClock(),
     )
+    prepare(services)
     return engine, services
 
 

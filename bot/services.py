@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.activities import ActivityHook
+from bot.domain.events import MessageBus
 from bot.domain.nudges import NudgeSource
 from bot.people import People
 from bot.playbook import Playbook
@@ -46,11 +47,17 @@ class Services:
     # Run once per weekly slot (playbook ``scheduler.weekly_digest``, UTC): digests, weekly summaries.
     weekly_passes: list[PlanningPass] = field(default_factory=list)
     nudge_sources: list[NudgeSource] = field(default_factory=list)
+    # Listeners of domain events (bot/domain/events.py): outbox scheduling, App Home refresh …
+    bus: MessageBus = field(default_factory=MessageBus)
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
+        """One transaction whose domain events reach ``bus``; after-commit listeners run once it commits."""
         with unit_of_work(self.session_factory) as session:
+            session.info["bus"] = self.bus
             yield session
+            events = session.info.pop("events", [])
+        self.bus.committed(events)
 
     def changed(self, *user_ids: str | None) -> None:
         for user_id in {u for u in user_ids if u}:

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.app import build_app, build_services, make_client
+from bot.app import build_app, build_services, make_client, prepare
 from bot.blocks.common import actions, button, section
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
@@ -170,6 +170,7 @@ class Harness:
         fake.clock = clock.now  # message ts values follow the test's clock, as they follow Slack's
         client = make_client(settings)
         services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
+        prepare(services)
         app = build_app(
             settings, client=client, session_factory=session_factory, clock=clock, services=services
         )

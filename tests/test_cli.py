@@ -60,3 +60,51 @@ def test_import_and_export_through_main(
 def test_console_refuses_unknown_people(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["console", "--as", "mallory"]) == 2
     assert "alice, bob, carol" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, env",
+    [
+        (["run"], {}),  # no Slack token: the console
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}),  # Socket Mode
+        (["console"], {}),
+        (["import", "accounts", "{csv}"], {}),
+        (["tick"], {"SLACK_BOT_TOKEN": "xoxb-1"}),
+    ],
+)
+def test_an_invalid_playbook_stops_every_command_with_one_line(
+    argv: list[str],
+    env: dict[str, str],
+    tmp_path: Path,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "team.toml"
+    config.write_text('[working_hours]\nstart = "9am"\n', encoding="utf-8")
+    monkeypatch.setenv("SALESBOT_CONFIG", str(config))
+    csv_file = tmp_path / "a.csv"
+    csv_file.write_text("name\nAcme Corp\n", encoding="utf-8")
+    assert main([a.replace("{csv}", str(csv_file)) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"salesbot: the playbook in {config} (SALESBOT_CONFIG) is invalid: ")
+    assert "working_hours.start: expected a time like \"09:00\", got '9am'" in err
+
+
+def test_a_missing_config_file_names_the_path_it_tried(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SALESBOT_CONFIG", "config/mine.toml")
+    assert main(["tick"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"config file not found: config/mine.toml (looked for {tmp_path / 'config' / 'mine.toml'})" in err

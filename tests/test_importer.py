@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.cli import main
 from bot.importer import PROGRESS_FROM, AccountImporter, ImportFileError, import_file, read_rows, run_import
 from bot.settings import Settings
 from bot.storage.models import Account
-from tests.helpers import Harness
+from tests.helpers import FakeSlack, FakeUser, Harness
 
 HEADER = "name,status,tier,tags,owner,csm,mrr,renewal_date,external_id\n"
 
@@ -114,13 +115,13 @@ def test_external_id_wins_over_name_and_renames(bot: Harness) -> None:
         HEADER
         + "Acme Corporation,,,,,,,,CRM-1\n"  # same external id, new name: a rename
         + "  GLOBEX ,,silver,,,,,,CRM-2\n"  # no match on external id; the name matches (folded)
-        + "Globex,,,,,,,,CRM-9\n"  # the name is Globex's, whose external id is now CRM-2
-        + "Globex,,,,,,,,CRM-1\n",  # renaming CRM-1 to a name another account has
+        + "Globex,,,,,,,,CRM-9\n",  # the name is Globex's, whose external id is now CRM-2
     )
     assert (report.created, report.updated) == (0, 2)
     reasons = {r.line: r.reason for r in report.rejected}
     assert "whose external_id is `CRM-2`, not `CRM-9`" in reasons[4]
-    assert "another account is already called “Globex”" in reasons[5]
+    clash = run(bot, HEADER + "Globex,,,,,,,,CRM-1\n")  # renaming CRM-1 to a name another account has
+    assert "another account is already called “Globex”" in clash.rejected[0].reason
     stored = accounts(bot)
     assert set(stored) == {"Acme Corporation", "Globex"}
     assert stored["Acme Corporation"].name_key == "acme corporation"
@@ -154,10 +155,14 @@ def test_dry_run_writes_nothing(bot: Harness) -> None:
     assert accounts(bot) == {}
 
 
-def test_the_same_account_twice_in_one_file(bot: Harness) -> None:
-    report = run(bot, HEADER + "Acme,,,,,,,,X1\nAcme,,gold,,,,,,X1\n")
-    assert (report.created, report.updated) == (1, 1)
-    assert accounts(bot)["Acme"].tier == "gold"
+def test_the_same_external_id_twice_in_one_file_rejects_both_rows(bot: Harness) -> None:
+    report = run(bot, HEADER + "Acme,,,,,,,,X1\nGlobex,,,,,,,,X2\nAcme,,gold,,,,,,X1\n")
+    assert (report.created, report.updated) == (1, 0)
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (2, "external_id `X1` is on lines 2 and 4; keep one row per account and import again"),
+        (4, "external_id `X1` is on lines 2 and 4; keep one row per account and import again"),
+    ]
+    assert set(accounts(bot)) == {"Globex"}
 
 
 def test_a_file_without_a_name_column_is_refused() -> None:
@@ -203,3 +208,76 @@ def test_large_files_show_progress_while_reading_and_writing(
     assert report.created == PROGRESS_FROM
     err = capsys.readouterr().err
     assert "Importing: 100%" in err and "Writing: 100%" in err and f"{PROGRESS_FROM}/{PROGRESS_FROM}" in err
+
+
+def cli_import(
+    path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """``salesbot import accounts PATH`` through main(), without a Slack token; (status, stdout, stderr)."""
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SALESBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(["import", "accounts", str(path)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_reimporting_an_unchanged_file_changes_nothing(
+    bot: Harness,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bot.command("/account", "add Acme Corp tier:gold")
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        HEADER
+        + 'ACME  corp,customer,gold,"Retail, North",alice@example.com,U0BOB,4.2k,2027-03-31,CRM-1\n'
+        + "Globex,hot-prospect,,,,,,,CRM-2\n",
+        encoding="utf-8",
+    )
+    assert cli_import(path, engine, monkeypatch, capsys)[:2] == (
+        0,
+        "1 created, 1 updated, 0 unchanged, 0 rejected.\n",
+    )
+    before = {name: a.updated_at for name, a in accounts(bot).items()}
+    bot.clock.advance(days=1)
+    for _ in range(2):
+        assert cli_import(path, engine, monkeypatch, capsys)[:2] == (
+            0,
+            "0 created, 0 updated, 2 unchanged, 0 rejected.\n",
+        )
+    stored = accounts(bot)
+    assert {name: a.updated_at for name, a in stored.items()} == before
+    # Matched on the name, then on its external_id: the spelling stored is never rewritten.
+    assert set(stored) == {"Acme Corp", "Globex"}
+    assert (stored["Acme Corp"].external_id, stored["Acme Corp"].owner_id) == ("CRM-1", "U0ALICE")
+
+
+def test_without_a_token_emails_of_people_the_bot_knows_resolve(
+    session_factory: Any,
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dave = FakeUser("U0DAVE", "dave", tz="Europe/Berlin", email="Dave@Corp.example")
+    fake = FakeSlack([dave]).start()
+    try:
+        bot = Harness.create(fake, session_factory)
+        bot.command("/agenda", user="U0DAVE")  # dave has used the bot: his profile is known
+    finally:
+        fake.stop()
+    path = tmp_path / "crm.csv"
+    path.write_text(
+        HEADER
+        + "Acme Corp,,,,dave@corp.example,carol@example.com,,,\n"  # carol: the console's workspace
+        + "Globex,,,,eve@corp.example,,,,\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli_import(path, engine, monkeypatch, capsys)
+    assert (code, out) == (1, "1 created, 0 updated, 0 unchanged, 1 rejected.\n")
+    assert "line 3: owner: nobody the bot knows has the e-mail `eve@corp.example`; set SLACK_BOT_TOKEN" in err
+    acme = accounts(bot)["Acme Corp"]
+    assert (acme.owner_id, acme.csm_id) == ("U0DAVE", "U0CAROL")

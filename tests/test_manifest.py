@@ -26,6 +26,7 @@ COMMANDS = {
     "/pipeline",
     "/contact",
     "/salesbot",
+    "/team",
 }
 
 

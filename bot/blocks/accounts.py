@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, actions, button, context, divider, header, line_sections, section
+from bot.domain.dates import when_local
 from bot.domain.text import channel_link, escape, mention, money
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity
-
-
-def when_local(at: datetime, tz: ZoneInfo, *, with_time: bool = True) -> str:
-    local = at.astimezone(tz)
-    return local.strftime("%a %d %b %Y, %H:%M" if with_time else "%a %d %b %Y")
 
 
 def account_fields(account: Account) -> str:

@@ -74,9 +74,12 @@ def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolu
     return Resolution(suggestions=suggest(session, name, team_id=team_id))
 
 
-def suggest(session: Session, name: str, *, team_id: str = LOCAL_TEAM, limit: int = 3) -> list[str]:
+def suggest(
+    session: Session, name: str, *, team_id: str = LOCAL_TEAM, limit: int = 3, cutoff: int = 60
+) -> list[str]:
+    """The names closest to ``name``, best first, scoring at least ``cutoff`` (0 to 100)."""
     names = list(session.scalars(select(Account.name).where(Account.team_id == team_id)))
-    matches = process.extract(name, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+    matches = process.extract(name, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
     return [m[0] for m in matches]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.dates import When, local_datetime
 from bot.domain.errors import UserError
-from bot.reminders.outbox import cancel_for_task
+from bot.domain.events import ActivityLogged, ActivityUndone, TaskCancelled, record
 from bot.storage.models import Account, Activity, ActivityContact, Contact, Task
 
 LOG_EXAMPLE = "/log call Acme Corp: discussed renewal, wants pricing for 20 more seats"
@@ -134,6 +134,7 @@ def log_activity(
         session.add(ActivityContact(activity_id=activity.id, contact_id=contact.id))
     if contacts:
         session.flush()
+    record(session, ActivityLogged(activity, account))
     consequences: list[str] = []
     for hook in hooks:
         consequences.extend(hook(session, activity, account))
@@ -149,13 +150,14 @@ def undo_activity(session: Session, activity_id: int, *, user_id: str, now: date
     if activity.undone_at is not None:
         raise UserError("That activity was already undone.")
     activity.undone_at = now
+    record(session, ActivityUndone(activity))
     # What logging it set in motion (automatic follow-ups) goes too.
     for task in session.scalars(
         select(Task).where(Task.source_activity_id == activity.id, Task.status == "open")
     ):
         task.status = "cancelled"
         task.completed_at = now
-        cancel_for_task(session, task.id)
+        record(session, TaskCancelled(task.id))
     return activity
 
 

@@ -12,19 +12,14 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.contacts import last_touched
-from bot.domain.nudges import NudgeItem
+from bot.domain.nudges import NudgeContext, NudgeItem
 from bot.domain.text import escape
 from bot.playbook import BuyingTeam, Content, Playbook
 from bot.storage.models import Account, Contact, Opportunity, OpportunityContact, Task
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 KIND = "buying_team"
 FOLLOWUP_ACTION = "team_followup"
@@ -289,7 +284,7 @@ def suggestion_text(content: Content | None) -> str:
     return f" :bulb: Send <{content.link}|{escape(content.title)}>."
 
 
-def team_nudges(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
+def team_nudges(session: Session, services: NudgeContext, now: datetime) -> list[NudgeItem]:
     """Nudge source: each warning that holds, to the opportunity's owner (or the contact's, else the
     account's owner), with a button that opens the follow-up form prefilled with the next step."""
     playbook = services.playbook

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.domain.accounts import clean_name, name_key
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, user_id_of
+from bot.domain.teams import managers_of
 from bot.domain.text import escape
 from bot.playbook import Playbook
 from bot.storage.models import (
@@ -546,13 +547,16 @@ def opportunities_of(session: Session, contact: Contact) -> list[Opportunity]:
     )
 
 
-def can_see_private(account: Account, viewer: str, playbook: Playbook, *, shared_channel: bool) -> bool:
-    """E-mails and phones: the account's owner and CSM, their managers and admins; never in a shared channel."""
+def can_see_private(
+    session: Session, account: Account, viewer: str, playbook: Playbook, *, shared_channel: bool
+) -> bool:
+    """E-mails and phones: the account's owner and CSM, their managers (``/team``) and admins;
+    never in a shared channel."""
     if shared_channel:
         return False
     if playbook.is_admin(viewer):
         return True
-    keepers = {u for u in (account.owner_id, account.csm_id) if u}
+    keepers = [u for u in (account.owner_id, account.csm_id) if u]
     if viewer in keepers:
         return True
-    return any(viewer in playbook.managers_of(keeper) for keeper in keepers)
+    return viewer in set(managers_of(session, keepers, team_id=account.team_id).values())

@@ -278,3 +278,9 @@ def split_trailing_when(text: str, now: datetime, *, prefer: Prefer = "future") 
 def candidate_splits(words: list[str]) -> list[tuple[str, str]]:
     """Every (name, date-text) split of ``words``, longest name first; the name is never empty."""
     return [(" ".join(words[:i]), " ".join(words[i:])) for i in range(len(words), 0, -1)]
+
+
+def when_local(at: datetime, tz: ZoneInfo, *, with_time: bool = True) -> str:
+    """How an instant reads in a person's zone: "Mon 23 Nov 2026, 10:00" (or the day alone)."""
+    local = at.astimezone(tz)
+    return local.strftime("%a %d %b %Y, %H:%M" if with_time else "%a %d %b %Y")

@@ -14,14 +14,15 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.blocks.accounts import when_local
 from bot.domain import followups
 from bot.domain.activities import ActivityHook
+from bot.domain.dates import when_local
+from bot.domain.events import FollowUpScheduled, record
 from bot.domain.followup_text import rule_due
 from bot.domain.text import escape
+from bot.domain.workhours import next_working_start
 from bot.people import cached_person
 from bot.playbook import FollowupRule, Playbook
-from bot.reminders.followups import schedule
 from bot.storage.models import Account, Activity
 
 # An activity logged this long after it happened is history: its follow-ups are long settled.
@@ -59,12 +60,13 @@ def make_activity_hook(playbook: Playbook) -> ActivityHook:
                 now=now,
                 source_activity_id=activity.id,
             )
-            scheduled = schedule(
-                session, task, account, tz=person.tz, hours=person.working_hours, playbook=playbook, now=now
-            )
+            record(session, FollowUpScheduled(task, account, person.tz, person.working_hours, now))
+            deliver_at = next_working_start(
+                due, person.working_hours, person.tz
+            )  # when the reminder goes out
             waits = (
-                f" (outside your working hours: reminder {when_local(scheduled.deliver_at, person.tz)})"
-                if scheduled.deliver_at > due
+                f" (outside your working hours: reminder {when_local(deliver_at, person.tz)})"
+                if deliver_at > due
                 else ""
             )
             lines.append(

@@ -1,7 +1,7 @@
 """Follow-up tasks: create, complete, cancel, move, list. Who may change what.
 
 Tasks are ``Task`` rows of kind ``followup``; their reminders are outbox rows queued by
-``bot.reminders.followups.schedule``. Any change of due time or status cancels pending reminders;
+listeners of ``FollowUpScheduled`` (``bot/domain/events.py``). Any change of due time or status cancels pending reminders;
 the renderer also checks the task again at delivery, so a stale reminder is never sent.
 """
 
@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
+from bot.domain.events import TaskCancelled, TaskDone, TaskMoved, record
 from bot.domain.followup_text import DONE_EXAMPLE
-from bot.reminders.outbox import cancel_for_task
 from bot.storage.models import Account, Task
 
 KIND = "followup"
@@ -86,14 +86,14 @@ def cancel(session: Session, task_id: int, *, user_id: str, now: datetime) -> Ta
 def _close(session: Session, task: Task, status: str, now: datetime) -> None:
     task.status = status
     task.completed_at = now
-    cancel_for_task(session, task.id)
+    record(session, TaskDone(task.id) if status == "done" else TaskCancelled(task.id))
 
 
 def move(session: Session, task: Task, due_at: datetime, *, all_day: bool) -> None:
     """A new due time; pending reminders for the old one are cancelled (the caller schedules anew)."""
     task.due_at = due_at
     task.all_day = all_day
-    cancel_for_task(session, task.id)
+    record(session, TaskMoved(task.id))
 
 
 def open_for_assignee(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import events
 from bot.domain.visits import PlanningContext
-from bot.reminders.visit_schedule import NOSHOW_TASK, schedule_noshow
-from bot.storage.models import Account, Activity, Reminder, Task
+from bot.storage.models import Account, Activity, Task
 
 NOSHOW = "noshow"
 LOG_TYPES = (NOSHOW,)  # extra words /log accepts besides the playbook's activity types
@@ -41,7 +41,7 @@ def record(session: Session, ctx: PlanningContext, activity: Activity, account: 
     )
     session.add(task)
     session.flush()
-    schedule_noshow(session, task, account, playbook=ctx.playbook, now=ctx.now, tz=tz, hours=hours)
+    events.record(session, events.NoShowRecorded(task, account, tz, hours, ctx.now))
     return task
 
 
@@ -73,11 +73,7 @@ def close_after_meeting(session: Session, activity: Activity, now: datetime) -> 
             continue  # a meeting from before the no-show is not a new meeting
         task.status = "done"
         task.completed_at = now
-        session.execute(
-            update(Reminder)
-            .where(Reminder.task_id == task.id, Reminder.status == "pending")
-            .values(status="cancelled")
-        )
+        events.record(session, events.TaskDone(task.id))
         closed.append(task)
     return closed
 
@@ -86,11 +82,7 @@ def mark_task_done(session: Session, task: Task, now: datetime) -> None:
     """Slots proposed: the task is done, but the chase stays until a meeting is logged."""
     task.status = "done"
     task.completed_at = now
-    session.execute(
-        update(Reminder)
-        .where(Reminder.task_id == task.id, Reminder.status == "pending", Reminder.kind == NOSHOW_TASK)
-        .values(status="cancelled")
-    )
+    events.record(session, events.NoShowSlotsProposed(task.id))
 
 
 def count(session: Session, account_id: int) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
-from bot.reminders.outbox import cancel_for_task
+from bot.domain.events import TaskDone, record
 from bot.storage.models import Task
 
 
@@ -19,5 +19,5 @@ def complete_followup(session: Session, task_id: int, *, now: datetime) -> Task:
         raise UserError(f"That follow-up is already {task.status}.")
     task.status = "done"
     task.completed_at = now
-    cancel_for_task(session, task.id)
+    record(session, TaskDone(task.id))
     return task

@@ -11,7 +11,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,12 +19,9 @@ from sqlalchemy.orm import Session
 from bot.domain.activities import last_activity_by_type
 from bot.domain.cadence import is_overdue, parse_cadence, span_text
 from bot.domain.dates import zone
-from bot.domain.nudges import NudgeItem
+from bot.domain.nudges import NudgeContext, NudgeItem
 from bot.domain.text import escape, money
 from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, VisitPlan
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 VISIT_LIKE = ("visit", "meeting")  # also count as seeing the account, whatever the plan's type
@@ -37,7 +33,7 @@ def renewal_threshold(days_left: int, thresholds: Iterable[int]) -> int | None:
     return min(within) if within else None
 
 
-def overdue_visits(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
+def overdue_visits(session: Session, services: NudgeContext, now: datetime) -> list[NudgeItem]:
     """Accounts not seen within their cadence: explicit visit plans first, else the tier's cadence."""
     playbook = services.playbook
     plans: dict[int, list[VisitPlan]] = defaultdict(list)
@@ -95,7 +91,7 @@ def overdue_visits(session: Session, services: Services, now: datetime) -> list[
     return items
 
 
-def overdue_followups(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
+def overdue_followups(session: Session, services: NudgeContext, now: datetime) -> list[NudgeItem]:
     """Open follow-ups past their due time, to their assignee.
 
     One whose own reminder is still to be delivered (it waits for the assignee's working hours, or
@@ -131,7 +127,7 @@ def overdue_followups(session: Session, services: Services, now: datetime) -> li
     return items
 
 
-def renewals(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
+def renewals(session: Session, services: NudgeContext, now: datetime) -> list[NudgeItem]:
     """Renewals within 90, 60, 30 days (``nudges.renewal_days``), to the CSM and the owner."""
     thresholds = services.playbook.renewal_days
     accounts = list(session.scalars(select(Account).where(Account.renewal_date.is_not(None))))
@@ -161,7 +157,7 @@ def renewals(session: Session, services: Services, now: datetime) -> list[NudgeI
     return items
 
 
-def inactive_accounts(session: Session, services: Services, now: datetime) -> list[NudgeItem]:
+def inactive_accounts(session: Session, services: NudgeContext, now: datetime) -> list[NudgeItem]:
     """Accounts with no activity at all for ``nudges.inactive_days[status]`` days (0 = never nudge)."""
     limits = {status: days for status, days in services.playbook.inactive_days.items() if days > 0}
     if not limits:

@@ -10,12 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.playbook import Playbook
+
+
+class NudgeContext(Protocol):
+    """What a source may read besides the database (the application's ``Services`` is one)."""
+
+    playbook: Playbook
 
 
 @dataclass(frozen=True)
@@ -28,4 +33,4 @@ class NudgeItem:
     account_id: int | None = None
 
 
-NudgeSource = Callable[[Session, "Services", datetime], list[NudgeItem]]
+NudgeSource = Callable[[Session, NudgeContext, datetime], list[NudgeItem]]

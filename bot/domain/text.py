@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>")
 # A person or channel reference as Slack sends it in typed text: <@U123|alice>, <@U123>, <#C123|sales>.
@@ -29,17 +30,24 @@ def unescape_typed(text: str) -> str:
 _LINK = re.compile(r"<((?:https?|mailto):[^<>|]*)(?:\|([^<>]*))?>")
 
 
-def message_as_read(text: str | None) -> str:
-    """A Slack message's ``text`` as people read it, to prefill a form with: references become
-    ``@alice`` / ``#sales``, links their label and address, ``<!here>`` reads ``@here``, and the
-    entities Slack uses for ``&``, ``<`` and ``>`` are unescaped (the text is escaped again when echoed).
+def as_read(text: str | None, names: Mapping[str, str] | None = None) -> str:
+    """Stored text as people read it, for files and plain-text places: ``<@U0BOB|bob>`` reads ``@bob``
+    (``<@U0BOB>`` reads ``@`` and the name in ``names``, else the id), ``<#C1|sales>`` ``#sales``, a link
+    its label and address, ``<!here>`` ``@here``. Nothing else changes: the result is not mrkdwn.
     """
     if not text:
         return ""
-    text = _REFERENCE.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
+    names = names or {}
+    text = _REFERENCE.sub(lambda m: m.group(1) + (m.group(3) or names.get(m.group(2)) or m.group(2)), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
-    text = re.sub(r"<!(channel|here|everyone)(?:\|[^<>]*)?>", r"@\1", text)
-    return unescape_typed(text)
+    return re.sub(r"<!(channel|here|everyone)(?:\|[^<>]*)?>", r"@\1", text)
+
+
+def message_as_read(text: str | None) -> str:
+    """A Slack message's ``text`` as people read it, to prefill a form with: ``as_read``, and the
+    entities Slack uses for ``&``, ``<`` and ``>`` are unescaped (the text is escaped again when echoed).
+    """
+    return unescape_typed(as_read(text))
 
 
 def mention(user_id: str | None) -> str:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.activities import last_activity_at, last_activity_by_type
 from bot.domain.dates import local_datetime, zone
+from bot.domain.events import TaskCancelled, TaskDone, VisitTaskScheduled, record
 from bot.domain.recurrence import (
     ALL_DAY,
     Recurrence,
@@ -35,8 +36,6 @@ from bot.domain.recurrence import (
     previous_occurrence,
 )
 from bot.playbook import Playbook, WorkingHours
-from bot.reminders.outbox import cancel_for_task
-from bot.reminders.visit_schedule import schedule_visit_task
 from bot.storage.models import Account, Task, VisitPlan
 
 # What satisfies a plan of a type: a visit or a meeting both count for a visit plan, and so on.
@@ -97,13 +96,13 @@ def local_start(plan: VisitPlan) -> datetime:
 def cancel_task(session: Session, task: Task, now: datetime) -> None:
     task.status = "cancelled"
     task.completed_at = now
-    cancel_for_task(session, task.id)
+    record(session, TaskCancelled(task.id))
 
 
 def complete_task(session: Session, task: Task, now: datetime) -> None:
     task.status = "done"
     task.completed_at = now
-    cancel_for_task(session, task.id)
+    record(session, TaskDone(task.id))
 
 
 def deactivate(session: Session, plan: VisitPlan, now: datetime) -> list[str]:
@@ -315,9 +314,7 @@ def ensure_occurrence(session: Session, ctx: PlanningContext, account: Account, 
     )
     session.add(task)
     session.flush()
-    schedule_visit_task(
-        session, task, account, expected, playbook=ctx.playbook, now=ctx.now, tz=tz, hours=hours
-    )
+    record(session, VisitTaskScheduled(task, account, expected, tz, hours, ctx.now))
     touched.add(owner)
     return touched
 

@@ -17,6 +17,7 @@ from bot.handlers import (
     nudges,
     opportunities,
     signals,
+    teams,
     visits,
 )
 from bot.services import Services
@@ -46,3 +47,4 @@ def register_all(app: App, services: Services) -> None:
     agenda.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
+    teams.register(app, services)

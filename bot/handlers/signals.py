@@ -31,6 +31,7 @@ from bot.blocks.signals import (
 )
 from bot.domain import opportunities as opp
 from bot.domain import signals as sig
+from bot.domain import teams
 from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
 from bot.domain.text import escape, mention, message_as_read, money
@@ -54,7 +55,8 @@ def flag_and_route(
         if account is None:
             return [section(":warning: That account was deleted meanwhile.")]
         people = [account.owner_id, account.csm_id]
-    flow.warm(services, [*people, *(pb.manager_of(p) for p in people if p)])
+        managers = teams.managers_of(session, [p for p in people if p], team_id=account.team_id)
+    flow.warm(services, [*people, *managers.values()])
     now = services.clock.now()
     with services.uow() as session:
         account = session.get(Account, account_id)
@@ -77,7 +79,7 @@ def flag_and_route(
             pb,
             told=told,
             in_channel=flow.routed_in_channel(services, account) if told else None,
-            manager=pb.manager_of(account.owner_id) if account.owner_id else None,
+            manager=managers.get(account.owner_id) if account.owner_id else None,
             self_routed=user_id in sig.recipients(account, kind, pb),
         )
     services.changed(user_id, *told)

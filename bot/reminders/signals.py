@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.common import section
 from bot.blocks.signals import article, kind_label, morning_button_value, routed_blocks
 from bot.domain import signals as sig
+from bot.domain import teams
 from bot.domain.dates import zone
 from bot.domain.nudges import NudgeItem
 from bot.domain.scoring import REARM_RATIO, display, is_risk, reached, score
@@ -236,15 +237,16 @@ def escalate_pass(services: Services, now: datetime) -> None:
         owners = [
             a.owner_id
             for s in sig.open_for_escalation(session)
-            if (a := session.get(Account, s.account_id)) is not None
+            if (a := session.get(Account, s.account_id)) is not None and a.owner_id
         ]
-    warm(services, [*owners, *(pb.manager_of(o) for o in owners if o)])
+        managers = teams.managers_of(session, [o for o in owners if o])
+    warm(services, [*owners, *managers.values()])
     with services.uow() as session:
         for signal in sig.open_for_escalation(session):
             account = session.get(Account, signal.account_id)
             if account is None or not account.owner_id:
                 continue
-            manager = pb.manager_of(account.owner_id)
+            manager = teams.manager_of(session, account.owner_id, team_id=account.team_id)
             if manager is None:
                 continue
             tz, hours, _ = _profile(services, session, account.owner_id)

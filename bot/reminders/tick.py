@@ -11,9 +11,8 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import build_app, build_services, make_client
+from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, FixedClock, SystemClock
-from bot.playbook import PlaybookError
 from bot.reminders.scheduler import run_due
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
@@ -60,11 +59,9 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(engine)
         session_factory = make_session_factory(engine)
         client = make_client(settings)
-        try:
-            services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
-        except PlaybookError as exc:
-            print(f"salesbot tick: the playbook is invalid: {exc}")
-            return 2
+        # An invalid playbook raises PlaybookError: `salesbot` (bot/cli.py) reports it in one line.
+        services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
+        prepare(services)
         # Building the app registers every feature's renderers and passes; nothing is served.
         build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
         summary = run_due(services, clock.now())

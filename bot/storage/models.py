@@ -266,6 +266,29 @@ class JobRun(Base):
     ran_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class TeamMember(Base):
+    """Who reports to whom, per Slack workspace: a member has at most one manager."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (Index("ix_team_members_manager", "team_id", "manager_id"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    manager_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class TeamSetting(Base):
+    """A manager's team settings: the channel its weekly digest goes to (else the manager's DMs)."""
+
+    __tablename__ = "team_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    manager_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
 class ProcessedEvent(Base):
     """Slack event ids already handled: Slack retries events, we act on each once."""
 

@@ -17,8 +17,10 @@ JANE = 'add Acme Corp "Jane Doe" title:"VP Finance" role:economic-buyer email:ja
 def acme(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
     """Acme (owner alice, CSM carol; dave manages carol, erin is an admin) and Globex (owner bob)."""
     config = tmp_path / "salesbot.toml"
-    config.write_text('[roles]\nadmins = ["U0ERIN"]\n[roles.managers]\n"U0DAVE" = ["U0CAROL"]\n')
+    config.write_text('[roles]\nadmins = ["U0ERIN"]\n')
     bot = Harness.create(fake_slack, session_factory, config_path=str(config))
+    bot.command("/team", "add <@U0DAVE|dave> <@U0CAROL|carol>", user="U0ERIN")
+    assert ":warning:" not in bot.last_text(), bot.last_text()
     bot.command("/account", "add Acme Corp status:customer owner:<@U0ALICE|alice> csm:<@U0CAROL|carol>")
     bot.command("/account", "add Globex owner:<@U0BOB|bob>")
     return bot

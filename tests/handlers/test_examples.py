@@ -23,6 +23,8 @@ AS_SLACK_SENDS = {
     "@bob": "<@U0BOB|bob>",
     "#acme-shared": "<#C0ACME|acme-shared>",
     "#acme-team": "<#C0ACMETEAM|acme-team>",
+    "#sales-team": "<#C0SALESTEAM|sales-team>",
+    "@manager": "<@U0CAROL|carol>",
 }
 # Examples that act on a numbered item ("/opportunity won 12") first create one, then use its number.
 CREATES = {
