@@ -12,6 +12,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

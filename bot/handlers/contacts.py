@@ -192,7 +192,9 @@ def contact_card_blocks(
             activity_total=total,
             opportunities=ct.opportunities_of(session, contact),
             touched=ct.last_touched(session, [contact.id]).get(contact.id),
-            show_private=ct.can_see_private(session, account, user_id, services.playbook, shared_channel=shared),
+            show_private=ct.can_see_private(
+                session, account, user_id, services.playbook, shared_channel=shared
+            ),
             playbook=services.playbook,
             tz=tz,
             now=now,
