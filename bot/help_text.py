@@ -29,8 +29,8 @@ add(
         "a date/time goes before the colon, in your time zone",
     ),
     (
-        "/log call Acme Corp 2026-11-20 9:30am: kickoff",
-        "dates: today, yesterday, friday, last monday, 3 days ago, YYYY-MM-DD",
+        "/log call Acme Corp 20/11 14h: kickoff",
+        "dates: yesterday, friday at 2, last monday, 3 days ago, 20/11, 2026-11-20; times: 2pm, 14:00, 14h",
     ),
     (
         "/log meeting Acme Corp with Jane Doe, Tom Lee: pricing review",
@@ -77,6 +77,7 @@ add(
         "add an opportunity (owner: the account's owner, or `owner:@bob`)",
     ),
     ("/opportunity set 12 stage:proposal", "change `stage:`, `mrr:`, `close:`, `title:` or `owner:`"),
+    ('/opportunity set 12 close:"end of quarter"', "`close:` takes any date, e.g. `close:31/01`"),
     ("/opportunity 12", "the deal with its buying-team map and alignment warnings"),
     (
         '/opportunity team 12 add "Jane Doe", "Tom Lee"',
@@ -116,6 +117,10 @@ add(
     "Never drop a next step: follow-ups remind the assignee in a DM at the due time, in their time zone.",
     ("/followup Acme Corp: send the proposal tomorrow 9am", "remind you tomorrow at 9:00"),
     ("/followup Acme Corp: call back in 3 days", "a day without a time: the start of the working day"),
+    (
+        "/followup Acme Corp: send the contract end of month",
+        "also: tomorrow at 2, Monday 9, next tuesday, in 3 weeks, end of quarter, 31/12, 31.12.",
+    ),
     ("/followup Acme Corp: prepare QBR in 2 weeks for @bob", "for a colleague, in their time zone"),
     ("/followup #acme-team Acme Corp: renewal call friday 10am", "also post the reminder in a channel"),
     ("/followup list", "your open follow-ups, soonest first, with their numbers"),
@@ -133,7 +138,7 @@ add(
         "weekdays and a time; `every other week on tuesday`",
     ),
     ("/visit Acme Corp monthly on the first tuesday from 2027-01-01", "an ordinal weekday and a start date"),
-    ("/visit Acme Corp on 2026-12-10 10:00", "a one-off visit"),
+    ("/visit Acme Corp on 10/12 at 10", "a one-off visit (day/month, or as your Slack locale writes it)"),
     ("/visit list", "the plans of your accounts (`/visit list all`: everyone's)"),
     ("/visit stop Acme Corp", "stop the plan; the tier cadence (if any) applies again"),
     ("/log noshow Acme Corp", "a no-show: a task to propose 3 new slots, and a chase if nothing is rebooked"),

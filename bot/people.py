@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain.dates import zone
+from bot.domain.dates import DateOrder, date_order_for, zone
 from bot.playbook import WEEKDAYS, Playbook, WorkingHours
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import LOCAL_TEAM, UserProfile
@@ -33,6 +34,7 @@ class Person:
     name: str | None
     working_hours: WorkingHours
     nudges_off: tuple[str, ...] = ()
+    date_order: DateOrder = "DMY"  # how they write 03/12: playbook, else their Slack locale, else zone
 
 
 class People:
@@ -60,10 +62,10 @@ class People:
         if stale and refresh:
             info = self._users_info(user_id)
             if profile is None:
-                profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
-                session.add(profile)
+                profile = self._insert(session, team_id, user_id)
             if info is not None:
                 profile.tz = info.get("tz") or profile.tz or "UTC"
+                profile.locale = info.get("locale") or profile.locale
                 profile.display_name = (
                     (info.get("profile") or {}).get("display_name")
                     or info.get("real_name")
@@ -72,14 +74,29 @@ class People:
                 profile.email = (info.get("profile") or {}).get("email") or profile.email
                 profile.tz_checked_at = now
         if profile is None:
-            return Person(user_id, ZoneInfo("UTC"), None, self._playbook.working_hours)
-        return Person(
-            user_id,
-            zone(profile.tz),
-            profile.display_name,
-            self._hours(profile),
-            tuple(profile.nudges_off or ()),
-        )
+            return Person(
+                user_id,
+                ZoneInfo("UTC"),
+                None,
+                self._playbook.working_hours,
+                date_order=date_order_for(self._playbook.date_order, None, None),
+            )
+        return self.cached(profile)
+
+    @staticmethod
+    def _insert(session: Session, team_id: str, user_id: str) -> UserProfile:
+        """A new profile row; if another instance created it meanwhile (two dispatchers meeting the
+        same new person), that one. A savepoint keeps the caller's transaction usable."""
+        profile = UserProfile(team_id=team_id, user_id=user_id, tz="UTC", nudges_off=[])
+        try:
+            with session.begin_nested():
+                session.add(profile)
+        except IntegrityError:
+            existing = session.get(UserProfile, (team_id, user_id))
+            if existing is None:
+                raise
+            return existing
+        return profile
 
     def cached(self, profile: UserProfile) -> Person:
         """The person as cached in ``profile``: no Slack call, no database access."""
@@ -89,6 +106,7 @@ class People:
             profile.display_name,
             self._hours(profile),
             tuple(profile.nudges_off or ()),
+            date_order_for(self._playbook.date_order, profile.locale, profile.tz),
         )
 
     def tz(self, user_id: str) -> ZoneInfo:
@@ -119,7 +137,7 @@ class People:
 
     def _users_info(self, user_id: str) -> dict | None:
         try:
-            return self._client.users_info(user=user_id).get("user")
+            return self._client.users_info(user=user_id, include_locale=True).get("user")
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.warning("users.info failed for %s: %s", user_id, exc)
             return None
@@ -140,7 +158,13 @@ def cached_person(session: Session, user_id: str, playbook: Playbook, *, team_id
     """
     profile = session.get(UserProfile, (team_id, user_id))
     if profile is None:
-        return Person(user_id, ZoneInfo("UTC"), None, playbook.working_hours)
+        return Person(
+            user_id,
+            ZoneInfo("UTC"),
+            None,
+            playbook.working_hours,
+            date_order=date_order_for(playbook.date_order, None, None),
+        )
     default = playbook.working_hours
     days = tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days
     start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
@@ -151,4 +175,5 @@ def cached_person(session: Session, user_id: str, playbook: Playbook, *, team_id
         profile.display_name,
         WorkingHours(days, start, end),
         tuple(profile.nudges_off or ()),
+        date_order_for(playbook.date_order, profile.locale, profile.tz),
     )

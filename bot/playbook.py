@@ -135,6 +135,7 @@ class Playbook:
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
+    date_order: str | None = None  # "DMY" | "MDY"; None: each person's Slack locale decides
     buying_team: BuyingTeam = field(default_factory=BuyingTeam)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -379,6 +380,9 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     for status in inactive:
         if status not in statuses:
             raise PlaybookError(f"nudges.inactive_days: {status!r} is not one of accounts.statuses")
+    date_order = data.get("locale", {}).get("date_order")
+    if date_order is not None and date_order not in ("DMY", "MDY"):
+        raise PlaybookError(f'locale.date_order: expected "DMY" or "MDY", got {date_order!r}')
     roles = data.get("roles", {})
     managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
 
@@ -427,6 +431,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         inactive_days=inactive,
         admins=tuple(str(a) for a in roles.get("admins", [])),
         managers=managers,
+        date_order=date_order,
         buying_team=parse_buying_team(data.get("buying_team", {}), opportunity_stages),
         raw=data,
     )

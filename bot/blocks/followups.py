@@ -153,13 +153,26 @@ def closed_blocks(task: Task, account: Account, verb: str) -> list[Block]:
     return [section(f":leftwards_arrow_with_hook: {verb}: ~{escape(task.title)}~ · *{escape(account.name)}*")]
 
 
-def moved_blocks(task: Task, account: Account, *, tz: ZoneInfo, how: str, viewer_id: str) -> list[Block]:
-    """After a snooze or reschedule; ``tz`` is the assignee's zone."""
-    whose = "" if task.assignee_id == viewer_id else " their time"
+def moved_blocks(
+    task: Task,
+    account: Account,
+    *,
+    tz: ZoneInfo,
+    how: str,
+    viewer_id: str,
+    deliver_at: datetime | None = None,
+) -> list[Block]:
+    """After a snooze or reschedule; ``tz`` is the assignee's zone. ``deliver_at`` is when the reminder
+    really comes: later than the due time when that falls outside the assignee's working hours."""
+    own = task.assignee_id == viewer_id
+    whose = "" if own else " their time"
+    when = when_local(task.due_at, tz) + whose
+    if deliver_at is not None and deliver_at > task.due_at:
+        when = f"{when_local(deliver_at, tz)}{whose}, {'your' if own else 'their'} next working morning"
     return [
         section(
             f":zzz: {how}: *{escape(task.title)}* · *{escape(account.name)}* — "
-            f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz)}{whose}."
+            f"I'll remind {who(task.assignee_id, viewer_id)} {when}."
         )
     ]
 

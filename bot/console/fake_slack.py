@@ -47,6 +47,7 @@ class FakeUser:
     name: str
     tz: str = "UTC"
     email: str | None = None
+    locale: str | None = None  # returned by users.info with include_locale
 
 
 @dataclass
@@ -359,7 +360,10 @@ class FakeSlack:
             user = self.state.users.get(params.get("user", ""))
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
-            return {**ok, "user": _user_json(user)}
+            found = _user_json(user)
+            if user.locale and str(params.get("include_locale", "")).lower() in ("1", "true"):
+                found["locale"] = user.locale
+            return {**ok, "user": found}
         if method == "users.lookupByEmail":
             email = str(params.get("email", "")).lower()
             for user in self.state.users.values():

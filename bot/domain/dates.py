@@ -4,6 +4,22 @@
 whether a time of day was given (a bare day is returned at midnight with ``has_time=False``;
 callers decide what a day means, e.g. the start of the working day for a reminder). Every token
 must be understood, so the parser can also find where an account name ends and a date begins.
+Every command that takes a date (``/log``, ``/followup``, ``/visit``, ``/opportunity close:``)
+reads it here.
+
+Forms: ``today``, ``tomorrow at 2`` (a bare hour from 1 to 7 is the afternoon), ``friday``,
+``next tuesday``, ``last monday``, ``Monday 9``, ``in 3 weeks``, ``2 days ago``, ``end of month``,
+``end of quarter``, ``nov 20``, ``2026-12-31``, numeric dates in the person's order
+(``31/12``, ``31/12/2026``, ``31.12.`` day-first; ``12/31`` month-first, see ``DateOrder``), and
+times ``2pm``, ``14:00``, ``14h``, ``14h30``, ``noon``. Something shaped like a date or time that
+does not exist (``25:00``, ``31/02``) raises a ``DateParseError`` with ``definite=True`` naming it,
+so callers report it instead of reading it as part of a name.
+
+Why not a library: dateparser (1.5) was tried on these forms. It reads ``14h`` as "in 14 hours",
+``Monday 9`` as the 9th of the month, keeps the current time for ``tomorrow at 2``, returns nothing
+for ``end of month`` / ``end of quarter``, cannot say whether a time of day was given, and takes
+~0.2 s to reject a non-date such as ``Acme Corp 3pm`` (the account/date split tries several), so
+this small grammar stays; python-dateutil does the calendar arithmetic.
 """
 
 from __future__ import annotations
@@ -17,6 +33,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.relativedelta import relativedelta
 
 Prefer = Literal["past", "future"]
+DateOrder = Literal["DMY", "MDY"]  # how a numeric date without a year name reads: 31/12 or 12/31
+DATE_ORDERS: tuple[DateOrder, ...] = ("DMY", "MDY")
 
 WEEKDAY_NAMES = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -36,15 +54,35 @@ UNITS = {
 }  # fmt: skip
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}  # fmt: skip
+PERIODS = {"eom": "month", "eoq": "quarter", "eoy": "year", "eow": "week"}
+AFTERNOON_UNTIL = 7  # "at 2" is 14:00: nobody books a 2 a.m. call; "at 8" is 08:00
 
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_H_TIME = re.compile(r"^(\d{1,2})h(\d{2})?$")  # 14h, 14h30
+_TIME_SHAPED = re.compile(r"^\d{1,3}(?::\d{2}|\s*(?:am|pm|a\.m\.|p\.m\.))$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[Tt ](\d{1,2}):(\d{2})$")
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# 31/12, 31/12/2026, 31/12/26; with dots only 31.12. or 31.12.2026 (so 2.5 stays a number).
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?$|^(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?$")
+# Zones in the United States, where a numeric date is month-first when Slack gives no locale.
+_US_ZONES = re.compile(
+    r"^(US/.*|Pacific/Honolulu|America/(New_York|Chicago|Denver|Los_Angeles|Phoenix|Anchorage|Juneau|"
+    r"Sitka|Metlakatla|Nome|Yakutat|Adak|Boise|Detroit|Menominee|Indiana/.*|Kentucky/.*|North_Dakota/.*))$"
+)
 
 
 class DateParseError(ValueError):
-    pass
+    """Not a date. ``definite``: the words are shaped like a date or time that does not exist
+    (``25:00``, ``31/02``), so they are a mistake to report, never part of a name."""
+
+    def __init__(self, message: str, *, definite: bool = False) -> None:
+        super().__init__(message)
+        self.definite = definite
+
+    def sentence(self) -> str:
+        """The message as a sentence for a reply: ``“25:00” is not a time of day (…).``"""
+        message = str(self)
+        return f"{message[:1].upper()}{message[1:]}."
 
 
 @dataclass(frozen=True)
@@ -60,6 +98,16 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def date_order_for(setting: str | None, locale: str | None, tz_name: str | None) -> DateOrder:
+    """The playbook's ``locale.date_order`` if set; else the person's Slack locale (``en-US`` →
+    month-first); else month-first only in a United States time zone, day-first elsewhere."""
+    if setting in DATE_ORDERS:
+        return setting  # type: ignore[return-value]
+    if locale:
+        return "MDY" if locale.replace("_", "-").upper().endswith("-US") else "DMY"
+    return "MDY" if tz_name and _US_ZONES.match(tz_name) else "DMY"
+
+
 def local_datetime(day: date, at: time, tz: ZoneInfo) -> datetime:
     """The wall-clock time ``at`` on ``day`` in ``tz``; a time skipped by DST moves forward."""
     naive = datetime.combine(day, at)
@@ -68,11 +116,19 @@ def local_datetime(day: date, at: time, tz: ZoneInfo) -> datetime:
     return aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
 
 
-def _parse_time(tokens: list[str]) -> tuple[time, int] | None:
-    """A time at the start of ``tokens``: ``3pm``, ``3 pm``, ``15:00``, ``at 9:30am``, ``noon``."""
+def _not_a_time(tok: str) -> DateParseError:
+    return DateParseError(f"“{tok}” is not a time of day (e.g. 14:00, 2pm, 14h)", definite=True)
+
+
+def _parse_time(tokens: list[str], *, bare_hour: bool = False) -> tuple[time, int] | None:
+    """A time at the start of ``tokens``: ``3pm``, ``3 pm``, ``15:00``, ``14h``, ``at 9:30am``,
+    ``noon``; a bare hour (``at 2``, ``Monday 9``) after ``at`` or when ``bare_hour``.
+
+    Raises a definite ``DateParseError`` for something shaped like a time that is none (``25:00``).
+    """
     i = 0
     if tokens and tokens[0] == "at":
-        i = 1
+        i, bare_hour = 1, True
     if i >= len(tokens):
         return None
     tok = tokens[i]
@@ -83,28 +139,105 @@ def _parse_time(tokens: list[str]) -> tuple[time, int] | None:
     candidate, used = tok, 1
     if i + 1 < len(tokens) and tokens[i + 1] in ("am", "pm", "a.m.", "p.m."):
         candidate, used = tok + tokens[i + 1], 2
+    if m := _H_TIME.match(candidate):
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if hour > 23:
+            return None  # 24h, 48h: a duration
+        if minute > 59:
+            raise _not_a_time(candidate)
+        return time(hour, minute), i + used
     m = _TIME.match(candidate)
     if not m:
+        if _TIME_SHAPED.match(candidate):
+            raise _not_a_time(candidate)
         return None
     hour, minute, suffix = int(m.group(1)), int(m.group(2) or 0), m.group(3)
     if suffix is None and m.group(2) is None:
-        return None  # a bare number is not a time
+        if not bare_hour:
+            return None  # a bare number is not a time
+        if hour > 23:
+            return None  # "at 30 rue de Rivoli"
+        if 1 <= hour <= AFTERNOON_UNTIL:
+            hour += 12
+        return time(hour, 0), i + used
     if suffix:
-        if not 1 <= hour <= 12:
-            return None
+        if not 1 <= hour <= 12 or minute > 59:
+            raise _not_a_time(candidate)
         hour = hour % 12 + (12 if suffix.startswith("p") else 0)
     if hour > 23 or minute > 59:
-        return None
+        raise _not_a_time(candidate)
     return time(hour, minute), i + used
 
 
-def _parse_day(tokens: list[str], today: date, prefer: Prefer) -> tuple[date, int] | None:
+def _real_date(year: int, month: int, day: int, typed: str, hint: str = "") -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise DateParseError(f"{typed} is not a real date{hint}", definite=True) from exc
+
+
+def _end_of(period: str, today: date) -> date:
+    if period == "week":
+        return today + timedelta(days=(4 - today.weekday()) % 7)  # this Friday (or the coming one)
+    if period == "month":
+        return today.replace(day=1) + relativedelta(months=1, days=-1)
+    if period == "quarter":
+        first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        return first + relativedelta(months=3, days=-1)
+    return date(today.year, 12, 31)
+
+
+def _numeric_date(tok: str, today: date, prefer: Prefer, order: DateOrder) -> date | None:
+    m = _NUMERIC_DATE.match(tok)
+    if not m:
+        return None
+    a, b, year_text = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+    first, second = int(a), int(b)
+    if not (1 <= first <= 31 and 1 <= second <= 31):
+        return None  # 1/0, 40/12: not shaped like a date
+    day, month = (first, second) if order == "DMY" else (second, first)
+    hint = " (day/month)" if order == "DMY" else " (month/day)"
+    if year_text:
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        return _real_date(year, month, day, tok, hint)
+    if month > 12:
+        raise DateParseError(f"{tok} is not a real date{hint}", definite=True)
+    return _nearest(month, day, today, prefer, tok, hint)
+
+
+def _nearest(month: int, day: int, today: date, prefer: Prefer, typed: str, hint: str = "") -> date:
+    """``month``/``day`` in the year that makes it the coming one (or the last one, for the past)."""
+    if (month, day) == (2, 29):
+        years = (
+            range(today.year, today.year + 5) if prefer == "future" else range(today.year, today.year - 5, -1)
+        )
+        for year in years:
+            candidate = _leap(year, today, prefer)
+            if candidate:
+                return candidate
+    candidate = _real_date(today.year, month, day, typed, hint)
+    if prefer == "future" and candidate < today:
+        candidate = date(today.year + 1, month, day)
+    if prefer == "past" and candidate > today:
+        candidate = date(today.year - 1, month, day)
+    return candidate
+
+
+def _leap(year: int, today: date, prefer: Prefer) -> date | None:
+    try:
+        candidate = date(year, 2, 29)
+    except ValueError:
+        return None
+    return candidate if (candidate >= today if prefer == "future" else candidate <= today) else None
+
+
+def _parse_day(tokens: list[str], today: date, prefer: Prefer, order: DateOrder) -> tuple[date, int] | None:
     """A day at the start of ``tokens``."""
     if not tokens:
         return None
     tok = tokens[0]
     if tok == "on" and len(tokens) > 1:
-        found = _parse_day(tokens[1:], today, prefer)
+        found = _parse_day(tokens[1:], today, prefer, order)
         return (found[0], found[1] + 1) if found else None
     if tok == "today":
         return today, 1
@@ -112,16 +245,16 @@ def _parse_day(tokens: list[str], today: date, prefer: Prefer) -> tuple[date, in
         return today - timedelta(days=1), 1
     if tok == "tomorrow":
         return today + timedelta(days=1), 1
+    if tok in PERIODS:
+        return _end_of(PERIODS[tok], today), 1
+    if tok == "end" and tokens[1:2] == ["of"]:
+        j = 3 if tokens[2:3] == ["the"] else 2
+        if j < len(tokens) and tokens[j] in ("week", "month", "quarter", "year"):
+            return _end_of(tokens[j], today), j + 1
     if m := _ISO_DATE.match(tok):
-        try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3))), 1
-        except ValueError as exc:
-            raise DateParseError(f"{tok} is not a real date") from exc
-    if m := _DMY.match(tok):
-        try:
-            return date(int(m.group(3)), int(m.group(2)), int(m.group(1))), 1
-        except ValueError as exc:
-            raise DateParseError(f"{tok} is not a real date (day/month/year)") from exc
+        return _real_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), tok), 1
+    if (numeric := _numeric_date(tok, today, prefer, order)) is not None:
+        return numeric, 1
     if tok in ("last", "next", "this") and len(tokens) > 1:
         nxt = tokens[1]
         if nxt in WEEKDAY_NAMES:
@@ -155,19 +288,8 @@ def _month_day(
     month: int, day: int, rest: list[str], today: date, prefer: Prefer, used: int
 ) -> tuple[date, int]:
     if rest and re.fullmatch(r"\d{4}", rest[0]):
-        try:
-            return date(int(rest[0]), month, day), used + 1
-        except ValueError as exc:
-            raise DateParseError("that is not a real date") from exc
-    try:
-        candidate = date(today.year, month, day)
-    except ValueError as exc:
-        raise DateParseError("that is not a real date") from exc
-    if prefer == "future" and candidate < today:
-        candidate = date(today.year + 1, month, day)
-    if prefer == "past" and candidate > today:
-        candidate = date(today.year - 1, month, day)
-    return candidate, used
+        return _real_date(int(rest[0]), month, day, "that"), used + 1
+    return _nearest(month, day, today, prefer, "that"), used
 
 
 def _parse_relative(tokens: list[str], now: datetime) -> tuple[datetime, bool, int] | None:
@@ -197,14 +319,18 @@ def _amount(tok: str) -> int | None:
     return NUMBER_WORDS.get(tok)
 
 
-def parse_when(text: str, now: datetime, *, prefer: Prefer = "future") -> When:
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"\s+", text.strip().lower().replace(",", " ")) if t]
+
+
+def parse_when(text: str, now: datetime, *, prefer: Prefer = "future", order: DateOrder = "DMY") -> When:
     """Parse a whole date/time expression; ``now`` is aware and in the person's zone.
 
     Raises ``DateParseError`` if any part is not understood.
     """
     tz = now.tzinfo
     assert tz is not None, "now must be aware"
-    tokens = [t for t in re.split(r"\s+", text.strip().lower().replace(",", " ")) if t]
+    tokens = _tokens(text)
     if not tokens:
         raise DateParseError("no date given")
     if tokens == ["now"]:
@@ -214,7 +340,7 @@ def parse_when(text: str, now: datetime, *, prefer: Prefer = "future") -> When:
         try:
             return When(local_datetime(date(y, mo, d), time(hh, mm), tz), True)  # type: ignore[arg-type]
         except ValueError as exc:
-            raise DateParseError(f"{text} is not a real date and time") from exc
+            raise DateParseError(f"{text} is not a real date and time", definite=True) from exc
 
     rel = _parse_relative(tokens, now)
     if rel:
@@ -232,13 +358,14 @@ def parse_when(text: str, now: datetime, *, prefer: Prefer = "future") -> When:
     day: date | None = None
     at_time: time | None = None
     i = 0
+    just_read_day = False
     while i < len(tokens):
         rest = tokens[i:]
-        if day is None and (d := _parse_day(rest, now.date(), prefer)):
-            day, i = d[0], i + d[1]
+        if day is None and (d := _parse_day(rest, now.date(), prefer, order)):
+            day, i, just_read_day = d[0], i + d[1], True
             continue
-        if at_time is None and (t := _parse_time(rest)):
-            at_time, i = t[0], i + t[1]
+        if at_time is None and (t := _parse_time(rest, bare_hour=just_read_day)):
+            at_time, i, just_read_day = t[0], i + t[1], False
             continue
         raise DateParseError(f"I couldn't read “{' '.join(rest)}”")
     if day is None and at_time is not None:
@@ -254,14 +381,32 @@ def parse_when(text: str, now: datetime, *, prefer: Prefer = "future") -> When:
     return When(local_datetime(day, at_time, tz), True)  # type: ignore[arg-type]
 
 
-def try_parse_when(text: str, now: datetime, *, prefer: Prefer = "future") -> When | None:
+def try_parse_when(
+    text: str, now: datetime, *, prefer: Prefer = "future", order: DateOrder = "DMY"
+) -> When | None:
     try:
-        return parse_when(text, now, prefer=prefer)
+        return parse_when(text, now, prefer=prefer, order=order)
     except DateParseError:
         return None
 
 
-def split_trailing_when(text: str, now: datetime, *, prefer: Prefer = "future") -> tuple[str, When | None]:
+def definite_error(text: str, now: datetime, *, order: DateOrder = "DMY") -> DateParseError | None:
+    """The first word (or ``3 pm`` pair, ``at 25``) of ``text`` shaped like a date or time that does
+    not exist: ``25:00``, ``13pm``, ``31/02``. Such words are reported, never read as part of a name."""
+    tokens = _tokens(text)
+    for i in range(len(tokens)):
+        try:
+            _parse_time(tokens[i:])
+            _parse_day(tokens[i : i + 1], now.date(), "future", order)
+        except DateParseError as exc:
+            if exc.definite:
+                return exc
+    return None
+
+
+def split_trailing_when(
+    text: str, now: datetime, *, prefer: Prefer = "future", order: DateOrder = "DMY"
+) -> tuple[str, When | None]:
     """``"send the proposal tomorrow 9am"`` → (``"send the proposal"``, When(tomorrow 9:00)).
 
     Takes the longest run of trailing words that reads as a date/time; the text before it is kept.
@@ -269,7 +414,7 @@ def split_trailing_when(text: str, now: datetime, *, prefer: Prefer = "future") 
     words = text.split()
     for start in range(len(words)):
         tail = " ".join(words[start:])
-        when = try_parse_when(tail, now, prefer=prefer)
+        when = try_parse_when(tail, now, prefer=prefer, order=order)
         if when is not None and start > 0:
             return " ".join(words[:start]), when
     return text.strip(), None

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.dates import When, local_datetime, split_trailing_when, try_parse_when
+from bot.domain.dates import (
+    DateOrder,
+    When,
+    definite_error,
+    local_datetime,
+    split_trailing_when,
+    try_parse_when,
+)
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, split_head, user_id_of
 from bot.domain.workhours import next_working_start, working_day_at
@@ -98,17 +105,23 @@ def _take_assignee(body: str) -> tuple[str, str | None]:
     return " ".join(w for i, w in enumerate(words) if i not in drop), assignee
 
 
-def split_what_when(body: str, local_now: datetime) -> WhatWhen:
-    """``"send the proposal tomorrow 9am"`` → what and when; the date comes last, in ``local_now``'s zone."""
+def split_what_when(
+    body: str, local_now: datetime, *, order: DateOrder = "DMY", account: str = ""
+) -> WhatWhen:
+    """``"send the proposal tomorrow 9am"`` → what and when; the date comes last, in ``local_now``'s zone.
+
+    A mistyped time anywhere (``25:00``), also in the ``account`` words, is reported as such."""
+    if bad := definite_error(f"{account} {body}", local_now, order=order):
+        raise UserError(bad.sentence(), FOLLOWUP_EXAMPLE)
     if not body.strip():
         raise UserError("What should be done? Write it after the colon, then when.", FOLLOWUP_EXAMPLE)
-    if try_parse_when(body, local_now, prefer="future") is not None:
+    if try_parse_when(body, local_now, prefer="future", order=order) is not None:
         raise UserError("What should be done? Write it before the date.", FOLLOWUP_EXAMPLE)
-    what, when = split_trailing_when(body, local_now, prefer="future")
+    what, when = split_trailing_when(body, local_now, prefer="future", order=order)
     if when is None:
         raise UserError(
             f"I couldn't find when “{what}” is due. End with a day or time: "
-            "`tomorrow 9am`, `friday`, `in 3 days`, `next monday`, `on 2026-12-15`.",
+            "`tomorrow 9am`, `friday 14h`, `in 3 weeks`, `next tuesday`, `end of month`, `31/12`.",
             FOLLOWUP_EXAMPLE,
         )
     what = what.strip().rstrip(",;-–").strip()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.domain import accounts as acc
 from bot.domain.activities import LOG_EXAMPLE
 from bot.domain.contacts import split_names
-from bot.domain.dates import DateParseError, When, parse_when, try_parse_when
+from bot.domain.dates import DateOrder, DateParseError, When, definite_error, parse_when, try_parse_when
 from bot.domain.errors import UserError
 from bot.domain.grammar import split_head
 from bot.storage.models import LOCAL_TEAM, Account
@@ -55,15 +55,25 @@ def parse_type(word: str, types: dict[str, str], *, extra: tuple[str, ...] = ())
 
 
 def resolve_head(
-    session: Session, head: str, local_now: datetime, *, team_id: str = LOCAL_TEAM
+    session: Session,
+    head: str,
+    local_now: datetime,
+    *,
+    team_id: str = LOCAL_TEAM,
+    order: DateOrder = "DMY",
 ) -> tuple[Account, str, When]:
     words = head.split()
     if not words:
         raise UserError("Which account? Put its name after the type.", LOG_EXAMPLE)
+    if bad := definite_error(head, local_now, order=order):
+        # "Acme Corp 25:00": a mistyped time, never part of an account name nor a new account.
+        raise UserError(bad.sentence(), LOG_EXAMPLE)
     options: list[tuple[str, When]] = []
     for i in range(len(words), 0, -1):
         name, rest = " ".join(words[:i]), " ".join(words[i:])
-        when = When(local_now, True) if not rest else try_parse_when(rest, local_now, prefer="past")
+        when = (
+            When(local_now, True) if not rest else try_parse_when(rest, local_now, prefer="past", order=order)
+        )
         if when is not None:
             options.append((name, when))
     for name, when in options:
@@ -75,11 +85,10 @@ def resolve_head(
     if name == head.strip():
         for i in range(1, len(words)):
             try:
-                parse_when(" ".join(words[i:]), local_now, prefer="past")
+                parse_when(" ".join(words[i:]), local_now, prefer="past", order=order)
             except DateParseError as exc:
-                if "not a real" in str(exc):
-                    message = str(exc)
-                    raise UserError(f"{message[:1].upper()}{message[1:]}.", LOG_EXAMPLE) from None
+                if exc.definite:
+                    raise UserError(exc.sentence(), LOG_EXAMPLE) from None
     # Otherwise blame the name left after the longest date; raises with choices.
     acc.require(session, name, example=LOG_EXAMPLE, team_id=team_id)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -93,22 +102,25 @@ def parse_log(
     *,
     team_id: str = LOCAL_TEAM,
     extra: tuple[str, ...] = (),
+    order: DateOrder = "DMY",
 ) -> LogCommand:
     word, _, rest = text.strip().partition(" ")
     activity_type = parse_type(word, types, extra=extra)
     head, notes = split_head(rest)
-    head, names = _split_with(session, head, local_now, team_id=team_id)
+    head, names = _split_with(session, head, local_now, team_id=team_id, order=order)
     try:
-        account, typed, when = resolve_head(session, head, local_now, team_id=team_id)
+        account, typed, when = resolve_head(session, head, local_now, team_id=team_id, order=order)
     except UserError as err:
-        raise _with_hint(err, session, head, activity_type, notes, local_now, team_id=team_id) from None
+        raise _with_hint(
+            err, session, head, activity_type, notes, local_now, team_id=team_id, order=order
+        ) from None
     if names is not None and not names:
         raise UserError("Who took part? Put their names after `with`, separated by commas.", WITH_EXAMPLE)
     return LogCommand(activity_type, account, typed, when, notes or "", names or [])
 
 
 def _split_with(
-    session: Session, head: str, local_now: datetime, *, team_id: str
+    session: Session, head: str, local_now: datetime, *, team_id: str, order: DateOrder
 ) -> tuple[str, list[str] | None]:
     """``Acme Corp yesterday with Jane Doe, Tom Lee`` → (``Acme Corp yesterday``, the names).
 
@@ -121,14 +133,16 @@ def _split_with(
     near: list[re.Match[str]] = []  # splits whose account part is a known name's start ("Acme")
     for m in splits:
         try:
-            account, typed, _ = resolve_head(session, head[: m.start()], local_now, team_id=team_id)
+            account, typed, _ = resolve_head(
+                session, head[: m.start()], local_now, team_id=team_id, order=order
+            )
         except UserError:
             continue
         if acc.name_key(account.name) == acc.name_key(typed):
             return head[: m.start()], split_names(head[m.end() :])
         near.append(m)
     try:
-        resolve_head(session, head, local_now, team_id=team_id)
+        resolve_head(session, head, local_now, team_id=team_id, order=order)
         return head, None
     except UserError:
         first = (near or splits)[0]
@@ -144,6 +158,7 @@ def _with_hint(
     local_now: datetime,
     *,
     team_id: str,
+    order: DateOrder,
 ) -> UserError:
     """An unknown account that starts with a known one is most often a missing colon or a date that
     does not read as one (``Acme Corp yesterday 3pm demo went well``, ``Acme Corp 25:00``): say so,
@@ -165,7 +180,7 @@ def _with_hint(
             (
                 j
                 for j in range(len(rest), 0, -1)
-                if try_parse_when(" ".join(rest[:j]), local_now, prefer="past")
+                if try_parse_when(" ".join(rest[:j]), local_now, prefer="past", order=order)
             ),
             0,
         )

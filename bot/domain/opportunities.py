@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
+from bot.domain.dates import DateOrder, DateParseError, parse_when
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, parse_fields, user_id_of
 from bot.playbook import Playbook
@@ -36,14 +37,17 @@ def parse_mrr(value: str, example: str) -> int:
         raise UserError(err.message, example) from None
 
 
-def parse_close(value: str, example: str) -> date | None:
+def parse_close(value: str, example: str, local_now: datetime, order: DateOrder = "DMY") -> date | None:
+    """``close:`` takes any date ``/followup`` does (``31/12``, ``end of quarter``, ``2027-01-31``)."""
     if value.lower() in ("none", "-"):
         return None
     try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
+        return parse_when(value, local_now, prefer="future", order=order).at.date()
+    except DateParseError as exc:
+        reason = exc.sentence() if exc.definite else f"`close:{value}` is not a date."
         raise UserError(
-            f"`close:{value}` is not a date. Use YYYY-MM-DD, e.g. `close:2027-01-31`.", example
+            f'{reason} E.g. `close:2027-01-31`, `close:31/01` or `close:"end of quarter"`.',
+            example,
         ) from None
 
 
@@ -91,8 +95,17 @@ def _title(value: str, example: str) -> str:
     return title
 
 
-def validate(fields: dict[str, str], playbook: Playbook, example: str) -> dict[str, Any]:
-    """Typed ``key:value`` fields → column values, or ``UserError`` naming the bad one."""
+def validate(
+    fields: dict[str, str],
+    playbook: Playbook,
+    example: str,
+    *,
+    local_now: datetime,
+    order: DateOrder = "DMY",
+) -> dict[str, Any]:
+    """Typed ``key:value`` fields → column values, or ``UserError`` naming the bad one.
+
+    ``local_now`` (the person's own clock) and ``order`` read a ``close:`` date."""
     out: dict[str, Any] = {}
     for key, raw in fields.items():
         if key == "mrr":
@@ -100,7 +113,7 @@ def validate(fields: dict[str, str], playbook: Playbook, example: str) -> dict[s
         elif key == "stage":
             out["stage"] = stage_of(raw, playbook, example)
         elif key == "close":
-            out["close_date"] = parse_close(raw, example)
+            out["close_date"] = parse_close(raw, example, local_now, order)
         elif key == "owner":
             out["owner_id"] = _owner(raw, example)
         elif key == "title":
@@ -117,7 +130,13 @@ class NewOpportunity:
 
 
 def parse_add(
-    session: Session, text: str, playbook: Playbook, *, team_id: str = LOCAL_TEAM
+    session: Session,
+    text: str,
+    playbook: Playbook,
+    *,
+    local_now: datetime,
+    team_id: str = LOCAL_TEAM,
+    order: DateOrder = "DMY",
 ) -> NewOpportunity:
     """``Acme Corp upsell "20 more seats" mrr:+1200 stage:qualified close:2027-01-31``.
 
@@ -148,7 +167,8 @@ def parse_add(
     kind = kind_of(words[split], playbook, ADD_EXAMPLE)
     rest = " ".join(words[split + 1 :])
     title = _title(rest, ADD_EXAMPLE) if rest.strip() else kind.capitalize()
-    return NewOpportunity(account, kind, title, validate(parsed.fields, playbook, ADD_EXAMPLE))
+    values = validate(parsed.fields, playbook, ADD_EXAMPLE, local_now=local_now, order=order)
+    return NewOpportunity(account, kind, title, values)
 
 
 def create(

@@ -19,6 +19,7 @@ from dateutil.rrule import rrulestr
 from bot.domain.dates import (
     NUMBER_WORDS,
     WEEKDAY_NAMES,
+    DateOrder,
     DateParseError,
     _parse_time,
     local_datetime,
@@ -136,7 +137,7 @@ def _weekdays(tokens: list[str]) -> tuple[list[int], int]:
     return days, i
 
 
-def parse_recurrence(text: str, local_now: datetime) -> Recurrence:
+def parse_recurrence(text: str, local_now: datetime, *, order: DateOrder = "DMY") -> Recurrence:
     """Read a plan; ``local_now`` is aware, in the zone the plan lives in. Raises ``UserError``.
 
     A plan without a time of day starts at 00:00 local: like a date-valued ``DTSTART`` in RFC 5545,
@@ -148,7 +149,7 @@ def parse_recurrence(text: str, local_now: datetime) -> Recurrence:
     if not tokens:
         raise _bad("Say how often.")
     if tokens[0] not in ("every", "each", "twice") and tokens[0] not in ADVERBS:
-        return _one_off(tokens, local_now)
+        return _one_off(tokens, local_now, order)
 
     freq, interval, i = _cadence(tokens)
     byday: list[str] = []
@@ -192,7 +193,7 @@ def parse_recurrence(text: str, local_now: datetime) -> Recurrence:
                 date_words.append(rest[k])
                 k += 1
             try:
-                when = parse_when(" ".join(date_words), local_now, prefer="future")
+                when = parse_when(" ".join(date_words), local_now, prefer="future", order=order)
             except DateParseError as exc:
                 raise _bad(f"I couldn't read the start date: {exc}.") from None
             start = when.at.date()
@@ -222,11 +223,13 @@ def parse_recurrence(text: str, local_now: datetime) -> Recurrence:
     return Recurrence(rule, first, at is not None)
 
 
-def _one_off(tokens: list[str], local_now: datetime) -> Recurrence:
+def _one_off(tokens: list[str], local_now: datetime, order: DateOrder) -> Recurrence:
     text = " ".join(tokens[1:] if tokens[0] == "on" else tokens)
     try:
-        when = parse_when(text, local_now, prefer="future")
-    except DateParseError:
+        when = parse_when(text, local_now, prefer="future", order=order)
+    except DateParseError as exc:
+        if exc.definite:
+            raise _bad(exc.sentence()) from None
         raise _bad(f"I couldn't read “{' '.join(tokens)}” as a plan or a date.") from None
     tz = local_now.tzinfo
     assert isinstance(tz, ZoneInfo)

@@ -99,7 +99,10 @@ def _create(services: Services, text: str, user_id: str, respond: Respond, team_
     requester = services.people.get(user_id)
     assignee = services.people.get(assignee_id) if assignee_id != user_id else requester
     now = services.clock.now()
-    wanted = split_what_when(spec.body, now.astimezone(assignee.tz))
+    # The assignee's clock, the writer's way of writing dates.
+    wanted = split_what_when(
+        spec.body, now.astimezone(assignee.tz), order=requester.date_order, account=spec.account
+    )
     due = due_instant(wanted.when, now, assignee.working_hours, assignee.tz)
     with services.uow() as session:
         account = acc.require(session, spec.account, example=FOLLOWUP_EXAMPLE, team_id=team_id)
@@ -167,7 +170,7 @@ def _move(
         task = followups.for_change(session, task_id, user_id)
         account = session.get(Account, task.account_id)
         assert account is not None
-        person = cached_person(session, task.assignee_id, services.playbook)
+        person = services.people.get_in(session, task.assignee_id)  # looked up if never seen or old
         hours, tz = person.working_hours, person.tz
         if choice is not None:
             due, all_day, how = snooze_until(choice, now, hours, tz), False, f"Snoozed ({SNOOZES[choice]})"
@@ -179,8 +182,10 @@ def _move(
                 return fb.reminder_blocks(task, account, assignee_tz=tz, note=f":warning: {err.message}")
             all_day, how = True, "Rescheduled"
         followups.move(session, task, due, all_day=all_day)
-        schedule(session, task, account, tz=tz, hours=hours, playbook=services.playbook, now=now)
-        blocks = fb.moved_blocks(task, account, tz=tz, how=how, viewer_id=user_id)
+        scheduled = schedule(session, task, account, tz=tz, hours=hours, playbook=services.playbook, now=now)
+        blocks = fb.moved_blocks(
+            task, account, tz=tz, how=how, viewer_id=user_id, deliver_at=scheduled.deliver_at
+        )
         people = (task.assignee_id, task.created_by)
     services.changed(*people)
     return blocks

@@ -50,6 +50,7 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             now.astimezone(person.tz),
             team_id=team_id,
             extra=noshows.LOG_TYPES,
+            order=person.date_order,
         )
         people = contacts.resolve_names(
             session, parsed.account, parsed.contacts, example=WITH_EXAMPLE, team_id=team_id

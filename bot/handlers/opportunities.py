@@ -40,9 +40,18 @@ def run_opportunity_command(
     if verb in ("", "help"):
         reply(respond, help_blocks("/opportunity"))
         return
+    if verb in ("add", "set"):
+        person = services.people.get(user_id)  # their zone and date order read `close:`
     if verb == "add":
         with services.uow() as session:
-            new = opp.parse_add(session, rest, pb, team_id=team_id)
+            new = opp.parse_add(
+                session,
+                rest,
+                pb,
+                local_now=now.astimezone(person.tz),
+                team_id=team_id,
+                order=person.date_order,
+            )
             created = opp.create(
                 session,
                 account=new.account,
@@ -69,7 +78,13 @@ def run_opportunity_command(
                 "Say what to change: `stage:`, `mrr:`, `close:`, `title:` or `owner:`.", opp.SET_EXAMPLE
             )
         number = opp.parse_id(parsed.words[0], opp.SET_EXAMPLE)
-        values = opp.validate(parsed.fields, pb, opp.SET_EXAMPLE)
+        values = opp.validate(
+            parsed.fields,
+            pb,
+            opp.SET_EXAMPLE,
+            local_now=now.astimezone(person.tz),
+            order=person.date_order,
+        )
         with services.uow() as session:
             found = opp.require_open(session, number, opp.SET_EXAMPLE, team_id=team_id)
             changes = opp.update(found, values)

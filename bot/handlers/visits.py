@@ -65,6 +65,7 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
     splits = split_account_and_rule(text)
     if not splits:
         raise UserError("Put the account first, then how often.", VISIT_EXAMPLE)
+    order = services.people.get(user_id).date_order  # how the writer types dates
     with services.uow() as session:
         ctx = visit_planning.planning_context(services, session)
         whole = acc.resolve(session, text, team_id=team_id).account
@@ -81,7 +82,7 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
             account = acc.resolve(session, name, team_id=team_id).account
             tz = ctx.person(account.owner_id if account and account.owner_id else user_id)[0]
             try:
-                recurrence = parse_recurrence(rule, ctx.now.astimezone(tz))
+                recurrence = parse_recurrence(rule, ctx.now.astimezone(tz), order=order)
             except UserError as err:
                 first_error = first_error or err
                 if account is not None and rule.split()[0].lower() in RULE_STARTERS:

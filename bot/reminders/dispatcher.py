@@ -13,7 +13,8 @@ Slack errors: 429 → back to pending until ``Retry-After`` has passed (the rest
 nothing sleeps); 5xx, timeouts, connection errors → retried with exponential backoff, at most
 ``MAX_ATTEMPTS`` times; anything else Slack rejects → ``failed`` with the reason, for admins to see.
 
-After downtime, when ``MIN_TO_COMBINE`` or more late reminders are due for one person, they are sent
+A row for a person who is off work now (the bot was down, a backlog, a zone that changed) goes back
+to pending until their next working start (``recipient_hours``). After downtime, when ``MIN_TO_COMBINE`` or more late reminders are due for one person, they are sent
 as one "While I was away…" message and every row records that message's ``ts``.
 """
 
@@ -33,6 +34,7 @@ from sqlalchemy import ColumnElement, func, literal, or_, select, update
 
 from bot.reminders.catchup import MIN_TO_COMBINE, combine, while_away
 from bot.reminders.outbox import OutgoingMessage
+from bot.reminders.recipient_hours import wait_until
 from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
@@ -55,6 +57,7 @@ class DispatchReport:
     retrying: list[int] = field(default_factory=list)  # transient error: back to pending with backoff
     deferred: list[int] = field(default_factory=list)  # rate limited: back to pending until Retry-After
     recovered: list[int] = field(default_factory=list)  # found already delivered (also in ``sent``)
+    waiting: list[int] = field(default_factory=list)  # outside the recipient's hours: back until their start
     messages: int = 0  # chat.postMessage calls that succeeded
 
     def summary(self) -> str:
@@ -62,6 +65,7 @@ class DispatchReport:
         return (
             f"{len(self.sent)} sent{recovered} in {self.messages} messages, {len(self.retrying)} retrying, "
             f"{len(self.deferred)} rate-limited, {len(self.failed)} failed, {len(self.cancelled)} cancelled"
+            + (f", {len(self.waiting)} waiting for working hours" if self.waiting else "")
         )
 
 
@@ -190,9 +194,14 @@ class Dispatcher:
             reminder = session.get(Reminder, reminder_id)
             if reminder is None or reminder.claimed_by != self.instance_id or reminder.status != "claimed":
                 return None
+            wait = wait_until(self.services, session, reminder, now)
             unconfirmed = reminder.attempts > 0
             target = reminder.attempt_channel or reminder.recipient_id or reminder.channel_id
             since = reminder.first_claimed_at or reminder.created_at
+        if wait is not None:  # the recipient is off work: back to pending until their next start
+            self._update([reminder_id], {"status": "pending", "lease_until": None, "next_attempt_at": wait})
+            report.waiting.append(reminder_id)
+            return None
         if unconfirmed and target:
             try:
                 found = find_posted(self.services.client, target, reminder_id, since)

@@ -183,6 +183,7 @@ def build_morning(
             "day": day.isoformat(),
             "items": [asdict(item) for item in tell],
             "deferred": plan.deferred,
+            "any_hour": True,  # at the morning nudge time, which may be before the working start
         },
         dedupe_key=key,
     )

@@ -2,7 +2,8 @@
 
 * ``visit_announce``: ``announce_days_ahead`` days before the occurrence, at the owner's working start
   ("book the slot"); also in the account's channel when ``channels.visit_announcement`` is on.
-* ``visit_due``: on the day, at the owner's working start (or the visit's time, if earlier).
+* ``visit_due``: on the day, at the owner's working start (or the visit's time, if earlier: then it
+  goes out at that time even before working hours).
 * ``noshow_task``: right away after a no-show; ``noshow_chase``: after
   ``noshow.chase_after_working_days`` working days if no meeting or visit was logged meanwhile.
 """
@@ -56,6 +57,8 @@ def schedule_visit_task(
         recipient_id=task.assignee_id,
         task_id=task.id,
         dedupe_key=f"{VISIT_DUE}:{task.id}",
+        # A visit booked before the working start is reminded at its own time, not after it.
+        payload={"any_hour": True} if on_day < local_datetime(day, hours.start, tz) else None,
     )
     if playbook.announce_days_ahead <= 0:
         return

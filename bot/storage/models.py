@@ -119,6 +119,7 @@ class UserProfile(Base):
     display_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(16))  # Slack's, e.g. en-US: how dates are typed
     tz_checked_at: Mapped[datetime | None]
     work_days: Mapped[list[str] | None] = mapped_column(JSON)  # None = playbook default
     work_start: Mapped[str | None] = mapped_column(String(5))

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.dates import DateParseError, local_datetime, parse_when, split_trailing_when, try_parse_when
+from bot.domain.dates import (
+    DateParseError,
+    date_order_for,
+    definite_error,
+    local_datetime,
+    parse_when,
+    split_trailing_when,
+    try_parse_when,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -143,3 +151,100 @@ def test_iso_date_times_read_back_exactly(hour: int, minute: int, day: object) -
     when = parse_when(text, NOW)
     local = local_datetime(day, datetime(2000, 1, 1, hour, minute).time(), PARIS)  # type: ignore[arg-type]
     assert when.at == local and when.has_time
+
+
+# Monday 23 November 2026, 10:00 in Paris (NOW): the forms people write.
+@pytest.mark.parametrize(
+    ("text", "order", "prefer", "expected"),
+    [
+        ("31/12", "DMY", "future", "2026-12-31 00:00 (day)"),
+        ("31/12/2026", "DMY", "future", "2026-12-31 00:00 (day)"),
+        ("31.12.", "DMY", "future", "2026-12-31 00:00 (day)"),
+        ("31.12.2026", "DMY", "future", "2026-12-31 00:00 (day)"),
+        ("3/12", "DMY", "future", "2026-12-03 00:00 (day)"),
+        ("3/12", "MDY", "future", "2027-03-12 00:00 (day)"),
+        ("12/31", "MDY", "future", "2026-12-31 00:00 (day)"),
+        ("12/31/26", "MDY", "future", "2026-12-31 00:00 (day)"),
+        ("1/11", "DMY", "future", "2027-11-01 00:00 (day)"),  # passed this year: the next one
+        ("1/11", "DMY", "past", "2026-11-01 00:00 (day)"),
+        ("31/12 14h", "DMY", "future", "2026-12-31 14:00"),
+        ("tomorrow at 2", "DMY", "future", "2026-11-24 14:00"),
+        ("tomorrow at 9", "DMY", "future", "2026-11-24 09:00"),
+        ("tomorrow at 2pm", "DMY", "future", "2026-11-24 14:00"),
+        ("14h", "DMY", "future", "2026-11-23 14:00"),
+        ("14h30", "DMY", "future", "2026-11-23 14:30"),
+        ("9h", "DMY", "future", "2026-11-24 09:00"),
+        ("2pm", "DMY", "future", "2026-11-23 14:00"),
+        ("Monday 9", "DMY", "future", "2026-11-30 09:00"),
+        ("friday 2", "DMY", "future", "2026-11-27 14:00"),
+        ("end of month", "DMY", "future", "2026-11-30 00:00 (day)"),
+        ("end of the month", "DMY", "future", "2026-11-30 00:00 (day)"),
+        ("end of quarter", "DMY", "future", "2026-12-31 00:00 (day)"),
+        ("end of the quarter 3pm", "DMY", "future", "2026-12-31 15:00"),
+        ("eoq", "DMY", "future", "2026-12-31 00:00 (day)"),
+        ("end of week", "DMY", "future", "2026-11-27 00:00 (day)"),
+        ("in 3 weeks", "DMY", "future", "2026-12-14 00:00 (day)"),
+        ("next Tuesday", "DMY", "future", "2026-11-24 00:00 (day)"),
+        ("next tuesday at 10", "DMY", "future", "2026-11-24 10:00"),
+        ("29/2", "DMY", "future", "2028-02-29 00:00 (day)"),
+    ],
+)
+def test_forms_people_write(text: str, order: str, prefer: str, expected: str) -> None:
+    when = parse_when(text, NOW, prefer=prefer, order=order)  # type: ignore[arg-type]
+    assert when.at.strftime("%Y-%m-%d %H:%M") + ("" if when.has_time else " (day)") == expected
+
+
+def test_end_of_quarter_in_every_quarter() -> None:
+    for month, expected in ((2, "03-31"), (5, "06-30"), (8, "09-30"), (10, "12-31")):
+        now = datetime(2026, month, 10, 10, 0, tzinfo=PARIS)
+        assert parse_when("end of quarter", now).at.strftime("%m-%d") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "named"),
+    [
+        ("25:00", "DMY", "“25:00” is not a time of day"),
+        ("tomorrow 25:00", "DMY", "“25:00” is not a time of day"),
+        ("13pm", "DMY", "“13pm” is not a time of day"),
+        ("14h75", "DMY", "“14h75” is not a time of day"),
+        ("31/02", "DMY", "31/02 is not a real date (day/month)"),
+        ("12/31", "DMY", "12/31 is not a real date (day/month)"),
+        ("31/12", "MDY", "31/12 is not a real date (month/day)"),
+        ("31/04/2027", "DMY", "31/04/2027 is not a real date"),
+    ],
+)
+def test_a_date_or_time_that_does_not_exist_is_named(text: str, order: str, named: str) -> None:
+    with pytest.raises(DateParseError) as err:
+        parse_when(text, NOW, order=order)  # type: ignore[arg-type]
+    assert named in str(err.value)
+    assert err.value.definite
+
+
+@pytest.mark.parametrize("text", ["Acme 25:00", "call at 25:00 tomorrow", "Globex 13pm", "Initech 31/02"])
+def test_definite_error_finds_the_bad_word(text: str) -> None:
+    assert definite_error(text, NOW) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["Web 2.0", "reply within 24h", "meet at 30 rue de Rivoli", "16:9 deck", "Studio 54", "Acme 3pm"]
+)
+def test_words_that_only_look_like_numbers_are_not_errors(text: str) -> None:
+    assert definite_error(text, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("setting", "locale", "tz", "expected"),
+    [
+        ("MDY", "fr-FR", "Europe/Paris", "MDY"),  # the playbook wins
+        ("DMY", "en-US", "America/New_York", "DMY"),
+        (None, "en-US", "Europe/Paris", "MDY"),  # then the person's Slack locale
+        (None, "en-GB", "America/New_York", "DMY"),
+        (None, None, "America/New_York", "MDY"),  # then their zone
+        (None, None, "America/Indiana/Indianapolis", "MDY"),
+        (None, None, "America/Toronto", "DMY"),
+        (None, None, "Europe/Paris", "DMY"),
+        (None, None, None, "DMY"),
+    ],
+)
+def test_date_order_for(setting: str | None, locale: str | None, tz: str | None, expected: str) -> None:
+    assert date_order_for(setting, locale, tz) == expected

@@ -95,7 +95,8 @@ def test_what_and_when_split(body: str, what: str, local: datetime) -> None:
     ("body", "fragment"),
     [
         ("send the proposal", "couldn't find when"),
-        ("send the proposal on 2026-13-45", "couldn't find when"),
+        ("send the proposal on 2026-13-45", "2026-13-45 is not a real date"),
+        ("call back tomorrow 25:00", "“25:00” is not a time of day"),
         ("tomorrow 9am", "What should be done"),
         ("", "What should be done"),
     ],

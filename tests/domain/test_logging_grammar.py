@@ -113,11 +113,20 @@ def test_a_missing_colon_after_a_known_account_is_pointed_out(session: Session) 
     assert err.value.choices[-1][1] == "create_account"
 
 
-def test_an_unreadable_time_after_a_known_account_is_pointed_out(session: Session) -> None:
+@pytest.mark.parametrize("head", ["Globex 25:00", "Initech 25:00", "Globex yesterday 13pm", "Globex 31/02"])
+def test_a_time_that_is_not_a_time_is_named_never_a_new_account(session: Session, head: str) -> None:
     with pytest.raises(UserError) as err:
-        parse_log(session, "call Globex 25:00: bad time", PLAYBOOK.activity_types, LOCAL_NOW)
-    assert "“25:00” is not a date or time I can read" in err.value.message
-    assert err.value.example == "/log call Globex yesterday 3pm: bad time"
+        parse_log(session, f"call {head}: bad time", PLAYBOOK.activity_types, LOCAL_NOW)
+    bad = head.split()[-1]
+    assert f"{bad}" in err.value.message and "not a" in err.value.message
+    assert err.value.choices == []  # no "Create …" button
+
+
+def test_day_first_and_month_first_dates(session: Session) -> None:
+    cmd = parse_log(session, "call Globex 20/11 14h: x", PLAYBOOK.activity_types, LOCAL_NOW)
+    assert cmd.when.at.strftime("%Y-%m-%d %H:%M") == "2026-11-20 14:00"
+    cmd = parse_log(session, "call Globex 11/20 2pm: x", PLAYBOOK.activity_types, LOCAL_NOW, order="MDY")
+    assert cmd.when.at.strftime("%Y-%m-%d %H:%M") == "2026-11-20 14:00"
 
 
 def test_a_new_name_that_extends_a_known_one_gets_no_hint(session: Session) -> None:

@@ -28,7 +28,7 @@ def fail_some(bot: Harness) -> tuple[int, int, int]:
 
     bot.services.renderers["broken"] = broken
     with bot.db() as s:
-        row = enqueue(s, kind="broken", due_at=bot.clock.now(), now=bot.clock.now(), recipient_id="U0BOB")
+        row = enqueue(s, kind="broken", due_at=bot.clock.now(), now=bot.clock.now(), recipient_id="U0CAROL")
         assert row is not None
         broken_id = row.id
     bot.fake.fail("chat.postMessage", "is_archived")  # the first send (due first): the channel post

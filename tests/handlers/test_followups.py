@@ -135,7 +135,7 @@ def test_undo_on_the_confirmation_cancels_and_nothing_is_sent(bot: Harness) -> N
         ("Acme Corp: send the proposal yesterday 9am", "in the past"),
         ("Acme Corp: send the proposal today 8am", "in the past"),
         ("Acme Corp: send the proposal", "couldn't find when"),
-        ("Acme Corp: send the proposal on 2026-13-45", "couldn't find when"),
+        ("Acme Corp: send the proposal on 2026-13-45", "2026-13-45 is not a real date"),
         ("Acme Corp: tomorrow 9am", "What should be done"),
         ("Acme Corp:", "What should be done"),
         ("Acme Corp send the proposal tomorrow", "colon"),

@@ -14,13 +14,13 @@ from tests.helpers import Harness, all_text, buttons, posted_reminder_ids, queue
 def test_late_reminders_for_one_person_come_as_one_message(bot: Harness) -> None:
     down_since = bot.clock.now()
     alice = queue_reminders(bot, 4, due_at=down_since + timedelta(minutes=5), every=timedelta(minutes=30))
-    bob = queue_reminders(bot, 2, due_at=down_since + timedelta(minutes=5), recipient_id="U0BOB")
+    carol = queue_reminders(bot, 2, due_at=down_since + timedelta(minutes=5), recipient_id="U0CAROL")
     channel = queue_reminders(bot, 3, due_at=down_since + timedelta(minutes=5), channel_id="C0ACME")
     bot.clock.advance(hours=3)  # the bot was down; now it is back
 
     report = Dispatcher(bot.services).run_once()
-    assert sorted(report.sent) == sorted(alice + bob + channel)
-    assert report.messages == 1 + 2 + 3  # Alice: one; Bob (only two): each; a channel: each
+    assert sorted(report.sent) == sorted(alice + carol + channel)
+    assert report.messages == 1 + 2 + 3  # Alice: one; Carol (only two): each; a channel: each
 
     [message] = bot.dms("U0ALICE")
     text = all_text(message["blocks"])
@@ -38,7 +38,7 @@ def test_late_reminders_for_one_person_come_as_one_message(bot: Harness) -> None
             r = s.get(Reminder, rid)
             assert r is not None
             assert (r.status, r.sent_ts, r.sent_channel) == ("sent", posted["ts"], "D0ALICE")
-    assert len(bot.dms("U0BOB")) == 2
+    assert len(bot.dms("U0CAROL")) == 2
     assert Dispatcher(bot.services).run_once().sent == []  # delivered once
 
 

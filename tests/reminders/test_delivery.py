@@ -104,7 +104,7 @@ def test_timeout_before_anything_was_posted_is_retried(bot: Harness) -> None:
 
 
 def test_rate_limit_waits_for_retry_after_without_sleeping(bot: Harness) -> None:
-    ids = queue_reminders(bot, 3, recipient_id="U0BOB")
+    ids = queue_reminders(bot, 3, recipient_id="U0CAROL")
     bot.fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=30)
     d = Dispatcher(bot.services, instance_id="a")
     report = d.run_once()
@@ -119,7 +119,7 @@ def test_rate_limit_waits_for_retry_after_without_sleeping(bot: Harness) -> None
     bot.clock.advance(seconds=1)
     assert d.run_once().sent == ids
     assert bot.fake.calls("conversations.history") == []  # a 429 proves nothing was posted
-    assert len(bot.dms("U0BOB")) == 4
+    assert len(bot.dms("U0CAROL")) == 4
 
 
 def test_server_errors_back_off_exponentially_then_fail(bot: Harness) -> None:
@@ -208,7 +208,7 @@ def test_renderer_returning_none_cancels_and_a_failing_renderer_fails(bot: Harne
         from bot.reminders.outbox import enqueue
 
         broken_id = enqueue(
-            s, kind="broken", due_at=bot.clock.now(), now=bot.clock.now(), recipient_id="U0BOB"
+            s, kind="broken", due_at=bot.clock.now(), now=bot.clock.now(), recipient_id="U0CAROL"
         )
         assert broken_id is not None
         broken_id = broken_id.id

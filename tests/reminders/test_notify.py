@@ -45,11 +45,11 @@ def test_both_rows_are_delivered_by_the_kind_renderer(bot: Harness) -> None:
     now = bot.clock.now()
     with bot.db() as s:
         enqueue_notice(
-            s, kind="k", recipient_id="U0BOB", channel_id="C0ACME", due_at=now, now=now, dedupe_key="k:2"
+            s, kind="k", recipient_id="U0CAROL", channel_id="C0ACME", due_at=now, now=now, dedupe_key="k:2"
         )
     assert len(Dispatcher(bot.services, instance_id="t").run_once().sent) == 2
-    assert [p["text"] for p in bot.posts_in("C0ACME")] == ["<@U0BOB> heads up"]
-    assert [p["text"] for p in bot.dms("U0BOB")] == ["heads up"]
+    assert [p["text"] for p in bot.posts_in("C0ACME")] == ["<@U0CAROL> heads up"]
+    assert [p["text"] for p in bot.dms("U0CAROL")] == ["heads up"]
 
 
 def test_account_channel_follows_the_playbook_switch(bot: Harness) -> None:

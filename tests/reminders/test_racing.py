@@ -41,9 +41,9 @@ def race(bot: Harness, instances: int = 2, batch_size: int = 4) -> list[list[int
 
 def test_racing_dispatchers_send_each_reminder_once(db_bot: Harness) -> None:
     alice = queue_reminders(db_bot, 20)
-    bob = queue_reminders(db_bot, 20, recipient_id="U0BOB")
+    carol = queue_reminders(db_bot, 20, recipient_id="U0CAROL")
     sent = race(db_bot)
-    everything = sorted(alice + bob)
+    everything = sorted(alice + carol)
     assert sorted(sent[0] + sent[1]) == everything  # no id reported twice, none missing
     assert Counter(posted_reminder_ids(db_bot.fake)) == dict.fromkeys(everything, 1)
     with db_bot.db() as s:

@@ -42,7 +42,7 @@ def test_tick_runs_due_jobs_as_of_the_given_instant(
 ) -> None:
     now = db_bot.clock.now()  # Monday 09:00 UTC
     late = queue_reminders(db_bot, 3, due_at=now - timedelta(hours=2))
-    [due] = queue_reminders(db_bot, recipient_id="U0BOB", due_at=now)
+    [due] = queue_reminders(db_bot, recipient_id="U0CAROL", due_at=now)
     [later] = queue_reminders(db_bot, recipient_id="U0CAROL", due_at=now + timedelta(minutes=1))
 
     assert main(["tick", "--now", "2026-11-23T10:00:00+01:00"]) == 0
@@ -52,7 +52,7 @@ def test_tick_runs_due_jobs_as_of_the_given_instant(
         "delivery: 4 sent in 2 messages, 0 retrying, 0 rate-limited, 0 failed, 0 cancelled"
     ]
     assert tick_env == [now]
-    assert "While I was away" in db_bot.dms("U0ALICE")[0]["text"] and len(db_bot.dms("U0BOB")) == 1
+    assert "While I was away" in db_bot.dms("U0ALICE")[0]["text"] and len(db_bot.dms("U0CAROL")) == 1
     with db_bot.db() as s:
         status = {rid: st for rid, st in s.execute(select(Reminder.id, Reminder.status))}
     assert status == {**dict.fromkeys([*late, due], "sent"), later: "pending"}

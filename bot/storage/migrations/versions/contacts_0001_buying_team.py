@@ -1,7 +1,7 @@
 """buying team: contacts, stage changes, activity and opportunity links
 
 Revision ID: contacts_0001
-Revises: teams_0001
+Revises: dates_0001_profile_locale
 Create Date: 2026-11-30 20:07:47.422266
 """
 
@@ -14,7 +14,7 @@ import bot.storage.models
 
 
 revision = 'contacts_0001'
-down_revision = 'teams_0001'
+down_revision = 'dates_0001_profile_locale'
 branch_labels = None
 depends_on = None
 
