@@ -164,6 +164,33 @@ add(
     ),
 )
 add(
+    "/targets",
+    "Action plans: targets per rep or per team, set by the rep's manager (or an admin). Periods: week, "
+    "month, quarter, year; a weekly target is compared pro rata on a month or quarter. Metrics: the "
+    "activity types (calls, meetings, visits, demos …), opportunities, won, won_mrr, expansion_mrr.",
+    ("/targets @alice calls:8/week meetings:3/week visits:2/month demos:1/week", "Alice's input targets"),
+    ("/targets @alice won_mrr:5000/quarter opportunities:6/month", "output targets"),
+    ("/targets team calls:40/week", "a target for your whole team"),
+    ("/targets show @alice", "Alice's plan, with the coverage her accounts imply (`show team`: everyone's)"),
+    ("/targets clear @alice calls", "drop a target (`/targets clear @alice`: all of them)"),
+    (
+        "/targets simulate calls:10/week meetings:4/week quarter:2026-Q3",
+        "who in your team would have met this plan last quarter (or the period given); changes nothing",
+    ),
+)
+add(
+    "/stats",
+    "Inputs and outputs against targets and the previous period, with arrows, in your time zone. "
+    "You see your own numbers; a manager their team and each member; an admin anyone's.",
+    ("/stats", "your numbers this week"),
+    ("/stats @alice month", "Alice's numbers this month (her manager, or an admin)"),
+    ("/stats team quarter", "your team's totals and each member, this quarter"),
+    (
+        "/stats @manager team 2026-Q4",
+        "the team a manager leads, in 2026-Q4 (also 2026-11, 2026-W48, last week)",
+    ),
+)
+add(
     "/salesbot",
     "About salesbot.",
     ("/salesbot help", "this help"),

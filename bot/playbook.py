@@ -117,7 +117,7 @@ class Playbook:
     dispatch_every_seconds: int = 5
     claim_lease_seconds: int = 120
     daily_nudge_time: time = time(8, 30)
-    weekly_digest: str = "mon 08:00"
+    weekly_digest: str = "mon 08:30"  # local day and time in each manager's zone
     followup_rules: tuple[FollowupRule, ...] = ()
     announce_days_ahead: int = 7
     tier_cadence: dict[str, TierCadence] = field(default_factory=dict)
@@ -134,6 +134,8 @@ class Playbook:
     renewal_days: tuple[int, ...] = (90, 60, 30)
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
+    # tier → activity type → how many per account per year (the plan each rep's accounts imply)
+    coverage_targets: dict[str, dict[str, float]] = field(default_factory=dict)
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
     date_order: str | None = None  # "DMY" | "MDY"; None: each person's Slack locale decides
     buying_team: BuyingTeam = field(default_factory=BuyingTeam)
@@ -209,6 +211,15 @@ def _drop_stale_defaults(data: dict[str, Any], override: dict[str, Any]) -> None
             if after:
                 kept.append({**rule, "after": after})
         data["followup_rules"] = kept
+    coverage = data.get("targets", {}).get("coverage")
+    own_coverage = override.get("targets", {}).get("coverage", {})
+    if isinstance(coverage, dict) and tiers is not None and types is not None:
+        for tier in [t for t in coverage if t not in own_coverage]:
+            spec = coverage[tier] if isinstance(coverage[tier], dict) else {}
+            if tier not in tiers:
+                del coverage[tier]
+            else:
+                coverage[tier] = {k: v for k, v in spec.items() if k in types}
     team, own_team = data.get("buying_team"), override.get("buying_team", {})
     opp_stages = _names(data.get("opportunities", {}).get("stages"))
     if (
@@ -255,10 +266,10 @@ def _time(value: Any, key: str) -> time:
 
 
 def parse_weekly(value: Any, key: str = "scheduler.weekly_digest") -> tuple[int, time]:
-    """``"mon 08:00"`` (UTC) → (weekday with Monday = 0, time of day)."""
+    """``"mon 08:30"`` → (weekday with Monday = 0, time of day)."""
     parts = value.split() if isinstance(value, str) else []
     if len(parts) != 2 or parts[0].lower()[:3] not in WEEKDAYS:
-        raise PlaybookError(f'{key}: expected a day and a UTC time like "mon 08:00", got {value!r}')
+        raise PlaybookError(f'{key}: expected a day and a time like "mon 08:30", got {value!r}')
     return WEEKDAYS.index(parts[0].lower()[:3]), _time(parts[1], key)
 
 
@@ -380,6 +391,17 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     for status in inactive:
         if status not in statuses:
             raise PlaybookError(f"nudges.inactive_days: {status!r} is not one of accounts.statuses")
+    coverage: dict[str, dict[str, float]] = {}
+    for tier, spec in data.get("targets", {}).get("coverage", {}).items():
+        key = f"targets.coverage.{tier}"
+        if tier not in tiers:
+            raise PlaybookError(f"{key}: {tier!r} is not one of accounts.tiers")
+        if not isinstance(spec, dict):
+            raise PlaybookError(f"{key}: expected a table of activity type = count per account per year")
+        for activity, count in spec.items():
+            if activity not in activity_types:
+                raise PlaybookError(f"{key}.{activity}: {activity!r} is not an activity type")
+            coverage.setdefault(tier, {})[activity] = _positive_number(count, f"{key}.{activity}")
     date_order = data.get("locale", {}).get("date_order")
     if date_order is not None and date_order not in ("DMY", "MDY"):
         raise PlaybookError(f'locale.date_order: expected "DMY" or "MDY", got {date_order!r}')
@@ -400,7 +422,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         ),
         claim_lease_seconds=_positive(sched.get("claim_lease_seconds", 120), "scheduler.claim_lease_seconds"),
         daily_nudge_time=_time(sched.get("daily_nudge_time", "08:30"), "scheduler.daily_nudge_time"),
-        weekly_digest=_weekly(sched.get("weekly_digest", "mon 08:00")),
+        weekly_digest=_weekly(sched.get("weekly_digest", "mon 08:30")),
         followup_rules=tuple(rules),
         announce_days_ahead=_positive(visits.get("announce_days_ahead", 7), "visits.announce_days_ahead"),
         tier_cadence=cadence,
@@ -430,6 +452,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         ),
         inactive_days=inactive,
         admins=tuple(str(a) for a in roles.get("admins", [])),
+        coverage_targets=coverage,
         managers=managers,
         date_order=date_order,
         buying_team=parse_buying_team(data.get("buying_team", {}), opportunity_stages),

@@ -27,6 +27,8 @@ COMMANDS = {
     "/contact",
     "/salesbot",
     "/team",
+    "/targets",
+    "/stats",
 }
 
 

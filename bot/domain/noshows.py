@@ -1,6 +1,8 @@
 """No-shows: logged as an activity of type ``noshow`` (``/log noshow Acme Corp`` or a No-show button).
 
-A no-show creates a "Propose 3 new slots" task for the account owner, due now. If no meeting or visit
+A no-show creates a "Propose 3 new slots" task for the account owner (one per account while it is
+open), due at their next working start. On a visit or meeting reminder, No-show also closes that
+occurrence: it leaves the agenda and the card's "Next planned", and a recurring plan moves on. If no meeting or visit
 is logged for the account within ``noshow.chase_after_working_days`` working days, the owner is
 chased. Logging a meeting or a visit after the no-show closes the task and calls off the chase.
 Undoing the no-show activity cancels its task (it is the task's ``source_activity_id``).
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import events
 from bot.domain.visits import PlanningContext
+from bot.domain.workhours import next_working_start_after
 from bot.storage.models import Account, Activity, Task
 
 NOSHOW = "noshow"
@@ -23,8 +26,19 @@ MEETING_TYPES = ("meeting", "visit")  # what counts as "a new meeting" after a n
 
 
 def record(session: Session, ctx: PlanningContext, activity: Activity, account: Account) -> Task:
-    """The "propose 3 new slots" task and its reminders, for a no-show activity just stored."""
+    """The "propose 3 new slots" task and its reminders, for a no-show activity just stored.
+
+    Exactly one per account: while one is open, a further no-show is added to it. It is due at the
+    assignee's next working start (never "now", which would be overdue at once)."""
     assignee = account.owner_id or activity.user_id
+    open_task = session.scalar(
+        select(Task)
+        .where(Task.account_id == account.id, Task.kind == "noshow", Task.status == "open")
+        .order_by(Task.id)
+        .limit(1)
+    )
+    if open_task is not None:
+        return open_task
     tz, hours = ctx.person(assignee)
     task = Task(
         kind="noshow",
@@ -32,7 +46,7 @@ def record(session: Session, ctx: PlanningContext, activity: Activity, account: 
         title=f"Propose 3 new slots to {account.name}",
         assignee_id=assignee,
         created_by=activity.user_id,
-        due_at=ctx.now,
+        due_at=next_working_start_after(ctx.now, hours, tz),
         all_day=False,
         status="open",
         channel_id=account.channel_id,

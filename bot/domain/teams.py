@@ -201,3 +201,11 @@ def seed_from_playbook(
             session.add(TeamMember(team_id=team_id, member_id=member, manager_id=manager, created_at=now))
     session.flush()
     return len(seen)
+
+
+def can_see(
+    session: Session, viewer_id: str, subject_id: str, *, admin: bool, team_id: str = LOCAL_TEAM
+) -> bool:
+    """Whose numbers may ``viewer_id`` read? Their own, their direct reports' (and so their team's),
+    anyone's for an admin."""
+    return admin or viewer_id == subject_id or manager_of(session, subject_id, team_id=team_id) == viewer_id

@@ -44,6 +44,8 @@ SATISFIED_BY: dict[str, tuple[str, ...]] = {
     "meeting": ("meeting", "visit", "video"),
     "call": ("call", "video", "meeting", "visit"),
 }
+MISSED = "noshow"  # the status of an occurrence the customer did not show up for
+CLOSED = ("done", MISSED)  # occurrences a recurring plan has moved past
 TITLES = {"visit": "Visit {name}", "meeting": "Meeting with {name}", "call": "Call {name}"}
 
 # (zone, working hours) of a person.
@@ -105,6 +107,25 @@ def complete_task(session: Session, task: Task, now: datetime) -> None:
     record(session, TaskDone(task.id))
 
 
+def miss_task(session: Session, task: Task, now: datetime) -> None:
+    """The customer did not show up: the occurrence is closed (its rebooking is a no-show task).
+
+    Like a done occurrence it moves a recurring plan on to its next occurrence; a tier cadence's
+    occurrence is not planned again until a visit is logged."""
+    task.status = MISSED
+    task.completed_at = now
+    record(session, TaskCancelled(task.id))
+
+
+def missed(session: Session, plan_id: int, occurrence: datetime) -> bool:
+    found = session.scalar(
+        select(Task.id)
+        .where(Task.visit_plan_id == plan_id, Task.status == MISSED, Task.occurrence_at == occurrence)
+        .limit(1)
+    )
+    return found is not None
+
+
 def deactivate(session: Session, plan: VisitPlan, now: datetime) -> list[str]:
     """Stop a plan: its open occurrence and pending reminders are cancelled. Returns touched users."""
     plan.active = False
@@ -121,7 +142,7 @@ def expected_occurrence(session: Session, plan: VisitPlan) -> datetime | None:
         return occurrence_after(plan, None)
     last_done = session.scalars(
         select(Task)
-        .where(Task.visit_plan_id == plan.id, Task.status == "done")
+        .where(Task.visit_plan_id == plan.id, Task.status.in_(CLOSED))
         .order_by(Task.occurrence_at.desc(), Task.id.desc())
         .limit(1)
     ).first()
@@ -191,12 +212,13 @@ class Snapshot:
 
     plans: dict[int, list[VisitPlan]]  # account id → active plans, by id
     open_tasks: dict[int, list[Task]]  # plan id → open visit tasks, by id
-    last_done: dict[int, Task]  # explicit plan id → its last done task
+    last_done: dict[int, Task]  # explicit plan id → its last done (or missed) task
     # cadence activity → account id → last activity (not undone) that satisfies it
     last_seen: dict[str, dict[int, datetime]]
     # (rule, zone, start) → a tier plan's current occurrence: accounts seen the same day share it.
     # (The zone is part of the key: aware datetimes in two zones compare equal at the same instant.)
     tier_occurrences: dict[tuple[str | None, str, datetime], datetime | None] = field(default_factory=dict)
+    missed: set[tuple[int, datetime]] = field(default_factory=set)  # (plan id, occurrence) of no-shows
 
 
 def snapshot(session: Session, playbook: Playbook) -> Snapshot:
@@ -216,7 +238,7 @@ def snapshot(session: Session, playbook: Playbook) -> Snapshot:
     # Ascending, so the last one kept per plan is what ``expected_occurrence`` orders first.
     for task in session.scalars(
         select(Task)
-        .where(Task.visit_plan_id.in_(explicit_ids), Task.status == "done")
+        .where(Task.visit_plan_id.in_(explicit_ids), Task.status.in_(CLOSED))
         .order_by(Task.occurrence_at.is_not(None), Task.occurrence_at, Task.id)
     ):
         last_done[task.visit_plan_id or 0] = task
@@ -228,7 +250,13 @@ def snapshot(session: Session, playbook: Playbook) -> Snapshot:
             seen = last_seen[activity]
             if kind in types and (account_id not in seen or at > seen[account_id]):
                 seen[account_id] = at
-    return Snapshot(plans, tasks, last_done, last_seen)
+    missed_rows = session.execute(
+        select(Task.visit_plan_id, Task.occurrence_at).where(
+            Task.visit_plan_id.in_(active_ids), Task.status == MISSED
+        )
+    )
+    missed = {(plan_id, at) for plan_id, at in missed_rows if plan_id is not None and at is not None}
+    return Snapshot(plans, tasks, last_done, last_seen, missed=missed)
 
 
 def in_sync(snap: Snapshot, ctx: PlanningContext, account: Account) -> bool:
@@ -263,7 +291,7 @@ def in_sync(snap: Snapshot, ctx: PlanningContext, account: Account) -> bool:
             expected = occurrence_after(plan, snap.last_done.get(plan.id))
         if expected is None:
             return False
-        if not account.owner_id:
+        if not account.owner_id or (plan.source == "tier" and (plan.id, expected) in snap.missed):
             if tasks:
                 return False
         elif (
@@ -280,6 +308,8 @@ def ensure_occurrence(session: Session, ctx: PlanningContext, account: Account, 
     expected = expected_occurrence(session, plan)
     if expected is None:
         plan.active = False  # a one-off that was done
+    elif plan.source == "tier" and missed(session, plan.id, expected):
+        expected = None  # a no-show: nothing planned until the rebooked visit is logged
     owner = account.owner_id
     keep: Task | None = None
     for task in tasks:

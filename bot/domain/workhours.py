@@ -56,3 +56,11 @@ def add_working_days(at: datetime, days: int, hours: WorkingHours, tz: ZoneInfo)
 def start_of_working_day(day_at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:
     """The working start on the local day of ``day_at`` (for "a day without a time")."""
     return local_datetime(day_at.astimezone(tz).date(), hours.start, tz)
+
+
+def next_working_start_after(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:
+    """The next start of a working day strictly after ``at`` (tomorrow's, when ``at`` is at work)."""
+    start = next_working_start(at, hours, tz)
+    if start > at:
+        return start
+    return working_day_at(at, hours.start, hours, tz, days_ahead=1)

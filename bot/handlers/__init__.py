@@ -17,6 +17,8 @@ from bot.handlers import (
     nudges,
     opportunities,
     signals,
+    stats,
+    targets,
     teams,
     visits,
 )
@@ -48,3 +50,5 @@ def register_all(app: App, services: Services) -> None:
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
     teams.register(app, services)
+    targets.register(app, services)
+    stats.register(app, services)

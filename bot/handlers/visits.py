@@ -173,8 +173,9 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
         account = session.get(Account, task.account_id) if task else None
         if task is None or account is None:
             return [section("That visit no longer exists.")]
-        if task.status != "open" and not noshow:
-            return [section(f"*{escape(task.title)}* is already {task.status}.")]
+        if task.status != "open":  # pressed twice, or on a copy: one no-show, one rebooking task
+            state = "closed as a no-show" if task.status == visits.MISSED else task.status
+            return [section(f"*{escape(task.title)}* is already {state}.")]
         plan = session.get(VisitPlan, task.visit_plan_id) if task.visit_plan_id else None
         activity_type = noshows.NOSHOW if noshow else (plan.activity_type if plan else "visit")
         logged = activities.log_activity(
@@ -188,8 +189,11 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
             now=now,
             hooks=services.activity_hooks,
         )
-        if not noshow and task.status == "open":  # logged, but outside the cycle: it still counts
-            visits.complete_task(session, task, now)
+        if task.status == "open":  # a no-show closes the occurrence; a visit outside the cycle still counts
+            if noshow:
+                visits.miss_task(session, task, now)
+            else:
+                visits.complete_task(session, task, now)
             visits.sync_account(session, visit_planning.planning_context(services, session, now), account)
         blocks = logged_blocks(logged.activity, account, logged.consequences, services.playbook, person.tz)
         assignee = task.assignee_id

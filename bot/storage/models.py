@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -93,7 +94,10 @@ class Account(Base):
 
 class Activity(Base):
     __tablename__ = "activities"
-    __table_args__ = (Index("ix_activities_account_time", "account_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_activities_account_time", "account_id", "occurred_at"),
+        Index("ix_activities_user_time", "user_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -287,6 +291,26 @@ class TeamSetting(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
     manager_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
+class Target(Base):
+    """An action-plan target: ``amount`` of ``metric`` per ``per`` (week, month, quarter, year), for one
+    rep (``scope = "rep"``, ``subject_id`` the rep) or a whole team (``"team"``, the manager)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("team_id", "scope", "subject_id", "metric", name="uq_targets_subject_metric"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
+    scope: Mapped[str] = mapped_column(String(10))  # rep | team
+    subject_id: Mapped[str] = mapped_column(String(32))
+    metric: Mapped[str] = mapped_column(String(40))  # calls, meetings, won_mrr, opportunities …
+    amount: Mapped[float] = mapped_column(Float)
+    per: Mapped[str] = mapped_column(String(10))  # week | month | quarter | year
+    set_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime]
 
 

@@ -18,7 +18,7 @@ def add_followup(bot: Harness, title: str, due: datetime, *, assignee: str = "U0
 def setup(bot: Harness) -> None:
     bot.command("/account", f"add Acme Corp status:customer owner:{ALICE_MENTION}")
     bot.command("/visit", "Acme Corp on 2026-11-24 10:00")  # Tue 24 Nov, 10:00 Paris
-    bot.command("/log", "noshow Acme Corp")  # a no-show task, due now
+    bot.command("/log", "noshow Acme Corp")  # a no-show task, due at the next working start (Tue 09:00)
     add_followup(bot, "Send the product sheet", datetime(2026, 11, 23, 16, 0, tzinfo=UTC))
     add_followup(bot, "Send pricing", datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # overdue
     add_followup(bot, "Renewal call prep", datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
@@ -32,9 +32,9 @@ def test_agenda_today(bot: Harness) -> None:
     assert "Your agenda — today, Mon 23 Nov" in text
     assert "*Overdue*" in text and "Send pricing — *Acme Corp* · Fri 20 Nov, 10:00" in text
     assert "Send the product sheet — *Acme Corp* · 17:00" in text
-    assert "Propose 3 new slots to *Acme Corp*" in text
+    assert "Propose 3 new slots" not in text  # tomorrow's
     assert "Visit" not in text and "Renewal call prep" not in text and "Next month" not in text
-    assert [b["text"]["text"] for b in buttons(bot.last_reply()["blocks"])] == ["Done"] * 3
+    assert [b["text"]["text"] for b in buttons(bot.last_reply()["blocks"])] == ["Done"] * 2
 
 
 def test_agenda_week_groups_by_day(bot: Harness) -> None:
@@ -42,7 +42,13 @@ def test_agenda_week_groups_by_day(bot: Harness) -> None:
     bot.command("/agenda", "week")
     text = bot.last_text()
     assert "Your agenda — this week" in text
-    for expected in ("*Tue 24 Nov*", "Visit *Acme Corp* · 10:00", "*Fri 27 Nov*", "Renewal call prep"):
+    for expected in (
+        "*Tue 24 Nov*",
+        "Visit *Acme Corp* · 10:00",
+        "Propose 3 new slots to *Acme Corp* · 09:00",
+        "*Fri 27 Nov*",
+        "Renewal call prep",
+    ):
         assert expected in text
     assert "Next month" not in text
     assert text.index("*Mon 23 Nov*") < text.index("*Tue 24 Nov*") < text.index("*Fri 27 Nov*")

@@ -36,6 +36,9 @@ CREATES = {
 }
 
 
+MANAGER_COMMANDS = {"/targets", "/stats"}
+
+
 def as_sent(example: str) -> tuple[str, str]:
     for typed, sent in AS_SLACK_SENDS.items():
         example = example.replace(typed, sent)
@@ -78,7 +81,11 @@ def test_example_works(bot: Harness, example: str) -> None:
         with bot.db() as s:
             number = s.scalar(select(func.max(model.id)))
         text = text[: numbered.start()] + str(number) + text[numbered.end() :]
-    bot.command(command, text)
+    user = "U0ALICE"
+    if command in MANAGER_COMMANDS:  # a manager's commands, run by the manager of Alice and Bob
+        user = "U0CAROL"
+        bot.command("/team", "add <@U0CAROL|carol> <@U0ALICE|alice> <@U0BOB|bob>", user=user)
+    bot.command(command, text, user=user)
     if text or command != "/log":
         assert ":warning:" not in bot.last_text(), bot.last_text()
     else:

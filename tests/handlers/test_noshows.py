@@ -32,7 +32,8 @@ def test_noshow_command_creates_a_task_dm_and_chase(bot: Harness) -> None:
     assert "No-show noted (1 for this account). Task for you: Propose 3 new slots to Acme Corp." in reply
     assert ":no_entry_sign: Logged a *no-show* with *Acme Corp*" in reply
     [task] = noshow_tasks(bot)
-    assert task.assignee_id == "U0ALICE" and task.status == "open" and task.due_at == bot.clock.now()
+    assert task.assignee_id == "U0ALICE" and task.status == "open"
+    assert task.due_at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # the next working start: Tue 09:00 Paris
     with bot.db() as s:
         assert s.scalars(select(Activity)).one().type == "noshow"
 
@@ -105,15 +106,25 @@ def test_noshow_button_on_a_visit_reminder(bot: Harness) -> None:
     assert "No-show noted" in bot.last_text()
     [task] = noshow_tasks(bot)
     assert task.title == "Propose 3 new slots to Acme Corp"
+    assert task.due_at == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # Wednesday 09:00 Paris: in the future
     with bot.db() as s:
         visit = s.scalars(select(Task).where(Task.kind == "visit")).one()
-        assert visit.status == "open"  # the visit still has to happen
+        assert visit.status == "noshow"  # that occurrence is closed; the rebooking is the task
+    bot.click("No-show", blocks=reminder["blocks"])  # pressed again: still one no-show, one task
+    assert "already closed as a no-show" in bot.last_text()
+    assert len(noshow_tasks(bot)) == 1
+    bot.command("/agenda", "week")
+    agenda = bot.last_text()
+    assert "Visit" not in agenda and "Propose 3 new slots to *Acme Corp*" in agenda
+    bot.command("/account", "Acme Corp")
+    card = bot.last_text()
+    assert "*Next planned:* —" in card and "*No-shows:* 1" in card
     bot.dispatch()
     assert "Propose 3 new slots" in texts(bot.dms("U0ALICE"))[-1]
-    # Rebooked and visited: the visit occurrence is done, the no-show closed, no chase.
+    # Rebooked and visited: the no-show is closed, no chase.
     bot.clock.set(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     bot.command("/log", "visit Acme Corp")
-    assert "the planned visit is done" in bot.last_text() and "No-show follow-up closed" in bot.last_text()
+    assert "No-show follow-up closed" in bot.last_text()
     bot.clock.set(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     bot.dispatch()
     assert not any("Still no new meeting" in t for t in texts(bot.dms("U0ALICE")))
@@ -126,3 +137,43 @@ def test_noshows_are_counted_on_the_card(bot: Harness) -> None:
     assert "No-show noted (2 for this account)" in bot.last_text()
     bot.command("/account", "Acme Corp")
     assert "*No-shows:* 2" in bot.last_text()
+
+
+def test_noshow_on_a_recurring_meeting_moves_the_plan_to_its_next_occurrence(bot: Harness) -> None:
+    setup_account(bot)
+    bot.command("/visit", "Acme Corp every week on tuesday 11:00")
+    bot.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))  # Tuesday 09:00 Paris: the day's reminder
+    bot.dispatch()
+    reminder = bot.dms("U0ALICE")[-1]
+    assert "Today: *Visit Acme Corp* (11:00)" in all_text(reminder["blocks"])
+    bot.clock.set(datetime(2026, 11, 24, 10, 30, tzinfo=UTC))
+    bot.click("No-show", blocks=reminder["blocks"])
+    bot.command("/account", "Acme Corp")
+    assert "*Next planned:* Tue 1 Dec, 11:00" in bot.last_text()
+    bot.run_planning()  # the planning pass agrees: nothing comes back for the missed Tuesday
+    with bot.db() as s:
+        visits = list(s.scalars(select(Task).where(Task.kind == "visit").order_by(Task.id)))
+        assert [v.status for v in visits] == ["noshow", "open"]
+        assert visits[1].occurrence_at == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    [task] = noshow_tasks(bot)
+    assert task.due_at == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+
+
+def test_noshow_on_a_tier_visit_is_not_planned_again(bot: Harness) -> None:
+    setup_account(bot, "tier:gold")
+    bot.run_planning()
+    with bot.db() as s:
+        visit = s.scalars(select(Task).where(Task.kind == "visit")).one()
+        task_id, due = visit.id, visit.due_at
+    bot.clock.set(due)
+    bot.dispatch()
+    reminder = [m for m in bot.dms("U0ALICE") if "Today:" in all_text(m.get("blocks"))][-1]
+    bot.click("No-show", blocks=reminder["blocks"])
+    bot.run_planning()
+    bot.run_planning()
+    with bot.db() as s:
+        statuses = [t.status for t in s.scalars(select(Task).where(Task.kind == "visit"))]
+        missed = s.get(Task, task_id)
+        assert missed is not None and missed.status == "noshow"
+    assert statuses == ["noshow"]  # the same occurrence is not planned again before the rebooked visit
+    assert len(noshow_tasks(bot)) == 1

@@ -76,14 +76,14 @@ def test_plan_job_runs_every_pass_even_when_one_fails(bot: Harness) -> None:
 def test_weekly_job_runs_once_per_slot(bot: Harness) -> None:
     runs: list[datetime] = []
     bot.services.weekly_passes.append(lambda services, now: runs.append(now))
-    bot.clock.set(datetime(2026, 11, 23, 7, 59, tzinfo=UTC))  # Monday, just before "mon 08:00"
+    bot.clock.set(datetime(2026, 11, 23, 8, 29, tzinfo=UTC))  # Monday, just before "mon 08:30"
     assert weekly_job(bot.services).weekly == "not due"
-    bot.clock.set(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    bot.clock.set(datetime(2026, 11, 23, 8, 30, tzinfo=UTC))
     assert weekly_job(bot.services).weekly == "ran 1 passes"
     assert weekly_job(bot.services).weekly == "done already"
     assert plan_job(bot.services).weekly == "done already"  # another instance, or the catch-up check
-    assert runs == [datetime(2026, 11, 23, 8, 0, tzinfo=UTC)]
-    assert last_weekly_run(bot.services) == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert runs == [datetime(2026, 11, 23, 8, 30, tzinfo=UTC)]
+    assert last_weekly_run(bot.services) == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
     bot.clock.advance(days=7)
     assert weekly_job(bot.services).weekly == "ran 1 passes"
     assert len(runs) == 2
@@ -92,7 +92,7 @@ def test_weekly_job_runs_once_per_slot(bot: Harness) -> None:
 def test_missed_weekly_slot_is_caught_up_by_the_plan_job_within_a_day(bot: Harness) -> None:
     runs: list[datetime] = []
     bot.services.weekly_passes.append(lambda services, now: runs.append(now))
-    bot.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # down at 08:00, back at 14:00
+    bot.clock.set(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # down at 08:30, back at 14:00
     assert plan_job(bot.services).weekly == "ran 1 passes"
     bot.clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))  # Wednesday after the next slot: too late
     assert plan_job(bot.services).weekly == "not due"
@@ -124,4 +124,4 @@ def test_latest_weekly_slot_and_validation() -> None:
     for bad in ("monday", "mon 8", "xyz 08:00", "mon 25:00", 5):
         with pytest.raises(PlaybookError, match=r"scheduler\.weekly_digest"):
             parse_weekly(bad)
-    assert load_playbook().weekly_digest == "mon 08:00"
+    assert load_playbook().weekly_digest == "mon 08:30"

@@ -89,6 +89,6 @@ def test_invalid_weekly_digest_is_rejected_at_start(tmp_path: Path) -> None:
     config = tmp_path / "salesbot.toml"
     config.write_text('[scheduler]\nweekly_digest = "monday at 8"\n')
     with pytest.raises(
-        PlaybookError, match=r'scheduler\.weekly_digest: expected a day and a UTC time like "mon 08:00"'
+        PlaybookError, match=r'scheduler\.weekly_digest: expected a day and a time like "mon 08:30"'
     ):
         load_playbook(config)
