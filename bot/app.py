@@ -16,6 +16,7 @@ from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import SessionFactory
+from bot.workers import AckFirstApp, WorkPool
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,17 @@ def build_services(
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
-    services = Services(settings, playbook, client, session_factory, clock, people)
+    inline = settings.process_before_response
+    services = Services(
+        settings,
+        playbook,
+        client,
+        session_factory,
+        clock,
+        people,
+        work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
+        background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
+    )
     listeners.install(services.bus, playbook)
     return services
 
@@ -71,10 +82,11 @@ def build_app(
     services = services or build_services(
         settings, client=client, session_factory=session_factory, clock=clock, playbook=playbook
     )
-    app = App(
+    # Listeners ack on the request thread and do their work in services.work (bot/workers.py).
+    app = AckFirstApp(
+        pool=services.work,
         client=client,
         signing_secret=settings.signing_secret or "",
-        process_before_response=settings.process_before_response,
         token_verification_enabled=False,
         request_verification_enabled=True,
         ignoring_self_events_enabled=True,

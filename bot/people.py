@@ -7,13 +7,15 @@ computed in the person's own zone without a Web API call per reminder.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,10 @@ from bot.storage.models import LOCAL_TEAM, UserProfile
 
 log = logging.getLogger(__name__)
 REFRESH_AFTER = timedelta(days=1)
+# How long a person read from the database is kept in memory. Changes made by this process forget
+# it at once (see ``_forget_changed``); another instance's changes are seen within this time.
+MEMORY_TTL = timedelta(minutes=5)
+_LIVE: weakref.WeakSet[People] = weakref.WeakSet()
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,40 @@ class People:
         self._sessions = session_factory
         self._clock = clock
         self._playbook = playbook
+        self._memory: dict[tuple[str, str], tuple[Person, datetime]] = {}  # → (person, good until)
+        self._lock = threading.Lock()
+        _LIVE.add(self)
 
     def get(self, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True) -> Person:
-        with unit_of_work(self._sessions) as session:
-            return self.get_in(session, user_id, team_id=team_id, refresh=refresh)
+        """The person, from memory when read recently; else the database (a read-only unit of
+        work); else Slack (``users.info``, at most once a day, stored in ``user_profiles``)."""
+        key = (team_id, user_id)
+        now = self._clock.now()
+        with self._lock:
+            hit = self._memory.get(key)
+        if hit is not None and now < hit[1]:
+            return hit[0]
+        with unit_of_work(self._sessions, read_only=True) as session:
+            profile = session.get(UserProfile, key)
+            checked = profile.tz_checked_at if profile is not None else None
+            fresh = checked is not None and now - checked <= REFRESH_AFTER
+            person = self.cached(profile) if profile is not None and (fresh or not refresh) else None
+        if person is None and refresh:
+            with unit_of_work(self._sessions) as session:
+                person = self.get_in(session, user_id, team_id=team_id, refresh=True)
+                profile = session.get(UserProfile, key)
+                checked = profile.tz_checked_at if profile is not None else None
+                fresh = checked is not None and now - checked <= REFRESH_AFTER
+        if person is None:  # not asked to refresh, and never seen
+            return Person(user_id, ZoneInfo("UTC"), None, self._playbook.working_hours)
+        if fresh and checked is not None:
+            with self._lock:
+                self._memory[key] = (person, min(now + MEMORY_TTL, checked + REFRESH_AFTER))
+        return person
+
+    def forget(self, user_id: str, *, team_id: str = LOCAL_TEAM) -> None:
+        with self._lock:
+            self._memory.pop((team_id, user_id), None)
 
     def get_in(
         self, session: Session, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True
@@ -59,7 +95,7 @@ class People:
         stale = (
             profile is None or profile.tz_checked_at is None or now - profile.tz_checked_at > REFRESH_AFTER
         )
-        if stale and refresh:
+        if stale and refresh and not session.info.get("read_only"):
             info = self._users_info(user_id)
             if profile is None:
                 profile = self._insert(session, team_id, user_id)
@@ -148,6 +184,15 @@ class People:
         start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
         end = time.fromisoformat(profile.work_end) if profile.work_end else default.end
         return WorkingHours(days, start, end)
+
+
+@event.listens_for(UserProfile, "after_insert")
+@event.listens_for(UserProfile, "after_update")
+@event.listens_for(UserProfile, "after_delete")
+def _forget_changed(_mapper: object, _connection: object, profile: UserProfile) -> None:
+    """A profile changed in this process (zone, hours, nudge choices): read it afresh next time."""
+    for people in list(_LIVE):
+        people.forget(profile.user_id, team_id=profile.team_id)
 
 
 def cached_person(session: Session, user_id: str, playbook: Playbook, *, team_id: str = LOCAL_TEAM) -> Person:

@@ -21,6 +21,7 @@ from bot.reminders.outbox import Renderer
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import Account
+from bot.workers import WorkPool
 
 # Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
 CardSection = Callable[[Session, Account, datetime], list[dict[str, Any]]]
@@ -49,11 +50,17 @@ class Services:
     nudge_sources: list[NudgeSource] = field(default_factory=list)
     # Listeners of domain events (bot/domain/events.py): outbox scheduling, App Home refresh …
     bus: MessageBus = field(default_factory=MessageBus)
+    # The work after an ack (bounded; inline in tests and the console: see bot/workers.py).
+    work: WorkPool = field(default_factory=lambda: WorkPool("work", inline=True))
+    # Side effects nobody waits for (App Home refreshes), so they never queue before commands.
+    background: WorkPool = field(default_factory=lambda: WorkPool("background", inline=True))
 
     @contextmanager
-    def uow(self) -> Iterator[Session]:
-        """One transaction whose domain events reach ``bus``; after-commit listeners run once it commits."""
-        with unit_of_work(self.session_factory) as session:
+    def uow(self, *, read_only: bool = False) -> Iterator[Session]:
+        """One transaction whose domain events reach ``bus``; after-commit listeners run once it commits.
+
+        ``read_only`` units don't take SQLite's write lock (and may not write)."""
+        with unit_of_work(self.session_factory, read_only=read_only) as session:
             session.info["bus"] = self.bus
             yield session
             events = session.info.pop("events", [])

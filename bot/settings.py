@@ -19,6 +19,9 @@ class Settings:
     config_path: str | None = None
     # Tests and the console want listeners to finish before the HTTP response; Slack wants the ack at once.
     process_before_response: bool = False
+    # The work after an ack: worker threads, and how many requests may wait for one (bot/workers.py).
+    workers: int = 8
+    work_queue: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -31,6 +34,8 @@ class Settings:
             slack_api_url=api if api.endswith("/") else api + "/",
             database_url=env.get("DATABASE_URL") or "sqlite:///salesbot.db",
             config_path=env.get("SALESBOT_CONFIG") or None,
+            workers=int(env.get("SALESBOT_WORKERS") or 8),
+            work_queue=int(env.get("SALESBOT_WORK_QUEUE") or 1000),
         )
 
     @property

@@ -56,7 +56,7 @@ def account_card(
     blocks.append(
         actions(
             button("Log activity", "open_log_modal", str(account.id)),
-            button("Edit", "edit_account_help", str(account.id)),
+            button("Edit", "edit_account", str(account.id)),
         )
     )
     return blocks

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, input_block, modal, section
+from bot.blocks.edit_forms import followup_menu
 from bot.domain.text import channel_link, escape, mention
 from bot.storage.models import Account, Task
 
@@ -200,6 +201,7 @@ def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, n
     footer = "`/followup done N` · `/followup cancel N`"
     if total > len(rows[:40]):
         footer = f"Showing {len(rows[:40])} of {total}, soonest first. " + footer
+    blocks.append(followup_menu([task for task, _ in rows[:40]]))
     blocks.append(context(footer))
     return blocks
 
@@ -213,7 +215,7 @@ def card_section(tasks: list[Task], account_name: str) -> list[Block]:
         f"• *{escape(t.title)}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
         for t in tasks
     ]
-    return [section("*Open follow-ups*\n" + "\n".join(lines))]
+    return [section("*Open follow-ups*\n" + "\n".join(lines)), followup_menu(tasks)]
 
 
 def _slack_date(at: datetime) -> str:

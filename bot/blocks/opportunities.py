@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import Block, context, line_sections, section
+from bot.blocks.edit_forms import has_items, opportunity_menu
 from bot.domain.opportunities import StageTotal
 from bot.domain.text import escape, mention, money
 from bot.storage.models import Account, Opportunity
@@ -37,6 +38,9 @@ def list_blocks(rows: list[tuple[Opportunity, Account]], description: str) -> li
         f"*{len(rows)} opportunit{'ies' if len(rows) != 1 else 'y'}* {description} · MRR +{money(total)}",
         lines,
     )
+    menu = opportunity_menu([o for o, _ in rows[:50]])
+    if has_items(menu):
+        blocks.append(menu)
     if len(rows) > 50:
         blocks.append(context(f"Showing 50 of {len(rows)}. Narrow with `kind:`, `stage:` or `owner:`."))
     return blocks
@@ -65,5 +69,6 @@ def card_section(opportunities: list[Opportunity]) -> list[Block]:
     return [
         section(
             f"*Open opportunities ({len(opportunities)}, MRR +{money(total)})*\n" + "\n".join(lines) + more
-        )
+        ),
+        opportunity_menu(opportunities),
     ]

@@ -10,6 +10,7 @@ from bot.handlers import (
     choices,
     contacts,
     delivery,
+    edit_forms,
     events,
     followups,
     help,
@@ -52,3 +53,4 @@ def register_all(app: App, services: Services) -> None:
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)
+    edit_forms.register(app, services)

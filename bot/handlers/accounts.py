@@ -25,7 +25,7 @@ CARD_EXAMPLE = "/account Acme Corp"
 
 def card_blocks(services: Services, account_id: int, user_id: str) -> list[dict[str, Any]]:
     tz = services.people.tz(user_id)
-    with services.uow() as session:
+    with services.uow(read_only=True) as session:
         account = session.get(acc.Account, account_id)
         if account is None:
             return [section("That account no longer exists.")]
@@ -102,7 +102,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
                 acc.LIST_EXAMPLE,
             )
         filters = acc.segment_filters(parsed.fields, pb)
-        with services.uow() as session:
+        with services.uow(read_only=True) as session:
             rows, total = acc.segment(session, filters, team_id=team_id)
         reply(respond, account_list(rows, total, describe_filters(filters)))
     elif (
@@ -112,7 +112,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
     ):
         reply(respond, run_account_map(services, text.rsplit(" ", 1)[0], user_id, team_id))
     else:
-        with services.uow() as session:
+        with services.uow(read_only=True) as session:
             account_id = acc.require(session, text, example=CARD_EXAMPLE, team_id=team_id).id
         reply(respond, card_blocks(services, account_id, user_id))
 
@@ -132,8 +132,3 @@ def register(app: App, services: Services) -> None:
             run_account_command(services, text, command["user_id"], respond, team_of(command))
         except UserError as err:
             reply_error(respond, err, command="/account", text=text)
-
-    @app.action("edit_account_help")
-    def edit_help(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        reply(respond, help_blocks("/account"))

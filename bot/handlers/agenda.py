@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -47,7 +49,7 @@ def parse_agenda(text: str, user_id: str) -> tuple[bool, str]:
 def agenda_reply(services: Services, viewer: str, subject: str, week: bool) -> list[dict[str, Any]]:
     tz = services.people.tz(subject)
     now = services.clock.now()
-    with services.uow() as session:
+    with services.uow(read_only=True) as session:
         found = agenda(session, subject, now=now, tz=tz, days=7 if week else 1)
     refresh = {"w": "week" if week else "today"}
     return agenda_blocks(found, now=now, week=week, own=subject == viewer, refresh=refresh)
@@ -61,18 +63,54 @@ def run_agenda_command(services: Services, text: str, user_id: str, respond: Res
     reply(respond, agenda_reply(services, user_id, subject, week))
 
 
-def publish_home(services: Services, user_id: str) -> None:
-    """Publish the person's App Home; Slack errors are logged, never raised (it is a side effect)."""
-    try:
-        tz = services.people.tz(user_id)
-        now = services.clock.now()
-        with services.uow() as session:
-            today = agenda(session, user_id, now=now, tz=tz, days=1)
-            week = agenda(session, user_id, now=now, tz=tz, days=7)
-            visits = next_visits(session, user_id)
-        services.client.views_publish(user_id=user_id, view=home_view(today, week, visits, now=now))
-    except (SlackApiError, SlackClientError, OSError) as exc:
-        log.info("views.publish for %s failed: %s", user_id, exc)
+class HomeRefresher:
+    """App Home refreshes, off the request path and coalesced.
+
+    ``request(user)`` after a change queues one refresh in ``services.background``, unless one is
+    already waiting for that person (it will read the newest state when it runs). A refresh whose
+    view is the same as the one last published for that person skips ``views.publish``.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        self._pending: set[str] = set()
+        self._published: dict[str, str] = {}  # user → digest of the view last published
+        self._lock = threading.Lock()
+
+    def request(self, user_id: str) -> None:
+        with self._lock:
+            if user_id in self._pending:
+                return
+            self._pending.add(user_id)
+        if not self._services.background.submit(lambda: self._run(user_id)):
+            with self._lock:
+                self._pending.discard(user_id)
+
+    def _run(self, user_id: str) -> None:
+        with self._lock:
+            self._pending.discard(user_id)
+        self.publish(user_id)
+
+    def publish(self, user_id: str, *, force: bool = False) -> None:
+        """Publish the person's App Home now (when opened, or if it changed); Slack errors are logged."""
+        services = self._services
+        try:
+            tz = services.people.tz(user_id)
+            now = services.clock.now()
+            with services.uow(read_only=True) as session:
+                today = agenda(session, user_id, now=now, tz=tz, days=1)
+                week = agenda(session, user_id, now=now, tz=tz, days=7)
+                visits = next_visits(session, user_id)
+            view = home_view(today, week, visits, now=now)
+            digest = hashlib.sha1(json.dumps(view, sort_keys=True).encode()).hexdigest()
+            with self._lock:
+                if not force and self._published.get(user_id) == digest:
+                    return
+            services.client.views_publish(user_id=user_id, view=view)
+            with self._lock:
+                self._published[user_id] = digest
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            log.info("views.publish for %s failed: %s", user_id, exc)
 
 
 def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, str | None]:
@@ -100,7 +138,8 @@ def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, st
 
 
 def register(app: App, services: Services) -> None:
-    services.change_listeners.append(lambda user_id: publish_home(services, user_id))
+    home = HomeRefresher(services)
+    services.change_listeners.append(home.request)
 
     @app.command("/agenda")
     def agenda_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -131,4 +170,4 @@ def register(app: App, services: Services) -> None:
     def home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        publish_home(services, event["user"])
+        home.publish(event["user"], force=True)

@@ -24,6 +24,7 @@ from bot.blocks.log import (
 )
 from bot.domain import accounts as acc
 from bot.domain import activities, contacts, noshows
+from bot.domain.activities import LogForm
 from bot.domain.errors import UserError
 from bot.domain.logging_grammar import WITH_EXAMPLE, parse_log
 from bot.domain.text import escape, message_as_read
@@ -31,6 +32,7 @@ from bot.handlers.accounts import card_blocks
 from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
 from bot.services import Services
 from bot.storage.models import Account
+from bot.workers import submit_told
 
 log = logging.getLogger(__name__)
 LOG_SHORTCUT = "log_message_as_activity"
@@ -102,6 +104,45 @@ def _open_modal(services: Services, client: WebClient, trigger_id: str, user_id:
             log.info("views.update of the log form failed: %s", exc.response.get("error"))
 
 
+def _store_form(
+    services: Services, client: WebClient, view: dict[str, Any], form: LogForm, user_id: str
+) -> None:
+    """Store a valid log form and tell the person where they were (runs after the ack)."""
+    tz = services.people.get(user_id).tz
+    now = services.clock.now()
+    meta = json.loads(view.get("private_metadata") or "{}")
+    permalink = permalink_of(client, meta.get("channel"), meta.get("message_ts"))
+    with services.uow() as session:
+        account = session.get(Account, int(form.account_id or 0))
+        if account is None:
+            blocks = [section(":warning: That account was deleted meanwhile; nothing was logged.")]
+        else:
+            people = contacts.of_ids(session, account.id, form.contact_ids)
+            logged = activities.log_activity(
+                session,
+                account=account,
+                activity_type=form.activity_type or "",
+                user_id=user_id,
+                occurred_at=activities.form_occurred_at(form, now=now, tz=tz),
+                notes=form.notes,
+                source="shortcut" if meta.get("message_ts") else "modal",
+                permalink=permalink,
+                now=now,
+                hooks=services.activity_hooks,
+                contacts=people,
+            )
+            blocks = logged_blocks(
+                logged.activity,
+                logged.account,
+                logged.consequences + contacts.suggestions(people, services.playbook),
+                services.playbook,
+                tz,
+                people=[c.name for c in people],
+            )
+    post_to_user(client, user_id, meta.get("channel"), blocks)
+    services.changed(user_id)
+
+
 def register(app: App, services: Services) -> None:
     @app.command("/log")
     def log_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -126,7 +167,7 @@ def register(app: App, services: Services) -> None:
         ack()
         message = shortcut.get("message") or {}
         channel = (shortcut.get("channel") or {}).get("id")
-        with services.uow() as session:
+        with services.uow(read_only=True) as session:
             linked = acc.linked_to_channel(session, channel, team_id=team_of(shortcut))
         _open_modal(
             services,
@@ -141,7 +182,7 @@ def register(app: App, services: Services) -> None:
     @app.action("open_log_modal")
     def open_log_modal(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
-        with services.uow() as session:
+        with services.uow(read_only=True) as session:
             account = session.get(Account, int(action["value"]))
         _open_modal(
             services,
@@ -154,7 +195,7 @@ def register(app: App, services: Services) -> None:
 
     @app.options("account")
     def account_search(ack: Ack, payload: dict[str, Any]) -> None:
-        with services.uow() as session:
+        with services.uow(read_only=True) as session:
             found = acc.search(session, payload.get("value") or "", team_id=team_of(payload))
             ack(options=account_options(found))
 
@@ -197,37 +238,8 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        permalink = permalink_of(client, meta.get("channel"), meta.get("message_ts"))
-        with services.uow() as session:
-            account = session.get(Account, int(form.account_id or 0))
-            if account is None:
-                blocks = [section(":warning: That account was deleted meanwhile; nothing was logged.")]
-            else:
-                people = contacts.of_ids(session, account.id, form.contact_ids)
-                logged = activities.log_activity(
-                    session,
-                    contacts=people,
-                    account=account,
-                    activity_type=form.activity_type or "",
-                    user_id=user_id,
-                    occurred_at=activities.form_occurred_at(form, now=now, tz=tz),
-                    notes=form.notes,
-                    source="shortcut" if meta.get("message_ts") else "modal",
-                    permalink=permalink,
-                    now=now,
-                    hooks=services.activity_hooks,
-                )
-                blocks = logged_blocks(
-                    logged.activity,
-                    logged.account,
-                    logged.consequences + contacts.suggestions(people, services.playbook),
-                    services.playbook,
-                    tz,
-                    people=[c.name for c in people],
-                )
-        post_to_user(client, user_id, meta.get("channel"), blocks)
-        services.changed(user_id)
+        # The form is valid: store it after the ack, like every command (bot/workers.py).
+        submit_told(services.work, body, client, lambda: _store_form(services, client, view, form, user_id))
 
     @app.action("undo_activity")
     def undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,35 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x5A1E5B07
 
 SessionFactory = sessionmaker[Session]
+
+# Units of work that committed changes in the current context: work after an ack reads it, when it
+# fails, to tell the person whether anything was saved.
+COMMITTED_WRITES: ContextVar[int] = ContextVar("committed_writes", default=0)
+# Execution option marking a read-only unit of work: SQLite begins it DEFERRED (no write lock).
+READ_ONLY = "salesbot_read_only"
+
+
+class ReadOnlyUnitOfWork(RuntimeError):
+    """A unit of work opened ``read_only`` tried to write."""
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyUnitOfWork("a read-only unit of work tried to write")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        if state.session.info.get("read_only"):
+            raise ReadOnlyUnitOfWork("a read-only unit of work tried to write")
+        state.session.info["wrote"] = True
 
 
 def normalise_url(url: str) -> str:
@@ -48,8 +78,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the write lock at the start so concurrent writers queue instead of failing mid-way.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take the write lock at the start so concurrent writers queue instead of failing mid-way;
+            # a read-only unit of work reads a snapshot (WAL) without waiting for writers.
+            read_only = conn.get_execution_options().get(READ_ONLY)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -60,10 +92,24 @@ def make_session_factory(engine: Engine) -> SessionFactory:
 
 
 @contextmanager
-def unit_of_work(factory: SessionFactory) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    with factory() as session, session.begin():
-        yield session
+def unit_of_work(factory: SessionFactory, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises.
+
+    ``read_only``: a unit that only reads. On SQLite it does not take the write lock (so it neither
+    waits for writers nor makes them wait); any attempt to write in it raises ``ReadOnlyUnitOfWork``.
+    """
+    if read_only:
+        with factory() as session:
+            session.info["read_only"] = True
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
+            session.commit()  # writes nothing; unlike a rollback it keeps loaded objects readable
+        return
+    with factory() as session:
+        with session.begin():
+            yield session
+        if session.info.get("wrote"):
+            COMMITTED_WRITES.set(COMMITTED_WRITES.get() + 1)
 
 
 def alembic_config(url: str) -> Config:

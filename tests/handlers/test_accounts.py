@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.domain.activities import log_activity
 from bot.storage.models import Account, Activity
-from tests.helpers import Harness, buttons, mrkdwn_text
+from tests.helpers import Harness, buttons, find_button, mrkdwn_text
 
 ADD = (
     "add Acme Corp tier:gold status:customer owner:<@U0ALICE|alice> csm:<@U0BOB|bob> "
@@ -216,11 +216,15 @@ def test_unknown_account_in_card_and_set(bot: Harness) -> None:
     assert account(bot, "Globx").status == "hot prospect"
 
 
-def test_edit_button_shows_how_to_change_fields(bot: Harness) -> None:
+def test_edit_button_opens_the_edit_form(bot: Harness) -> None:
     bot.command("/account", ADD)
     bot.command("/account", "Acme Corp")
     bot.click("Edit")
-    assert "/account set Acme Corp tier:silver" in bot.last_text()
+    assert bot.last_view()["callback_id"] == "edit_account_modal"
+    # A card sent before the form existed has the old Edit button: it opens the form too.
+    old_button = {**find_button(bot.last_reply()["blocks"], "Edit"), "action_id": "edit_account_help"}
+    bot.slack.click(old_button)
+    assert len(bot.fake.calls("views.open")) == 2
 
 
 def test_custom_config_statuses_tiers_and_types(fake_slack, session_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
