@@ -38,7 +38,8 @@ def check_limits(blocks: list[dict[str, Any]]) -> None:
         if block["type"] == "actions":
             assert len(block["elements"]) <= 25
             for element in block["elements"]:
-                assert len(element["text"]["text"]) <= 75 and len(element.get("value", "")) <= 2000
+                if element["type"] == "button":
+                    assert len(element["text"]["text"]) <= 75 and len(element.get("value", "")) <= 2000
         if block["type"] == "context":
             assert len(block["elements"][0]["text"]) <= 3000
 
