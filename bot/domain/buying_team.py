@@ -240,13 +240,22 @@ def members_of(session: Session, contacts: list[Contact]) -> dict[int, Member]:
 
 
 def account_warnings(
-    session: Session, account: Account, playbook: Playbook, now: datetime
+    session: Session,
+    account: Account,
+    playbook: Playbook,
+    now: datetime,
+    members: dict[int, Member] | None = None,
 ) -> list[TeamWarning]:
-    """Every warning about one account: its open opportunities' teams and its contacts."""
-    contacts = list(session.scalars(select(Contact).where(Contact.account_id == account.id)))
-    if not contacts:
+    """Every warning about one account: its open opportunities' teams and its contacts.
+
+    ``members``: the account's members when the caller already read them (the map does).
+    """
+    if members is None:
+        members = members_of(
+            session, list(session.scalars(select(Contact).where(Contact.account_id == account.id)))
+        )
+    if not members:
         return []
-    members = members_of(session, contacts)
     opportunities = list(
         session.scalars(
             select(Opportunity)

@@ -218,7 +218,9 @@ def account_map_blocks(session: Session, services: Services, account: Account, n
         title="Buying team",
         more_hint=f"`/contact list {escape(account.name)}`",
     )
-    return blocks + cb.warning_blocks(bteam.account_warnings(session, account, services.playbook, now))
+    return blocks + cb.warning_blocks(
+        bteam.account_warnings(session, account, services.playbook, now, members)
+    )
 
 
 def opportunity_blocks(
