@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "ripe": "accounts ripe for expansion",
     "risk": "accounts at risk of churn",
     "signal_waiting": "signals waiting for you to act",
+    "weekly": "your personal weekly summary (Monday morning)",
     "buying_team": "buying-team warnings: single-threaded, no economic buyer, a laggard, a champion gone quiet, a blocker",
 }
 ALIASES = {
@@ -40,6 +41,8 @@ ALIASES = {
     "quiet": "inactive",
     "signal": "signal_waiting",
     "signals": "signal_waiting",
+    "summary": "weekly",
+    "week": "weekly",
     "team": "buying_team",
     "contacts": "buying_team",
 }

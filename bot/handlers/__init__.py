@@ -10,6 +10,7 @@ from bot.handlers import (
     choices,
     contacts,
     delivery,
+    digest,
     dm,
     edit_forms,
     events,
@@ -57,4 +58,5 @@ def register_all(app: App, services: Services) -> None:
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)
+    digest.register(app, services, salesbot_subcommands)
     edit_forms.register(app, services)

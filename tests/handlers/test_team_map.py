@@ -108,12 +108,12 @@ def test_map_command_uploads_a_readiness_chart_to_the_dm(acme: Harness) -> None:
     acme.command("/account", "Acme Corp map")
     text = acme.last_text()
     assert "*Buying team* (3)" in text and "The readiness chart is in your DM with me." in text
-    [upload] = acme.fake.uploads()
-    assert upload["bytes"].startswith(b"\x89PNG") and upload["channel"] == "D0ALICE"
-    assert upload["title"] == "Acme Corp: buying-team readiness"
+    [upload] = acme.fake.uploaded()
+    assert upload.content.startswith(b"\x89PNG") and upload.channel == "D0ALICE"
+    assert upload.title == "Acme Corp: buying-team readiness"
     assert [c.method for c in acme.fake.calls() if "upload" in c.method.lower()] == [
         "files.getUploadURLExternal",
-        "/uploaded",
+        "upload",
         "files.completeUploadExternal",
     ]
 
@@ -219,6 +219,6 @@ def test_the_map_stays_within_block_kit_limits_for_40_on_a_deal_and_500_at_an_ac
     assert "501 contacts at Globex" in acme.last_text() and "Showing 200 of 501" in acme.last_text()
     check_limits(acme.last_reply()["blocks"])
     acme.command("/account", "Globex map")
-    [upload] = acme.fake.uploads()
-    assert upload["bytes"].startswith(b"\x89PNG")
+    [upload] = acme.fake.uploaded()
+    assert upload.content.startswith(b"\x89PNG")
     assert len(buttons(acme.last_reply()["blocks"])) <= 25
