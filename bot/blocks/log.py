@@ -21,7 +21,7 @@ from bot.blocks.common import (
     static_select,
 )
 from bot.domain.activities import MAX_NOTES, LogForm
-from bot.domain.text import escape, quote
+from bot.domain.text import a_or_an, escape, quote
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity, Contact
 
@@ -39,7 +39,7 @@ def logged_blocks(
 ) -> list[Block]:
     present = f" ({', '.join(escape(p) for p in people)})" if people else ""
     text = (
-        f"{playbook.emoji(activity.type)} Logged a *{playbook.label(activity.type)}* with *{escape(account.name)}*"
+        f"{playbook.emoji(activity.type)} Logged {a_or_an(playbook.label(activity.type))} *{playbook.label(activity.type)}* with *{escape(account.name)}*"
         f"{present} · {when_local(activity.occurred_at, tz)}"
     )
     if activity.notes:

@@ -3,11 +3,20 @@ meeting with two of them, the map and its warnings, and the morning nudges told 
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from bot.console.world import World
 from tests.console.test_repl import play, world  # noqa: F401  (the fixture)
 
 
-def test_a_rep_maps_acmes_buying_team_and_is_nudged_once(world: World) -> None:  # noqa: F811
+def test_a_rep_maps_acmes_buying_team_and_is_nudged_once(
+    world: World,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the console keeps a copy of the uploaded chart in the working directory
     out = play(
         world,
         "/account add Acme Corp status:customer owner:@alice",
@@ -31,3 +40,4 @@ def test_a_rep_maps_acmes_buying_team_and_is_nudged_once(world: World) -> None: 
     first, second = out.split(":time +1d\n")[1:3]
     assert "single-threaded" in first and "no economic buyer" in first
     assert "single-threaded" not in second and "no economic buyer" not in second
+    assert (tmp_path / "buying-team-readiness.png").read_bytes().startswith(b"\x89PNG")

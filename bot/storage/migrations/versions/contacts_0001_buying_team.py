@@ -1,7 +1,7 @@
 """buying team: contacts, stage changes, activity and opportunity links
 
 Revision ID: contacts_0001
-Revises: visits_0001_booked
+Revises: accounts_search_0001
 Create Date: 2026-11-30 20:07:47.422266
 """
 
@@ -14,7 +14,7 @@ import bot.storage.models
 
 
 revision = 'contacts_0001'
-down_revision = 'visits_0001_booked'
+down_revision = 'accounts_search_0001'
 branch_labels = None
 depends_on = None
 
