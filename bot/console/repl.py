@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -31,7 +31,8 @@ Block = dict[str, Any]
 HELP = """\
 Type slash commands exactly as in Slack:  /log call Acme Corp: discussed renewal
   @alice and #acme-team become Slack mentions and channel links; @here and @channel too.
-Buttons are numbered under each reply: type the number (1) or `press Undo`.
+Buttons are numbered under each reply: type the number (1) or `press Undo`. Numbers are
+  per person: a DM to someone else keeps its numbers for them (:as them to press).
 Modals ask for each field in turn: Enter keeps the [default], :none leaves an optional field
   empty, :cancel closes the modal. Searchable pickers: type a few letters, then pick a number.
 Console commands:
@@ -46,7 +47,7 @@ Console commands:
   :time                        show the console's clock
   :time +2d   :time +3h30m     move the clock forward (m, h, d, w); due reminders then arrive
   :who                         people and channels of this workspace
-  :back                        bring back the buttons shown before the latest ones
+  :back                        return to the message you came from, with its buttons
   :help                        this help
   :quit                        leave (Ctrl+D works too)"""
 
@@ -98,6 +99,14 @@ def parse_duration(text: str) -> timedelta:
     return delta
 
 
+@dataclass
+class Screen:
+    """What one person was shown at once (the lines as printed) and the buttons on it, numbered for them."""
+
+    lines: list[str] = field(default_factory=list)
+    controls: list[Control] = field(default_factory=list)
+
+
 class Console:
     def __init__(self, world: World, term: Terminal, *, user: str = "alice") -> None:
         self.world = world
@@ -107,8 +116,10 @@ class Console:
             raise ValueError(f"no demo user {user!r}; pick one of {self._people()}")
         self.user_id = person.id
         self.channel_id = "C_GENERAL"
-        self.controls: list[Control] = []
-        self.earlier_controls: list[list[Control]] = []  # for :back, most recent last
+        # Button numbers belong to the person who sees them: alice typing 1 presses her own button,
+        # never the one in a DM to carol. Each person's current screen, and the earlier ones for :back.
+        self.screens: dict[str, Screen] = {}
+        self.earlier: dict[str, list[Screen]] = {}
         self.seen = len(world.fake.calls())
         # App Home updates are silent in Slack (you see them when you open the tab): shown on :home only.
         self.showing_home = False
@@ -122,6 +133,12 @@ class Console:
         )
         self._message_seq = 0
         self._acks: list[Block] = []  # replies carried by acknowledgements, shown with the rest
+
+    @property
+    def controls(self) -> list[Control]:
+        """The buttons the current person can press by number."""
+        screen = self.screens.get(self.user_id)
+        return screen.controls if screen else []
 
     # -- names -----------------------------------------------------------------------------------
     @property
@@ -259,6 +276,8 @@ class Console:
             else:
                 self.user_id = person.id
                 self.term.say(f"  You are now @{person.name} ({person.tz}).")
+                if self.controls:
+                    self.term.say("  Your buttons: " + _listed(self.controls))
         elif word == "in":
             if not rest:
                 self.term.say("  Which channel? Example: :in #acme-team")
@@ -283,14 +302,17 @@ class Console:
         return True
 
     def back(self) -> None:
-        """Make the previous set of buttons pressable again, and list them."""
-        if not self.earlier_controls:
-            self.term.say("  No earlier buttons.")
+        """Return to the message(s) shown before the current ones: shown again, buttons pressable again."""
+        earlier = self.earlier.get(self.user_id)
+        if not earlier:
+            self.term.say("  No earlier message to go back to.")
             return
-        *self.earlier_controls, self.controls = self.earlier_controls
-        self.term.say(
-            "  Buttons again: " + "  ".join(f"[{n}] {c.label()}" for n, c in enumerate(self.controls, 1))
-        )
+        screen = earlier.pop()
+        self.screens[self.user_id] = screen
+        self.term.say("  Back to where you came from:")
+        for line in screen.lines:
+            self.term.say(line)
+        self.term.say("  Buttons again: " + _listed(screen.controls))
 
     def home(self) -> None:
         event = {
@@ -433,25 +455,57 @@ class Console:
         """Render every call the fake recorded since last time; returns a modal that was opened, if any."""
         calls = self.world.fake.calls()
         new, self.seen = calls[self.seen :], len(calls)
-        controls: list[Control] = []
+        shown: dict[str, Screen] = {}  # by the person who sees it
         modal: Block | None = None
         acks, self._acks = self._acks, []
         for reply in acks:
-            self._render_message("salesbot · only visible to you", reply, controls, channel=self.channel_id)
+            self._render_message(
+                "salesbot · only visible to you",
+                reply,
+                self._screen(shown, self.user_id),
+                channel=self.channel_id,
+            )
         showing_home, self.showing_home = self.showing_home, False
         for call in new:
             if call.method not in _SHOWN_METHODS or (call.method == "views.publish" and not showing_home):
                 continue
-            opened = self._show_call(call, controls)
+            screen = self._screen(shown, self._viewer(call))
+            opened = self._show_call(call, screen)
             if opened is not None:
                 modal = opened
-        if controls:
-            if self.controls:
-                self.earlier_controls = [*self.earlier_controls, self.controls][-10:]
-            self.controls = controls
+        for viewer, screen in shown.items():
+            if not screen.controls:
+                continue
+            current = self.screens.get(viewer)
+            if current is not None and current.controls:
+                self.earlier[viewer] = [*self.earlier.get(viewer, []), current][-10:]
+            self.screens[viewer] = screen
+            if viewer != self.user_id:
+                name = self.names.users.get(viewer, viewer)
+                self.term.say(f"  (the buttons for @{name} are theirs: `:as {name}`, then type the number)")
+                self.term.say()
         return modal
 
-    def _show_call(self, call: Call, controls: list[Control]) -> Block | None:
+    def _screen(self, shown: dict[str, Screen], viewer: str) -> Screen:
+        return shown.setdefault(viewer, Screen())
+
+    def _viewer(self, call: Call) -> str:
+        """Who sees what ``call`` shows: a DM's or an ephemeral's recipient, an App Home's owner; else
+        (replies, channel posts, modals) the person at the keyboard."""
+        p = call.params
+        if call.method == "chat.postEphemeral":
+            return str(p.get("user") or self.user_id)
+        if call.method in ("chat.postMessage", "chat.update"):
+            channel = str(p.get("channel", ""))
+            if channel.startswith(("U", "W")):
+                return channel
+            if channel.startswith("D") and ("U" + channel[1:]) in self.world.users:
+                return "U" + channel[1:]
+        if call.method == "views.publish":
+            return str(p.get("user_id") or self.user_id)
+        return self.user_id
+
+    def _show_call(self, call: Call, screen: Screen) -> Block | None:
         p = call.params
         if call.method == "response_url":
             if p.get("delete_original"):
@@ -462,7 +516,7 @@ class Console:
                 title += " · updated"
             if p.get("response_type") == "in_channel":
                 title = f"salesbot in #{self.channel_name}"
-            self._render_message(title, p, controls, channel=self.channel_id)
+            self._render_message(title, p, screen, channel=self.channel_id)
         elif call.method in ("chat.postMessage", "chat.update"):
             channel = str(p.get("channel", ""))
             where = self._where(channel)
@@ -471,21 +525,21 @@ class Console:
             if p.get("thread_ts"):
                 title += " · in a thread"
             dm = "D" + channel[1:] if channel.startswith("U") else channel
-            self._render_message(title, p, controls, channel=dm)
+            self._render_message(title, p, screen, channel=dm)
         elif call.method == "chat.postEphemeral":
             who = self.names.users.get(str(p.get("user")), p.get("user"))
             title = f"salesbot in #{self.world.channels.get(p.get('channel', ''), p.get('channel'))} · only visible to @{who}"
-            self._render_message(title, p, controls, channel=str(p.get("channel")))
+            self._render_message(title, p, screen, channel=str(p.get("channel")))
         elif call.method == "views.publish":
             view = dict(p.get("view") or {})
             user = str(p.get("user_id", ""))
             view.setdefault("id", f"VHOME{user}")
             view.setdefault("type", "home")
-            self._render_view(f"App Home of @{self.names.users.get(user, user)}", view, controls)
+            self._render_view(f"App Home of @{self.names.users.get(user, user)}", view, screen)
         elif call.method == "views.update":
             view = p.get("view") or {}
             self._render_view(
-                f"salesbot updated a view: {text_of(view.get('title'), self.names)}", view, controls
+                f"salesbot updated a view: {text_of(view.get('title'), self.names)}", view, screen
             )
         else:  # views.open / views.push: the modal is walked through by fill_modal
             view = p.get("view")
@@ -507,13 +561,13 @@ class Console:
 
         return Renderer(self.names, number)
 
-    def _render_message(self, title: str, message: Block, controls: list[Control], *, channel: str) -> None:
+    def _render_message(self, title: str, message: Block, screen: Screen, *, channel: str) -> None:
         blocks = message.get("blocks")
         if isinstance(blocks, str):
             blocks = None
         body = {"ts": message.get("ts", "1.1"), "text": message.get("text", ""), "blocks": blocks or []}
-        renderer = self._numbering(controls, channel=channel, message=body)
-        self.term.say(f"── {title} ──")
+        renderer = self._numbering(screen.controls, channel=channel, message=body)
+        self._say(screen, f"── {title} ──")
         lines = (
             renderer.blocks(blocks)
             if blocks
@@ -525,16 +579,19 @@ class Console:
                     "  " + mrkdwn(str(attachment.get("text", "")), self.names)
                 ]
                 lines += ["  ▌" + line[2:] for line in inner]
+        self._say(screen, *lines, "")
+
+    def _render_view(self, title: str, view: Block, screen: Screen) -> None:
+        renderer = self._numbering(screen.controls, view=view)
+        self._say(screen, f"── {title} ──")
+        self._say(screen, *renderer.blocks(view.get("blocks")), "")
+
+    def _say(self, screen: Screen, *lines: str) -> list[str]:
+        """Print ``lines`` and keep them with ``screen`` (for :back)."""
         for line in lines:
             self.term.say(line)
-        self.term.say()
-
-    def _render_view(self, title: str, view: Block, controls: list[Control]) -> None:
-        renderer = self._numbering(controls, view=view)
-        self.term.say(f"── {title} ──")
-        for line in renderer.blocks(view.get("blocks")):
-            self.term.say(line)
-        self.term.say()
+        screen.lines.extend(lines)
+        return screen.lines
 
     # -- modals ----------------------------------------------------------------------------------
     def fill_modal(self, view: Block) -> None:
@@ -608,6 +665,10 @@ class Console:
                 for line in renderer.block(block):
                     self.term.say(line)
         self.term.say("  (Enter keeps [defaults]; :none leaves an optional field empty; :cancel closes)")
+
+
+def _listed(controls: list[Control]) -> str:
+    return "  ".join(f"[{n}] {c.label()}" for n, c in enumerate(controls, 1))
 
 
 def _describe(offset: timedelta) -> str:

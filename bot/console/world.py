@@ -17,7 +17,14 @@ DEMO_USERS = (
     FakeUser("U0BOB", "bob", tz="America/New_York", email="bob@example.com"),
     FakeUser("U0CAROL", "carol", tz="UTC", email="carol@example.com"),
 )
-DEMO_CHANNELS = {"C_GENERAL": "general", "C0ACME": "acme-team", "C0SALES": "sales"}
+# Every channel the README and the docs name in an example, so the examples work here as written.
+DEMO_CHANNELS = {
+    "C_GENERAL": "general",
+    "C0ACME": "acme-team",
+    "C0ACMESHARED": "acme-shared",
+    "C0SALES": "sales",
+    "C0SALESTEAM": "sales-team",
+}
 
 
 @dataclass

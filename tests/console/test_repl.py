@@ -18,7 +18,7 @@ from bot.console.world import World
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.settings import Settings
 from bot.storage.db import unit_of_work
-from bot.storage.models import Account, Activity
+from bot.storage.models import Account, Activity, Task
 from tests.helpers import DEFAULT_NOW, FixedClock
 
 
@@ -252,3 +252,44 @@ def test_back_brings_earlier_buttons_back(world: World) -> None:
     first, second = activities(world)
     assert first.notes == "first" and first.undone_at is not None  # the earlier message's Undo
     assert second.undone_at is None
+
+
+def test_button_numbers_belong_to_the_person_who_sees_them(world: World) -> None:
+    out = play(
+        world,
+        "/account add Acme Corp",
+        "/followup Acme Corp: call back in 1 hour for @carol",
+        ":time +2h",  # carol's reminder arrives, with its buttons, while alice is at the keyboard
+        "2",  # alice's own [2]: Open account on her confirmation, not carol's Snooze
+        ":as carol",
+        "1",  # carol's [1]: Done on her reminder
+    )
+    assert "→ DM to @carol" in out
+    assert "(the buttons for @carol are theirs: `:as carol`, then type the number)" in out
+    assert "Acme Corp\n  =========" in out  # alice opened the account
+    assert "Your buttons: [1] Done  [2] Snooze 1 hour" in out
+    assert "Done: ~call back~" in out
+    with unit_of_work(world.runtime.services.session_factory) as s:
+        task = s.scalars(select(Task)).one()
+        assert (task.status, task.assignee_id) == ("done", "U0CAROL")
+        assert task.completed_at == DEFAULT_NOW + timedelta(hours=2)
+
+
+def test_back_returns_to_the_message_you_came_from(world: World) -> None:
+    out = play(
+        world,
+        "/account add Acme Corp",
+        "/log call Acme Corp: pricing for 20 more seats",
+        "2",  # Open account: the card replaces the buttons
+        ":back",
+        "1",  # Undo, on the message we came back to
+        ":back",
+        ":back",
+    )
+    back = out.split("alice in #general › :back\n", 1)[1]
+    assert back.startswith("  Back to where you came from:\n── salesbot · only visible to you ──\n")
+    assert "Logged a *call* with *Acme Corp*" in back.split("Buttons again", 1)[0]
+    assert "Buttons again: [1] Undo  [2] Open account" in back
+    [activity] = activities(world)
+    assert activity.undone_at is not None
+    assert "No earlier message to go back to." in out
