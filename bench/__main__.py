@@ -8,10 +8,16 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import commands, delivery, startup
+from bench import commands, delivery, imports, startup
 from bench.common import Pair, machine, median
 
-SUITES = {"commands": commands.run, "delivery": delivery.run, "startup": startup.run}
+SUITES = {
+    "commands": commands.run,
+    "delivery": delivery.run,
+    "imports": imports.run_imports,
+    "scheduling": imports.run_scheduling,
+    "startup": startup.run,
+}
 
 
 def fmt(value: float) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -88,7 +88,7 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
                         "user_id": u.id,
                         "tz": u.tz,
                         "nudges_off": [],
-                        "tz_checked_at": NOW,
+                        "tz_checked_at": datetime.now(UTC),
                     }
                     for u in reps
                 ],
