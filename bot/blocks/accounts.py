@@ -127,3 +127,31 @@ def created_blocks(name: str, status: str, owner_id: str) -> list[Block]:
             f"Add details with `/account set {escape(name)} tier:gold`."
         )
     ]
+
+
+LINK_MOVE = "account_link_move"
+LINK_KEEP = "account_link_keep"
+
+
+def linked_blocks(name: str, channel: str) -> list[Block]:
+    return [
+        section(
+            f":link: *{escape(name)}* is now linked to {channel_link(channel)}. "
+            "“Log as activity” on a message there picks this account."
+        )
+    ]
+
+
+def link_question_blocks(account: Account, other: Account, channel: str) -> list[Block]:
+    """A channel is linked to one account at most: ask before moving it."""
+    value = {"a": account.id, "o": other.id, "c": channel}
+    return [
+        section(
+            f":link: {channel_link(channel)} is already linked to *{escape(other.name)}*. "
+            f"Move the link to *{escape(account.name)}*? (A channel belongs to one account.)"
+        ),
+        actions(
+            button(f"Move it to {account.name}", LINK_MOVE, value, style="primary"),
+            button(f"Keep it on {other.name}", LINK_KEEP, value),
+        ),
+    ]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Block, actions, button, context, line_sections, section
+from bot.blocks.common import Block, actions, button, context, input_block, line_sections, modal, section
 from bot.domain.text import escape, mention
 
 DONE_ACTION = "visit_done"  # logs the plan's activity: the occurrence is satisfied
 NOSHOW_ACTION = "visit_noshow"  # logs a no-show for the task's account
+BOOK_MODAL = "visit_book_modal"  # "Slot booked" on an announcement: the booked day and time
 TASK_DONE_ACTION = "agenda_done"  # marks any task done (follow-ups, no-show tasks)
 
 
@@ -64,8 +66,39 @@ def visit_announce_blocks(
     text = f":calendar: {who}*{escape(title)}* due {when} — book the slot."
     blocks = [section(text)]
     if owner is None:  # buttons only in the owner's DM
-        blocks.append(visit_buttons(task_id, account_id, noshow=False))
+        blocks.append(
+            actions(
+                button("Slot booked", DONE_ACTION, str(task_id), style="primary"),
+                button("Open account", "open_account", str(account_id)),
+            )
+        )
+        blocks.append(context("Slot booked asks for the day and time. The visit is logged when it happens."))
     return blocks
+
+
+def book_modal(title: str, day: str, at: str, metadata: dict[str, Any]) -> Block:
+    """The "slot booked" form: the day (the planned one by default) and the time."""
+    return modal(
+        BOOK_MODAL,
+        title="Slot booked",
+        submit="Save",
+        metadata=metadata,
+        blocks=[
+            section(f"When is *{escape(title)}* booked?"),
+            input_block("day", "Day", {"type": "datepicker", "initial_date": day}),
+            input_block("time", "Time", {"type": "timepicker", "initial_time": at}),
+        ],
+    )
+
+
+def booked_blocks(title: str, when: str, account_id: int) -> list[Block]:
+    return [
+        section(
+            f":white_check_mark: Slot booked: *{escape(title)}* on *{when}*. I'll remind you that day; "
+            "its Done logs the visit."
+        ),
+        actions(button("Open account", "open_account", str(account_id))),
+    ]
 
 
 def visit_due_blocks(title: str, when: str, task_id: int, account_id: int) -> list[Block]:

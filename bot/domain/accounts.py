@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
+from bot.domain.events import AccountRoleChanged, record
 from bot.domain.grammar import channel_id_of, normalise_choice, user_id_of
 from bot.playbook import Playbook
 from bot.storage.models import LOCAL_TEAM, Account
@@ -242,6 +243,13 @@ def create(
             f"There is already an account called “{existing.name}”. Change it with `/account set`.",
             f"/account set {existing.name} tier:gold",
         )
+    other = linked_to_channel(session, values.get("channel_id"), team_id=team_id)
+    if other is not None:
+        raise UserError(
+            f"That channel is already linked to “{other.name}”. Create the account without `channel:`, "
+            "then move the link with `/account link`.",
+            f"/account link {clean} #channel",
+        )
     account = Account(
         team_id=team_id,
         name=clean,
@@ -265,9 +273,20 @@ def create(
 
 
 def update(
-    session: Session, account: Account, values: dict[str, Any], *, now: datetime
+    session: Session, account: Account, values: dict[str, Any], *, now: datetime, by: str | None = None
 ) -> dict[str, tuple[Any, Any]]:
-    """Apply values; returns {column: (old, new)} of what changed."""
+    """Apply values; returns {column: (old, new)} of what changed.
+
+    A change of owner or CSM made by a person (``by``) is announced (``AccountRoleChanged``) so the
+    people concerned are told. A channel already linked to another account is refused: moving a
+    link is ``/account link``'s question."""
+    if values.get("channel_id") and values["channel_id"] != account.channel_id:
+        other = linked_to_channel(session, values["channel_id"], team_id=account.team_id)
+        if other is not None and other.id != account.id:
+            raise UserError(
+                f"That channel is already linked to “{other.name}”. Move the link with `/account link`.",
+                f"/account link {account.name} #channel",
+            )
     changes: dict[str, tuple[Any, Any]] = {}
     if "name" in values:
         new_key = name_key(values["name"])
@@ -289,6 +308,10 @@ def update(
             setattr(account, column, value)
     if changes:
         account.updated_at = now
+    for column, role in (("owner_id", "owner"), ("csm_id", "csm")):
+        if by is not None and column in changes:
+            before, after = changes[column]
+            record(session, AccountRoleChanged(account, role, before, after, by, now))
     return changes
 
 
@@ -349,3 +372,20 @@ def linked_to_channel(
         .order_by(Account.name_key)
         .limit(1)
     )
+
+
+def unlink_channel(
+    session: Session, channel_id: str, *, team_id: str = LOCAL_TEAM, now: datetime, keep: int | None = None
+) -> list[str]:
+    """Take ``channel_id`` off every account linked to it (but ``keep``); returns their names."""
+    names = []
+    for account in session.scalars(
+        select(Account).where(
+            Account.team_id == team_id, Account.channel_id == channel_id, Account.id != (keep or 0)
+        )
+    ):
+        account.channel_id = None
+        account.updated_at = now
+        names.append(account.name)
+    session.flush()
+    return names

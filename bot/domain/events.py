@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.playbook import WorkingHours
-from bot.storage.models import Account, Activity, Task
+from bot.storage.models import Account, Activity, Opportunity, Task
 
 
 class Event:
@@ -73,6 +73,17 @@ class VisitTaskScheduled(Event):
 
 
 @dataclass(frozen=True)
+class VisitBooked(Event):
+    """A planned visit's slot was booked for ``task.booked_at``: remind on that day instead."""
+
+    task: Task
+    account: Account
+    tz: ZoneInfo
+    hours: WorkingHours
+    now: datetime
+
+
+@dataclass(frozen=True)
 class NoShowRecorded(Event):
     """A no-show created its "propose new slots" task: tell the assignee now, chase later."""
 
@@ -88,6 +99,28 @@ class NoShowSlotsProposed(Event):
     """The "propose new slots" task is done; the chase stays until a meeting is logged."""
 
     task_id: int
+
+
+@dataclass(frozen=True)
+class AccountRoleChanged(Event):
+    """Someone changed an account's owner or CSM: the previous and the new holder are told."""
+
+    account: Account
+    role: str  # owner | csm
+    before: str | None
+    after: str | None
+    by: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class OpportunityClosed(Event):
+    """An opportunity was won or lost by ``by``; its owner is told when it is someone else."""
+
+    opportunity: Opportunity
+    before: str  # what it was: "open (proposal)"
+    by: str
+    now: datetime
 
 
 @dataclass(frozen=True)

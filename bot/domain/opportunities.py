@@ -8,11 +8,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from bot.domain import accounts as acc
 from bot.domain.dates import DateOrder, DateParseError, parse_when
 from bot.domain.errors import UserError
+from bot.domain.events import OpportunityClosed, record
 from bot.domain.grammar import normalise_choice, parse_fields, user_id_of
 from bot.playbook import Playbook
 from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Signal
@@ -248,17 +249,28 @@ def update(opportunity: Opportunity, values: dict[str, Any]) -> dict[str, tuple[
     return changes
 
 
-def win(opportunity: Opportunity, *, now: datetime) -> None:
+def win(opportunity: Opportunity, *, now: datetime, by: str | None = None) -> None:
+    before = f"open ({opportunity.stage})"
     opportunity.status = "won"
     opportunity.closed_at = now
+    _closed(opportunity, before, by, now)
 
 
-def lose(opportunity: Opportunity, *, reason: str, now: datetime) -> None:
+def lose(opportunity: Opportunity, *, reason: str, now: datetime, by: str | None = None) -> None:
     if not reason.strip():
         raise UserError("Say why it was lost, as `reason:`.", LOST_EXAMPLE)
+    before = f"open ({opportunity.stage})"
     opportunity.status = "lost"
     opportunity.lost_reason = reason.strip()[:MAX_TITLE]
     opportunity.closed_at = now
+    _closed(opportunity, before, by, now)
+
+
+def _closed(opportunity: Opportunity, before: str, by: str | None, now: datetime) -> None:
+    """Announce a close made by a person (its owner is told when that is someone else)."""
+    session = object_session(opportunity)
+    if by is not None and session is not None:
+        record(session, OpportunityClosed(opportunity, before, by, now))
 
 
 @dataclass(frozen=True)

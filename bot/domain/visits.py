@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.activities import last_activity_at, last_activity_by_type
 from bot.domain.dates import local_datetime, zone
-from bot.domain.events import TaskCancelled, TaskDone, VisitTaskScheduled, record
+from bot.domain.events import TaskCancelled, TaskDone, VisitBooked, VisitTaskScheduled, record
 from bot.domain.recurrence import (
     ALL_DAY,
     Recurrence,
@@ -105,6 +105,24 @@ def complete_task(session: Session, task: Task, now: datetime) -> None:
     task.status = "done"
     task.completed_at = now
     record(session, TaskDone(task.id))
+
+
+def book(
+    session: Session,
+    task: Task,
+    account: Account,
+    at: datetime,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    hours: WorkingHours,
+) -> None:
+    """The slot is booked for ``at``: the occurrence is due then (its plan does not move; nothing is
+    logged until the visit happens)."""
+    task.booked_at = at
+    task.due_at = at
+    task.all_day = False
+    record(session, VisitBooked(task, account, tz, hours, now))
 
 
 def miss_task(session: Session, task: Task, now: datetime) -> None:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.accounts import account_card, account_list, changes_blocks, describe_filters
-from bot.blocks.common import section
+from bot.blocks.accounts import (
+    LINK_KEEP,
+    LINK_MOVE,
+    account_card,
+    account_list,
+    changes_blocks,
+    describe_filters,
+    link_question_blocks,
+    linked_blocks,
+)
+from bot.blocks.common import context, section
 from bot.blocks.help import help_blocks
 from bot.domain import accounts as acc
 from bot.domain import activities
@@ -15,6 +25,7 @@ from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
 from bot.handlers.common import reply, reply_error, team_of
+from bot.reminders import ownership
 from bot.services import Services
 
 SET_EXAMPLE = "/account set Acme Corp tier:silver"
@@ -70,7 +81,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         values = acc.validate_fields(parsed.fields, pb)
         with services.uow() as session:
             account = acc.require(session, parsed.text, example=SET_EXAMPLE, team_id=team_id)
-            changes = acc.update(session, account, values, now=now)
+            changes = acc.update(session, account, values, now=now, by=user_id)
             name = account.name
         reply(respond, changes_blocks(name, changes, acc.FIELD_OF_COLUMN))
         if changes:
@@ -82,17 +93,13 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
             raise UserError("Put the channel last, as a #channel link.", LINK_EXAMPLE)
         with services.uow() as session:
             account = acc.require(session, " ".join(words[:-1]), example=LINK_EXAMPLE, team_id=team_id)
-            acc.update(session, account, {"channel_id": channel}, now=now)
+            other = acc.linked_to_channel(session, channel, team_id=team_id)
+            if other is not None and other.id != account.id:  # ask, never link one channel twice
+                reply(respond, link_question_blocks(account, other, channel))
+                return
+            acc.update(session, account, {"channel_id": channel}, now=now, by=user_id)
             name = account.name
-        reply(
-            respond,
-            [
-                section(
-                    f":link: *{escape(name)}* is now linked to {channel_link(channel)}. "
-                    "“Log as activity” on a message there picks this account."
-                )
-            ],
-        )
+        reply(respond, linked_blocks(name, channel))
     elif verb == "list":
         parsed = parse_fields(rest, acc.LIST_FIELDS, example=acc.LIST_EXAMPLE)
         if parsed.words:
@@ -110,7 +117,42 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         reply(respond, card_blocks(services, account_id, user_id))
 
 
+def move_link(services: Services, account_id: int, channel: str, user_id: str) -> list[dict[str, Any]]:
+    """The answer "move it": the channel leaves the account it was linked to and joins this one."""
+    now = services.clock.now()
+    with services.uow() as session:
+        account = session.get(acc.Account, account_id)
+        if account is None:
+            return [section("That account no longer exists.")]
+        moved_from = acc.unlink_channel(session, channel, team_id=account.team_id, now=now, keep=account.id)
+        acc.update(session, account, {"channel_id": channel}, now=now, by=user_id)
+        blocks = linked_blocks(account.name, channel)
+        if moved_from:
+            names = ", ".join(f"*{escape(n)}*" for n in moved_from)
+            blocks.append(context(f"{channel_link(channel)} is no longer linked to {names}."))
+    return blocks
+
+
 def register(app: App, services: Services) -> None:
+    ownership.install(services)
+
+    @app.action(LINK_MOVE)
+    def link_move(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        data = json.loads(action["value"])
+        blocks = move_link(services, int(data["a"]), str(data["c"]), body["user"]["id"])
+        reply(respond, blocks, replace=True)
+
+    @app.action(LINK_KEEP)
+    def link_keep(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        data = json.loads(action["value"])
+        with services.uow() as session:
+            other = session.get(acc.Account, int(data["o"]))
+            name = escape(other.name) if other else "the other account"
+        text = f"Nothing changed: {channel_link(str(data['c']))} stays linked to *{name}*."
+        reply(respond, [section(text)], replace=True)
+
     @app.command("/account")
     def account_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()

@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.common import Block, button, error_blocks, fallback_text
 from bot.domain.errors import UserError
@@ -81,3 +82,16 @@ def permalink_of(client: WebClient, channel: str | None, message_ts: str | None)
     except SlackApiError as exc:
         log.info("chat.getPermalink failed: %s", exc.response.get("error"))
         return None
+
+
+def deliver_to_message(
+    client: WebClient, response_url: str | None, user_id: str, blocks: list[Block]
+) -> None:
+    """After a form: replace the message it was opened from; a DM if that is no longer possible."""
+    text = fallback_text(blocks)
+    if response_url:
+        result = WebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
+        if result.status_code == 200:
+            return
+        log.info("response_url answered %s; sending a DM", result.status_code)
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)

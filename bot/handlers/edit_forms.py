@@ -71,7 +71,7 @@ def register(app: App, services: Services) -> None:
                     account = session.get(Account, int(meta.get("account") or 0))
                     if account is None or account.team_id != team_of(body):
                         raise UserError("That account was deleted meanwhile; nothing was changed.")
-                    changes = acc.update(session, account, values, now=services.clock.now())
+                    changes = acc.update(session, account, values, now=services.clock.now(), by=user_id)
                     name = account.name
             except UserError as err:  # the name another account has: nothing was written
                 errors = {"name": field_message(err.message)}

@@ -104,10 +104,10 @@ def run_opportunity_command(
         with services.uow() as session:
             found = opp.require_open(session, number, example, team_id=team_id)
             if verb == "won":
-                opp.win(found, now=now)
+                opp.win(found, now=now, by=user_id)
                 head = f":trophy: Won! #{found.id} “{escape(found.title)}”"
             else:
-                opp.lose(found, reason=parsed.fields["reason"], now=now)
+                opp.lose(found, reason=parsed.fields["reason"], now=now, by=user_id)
                 head = f":x: Lost: #{found.id} “{escape(found.title)}” ({escape(found.lost_reason)})"
             account = session.get(Account, found.account_id)
             name = escape(account.name) if account else "the account"

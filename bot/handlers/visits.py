@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime, time
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.blocks.common import section
+from bot.blocks.common import Block, section
 from bot.blocks.help import help_blocks
 from bot.blocks.log import logged_blocks
-from bot.blocks.visits import DONE_ACTION, NOSHOW_ACTION, plan_created_blocks, plan_list_blocks, when_label
+from bot.blocks.visits import (
+    BOOK_MODAL,
+    DONE_ACTION,
+    NOSHOW_ACTION,
+    book_modal,
+    booked_blocks,
+    plan_created_blocks,
+    plan_list_blocks,
+    when_label,
+)
 from bot.domain import accounts as acc
 from bot.domain import activities, noshows, visits
+from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.recurrence import RULE_STARTERS, VISIT_EXAMPLE, parse_recurrence
 from bot.domain.text import escape, mention
-from bot.handlers.common import reply, reply_error, team_of
+from bot.handlers.common import deliver_to_message, reply, reply_error, team_of
 from bot.reminders import visit_planning
 from bot.reminders.visit_renderers import RENDERERS
 from bot.services import Services
@@ -201,8 +214,73 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
     return blocks
 
 
+def booking_form(services: Services, task_id: int, user_id: str, response_url: str | None) -> Block | None:
+    """Done pressed before the planned day means "slot booked": the form asking when. ``None`` on
+    the day (or later), or when the task is not an open visit: then Done logs it."""
+    person = services.people.get(user_id)
+    now = services.clock.now()
+    with services.uow() as session:
+        task = session.get(Task, task_id)
+        if task is None or task.status != "open" or task.kind != "visit":
+            return None
+        planned = task.due_at.astimezone(person.tz)
+        if planned.date() <= now.astimezone(person.tz).date():
+            return None
+        at = person.working_hours.start if task.all_day else planned.time()
+        metadata = {"t": task.id, "r": response_url}
+        return book_modal(task.title, planned.date().isoformat(), f"{at:%H:%M}", metadata)
+
+
+def book_slot(services: Services, task_id: int, user_id: str, at: datetime) -> list[Block]:
+    """Record the booked slot; the visit is logged only when it happens."""
+    person = services.people.get(user_id)
+    now = services.clock.now()
+    with services.uow() as session:
+        task = session.get(Task, task_id)
+        account = session.get(Account, task.account_id) if task else None
+        if task is None or account is None or task.status != "open":
+            return [section("That visit is no longer planned; nothing was booked.")]
+        assignee = services.people.get_in(session, task.assignee_id)
+        visits.book(session, task, account, at, now=now, tz=assignee.tz, hours=assignee.working_hours)
+        blocks = booked_blocks(task.title, when_label(at, person.tz, all_day=False, now=now), account.id)
+        touched = task.assignee_id
+    services.changed(user_id, touched)
+    return blocks
+
+
+def read_booking(
+    services: Services, user_id: str, values: dict[str, Any]
+) -> tuple[datetime | None, dict[str, str]]:
+    """The booked instant from the form (in the booker's zone), or the errors to show."""
+    day = (values.get("day", {}).get("day") or {}).get("selected_date")
+    at = (values.get("time", {}).get("time") or {}).get("selected_time")
+    errors: dict[str, str] = {}
+    if not day:
+        errors["day"] = "Pick the day of the visit."
+    if not at:
+        errors["time"] = "Pick the time of the visit."
+    if errors:
+        return None, errors
+    tz = services.people.get(user_id).tz
+    when = local_datetime(date.fromisoformat(str(day)), time.fromisoformat(str(at)), tz)
+    if when < services.clock.now():
+        return None, {"day": "That is in the past. Pick the day and time the visit is booked for."}
+    return when, {}
+
+
 def register(app: App, services: Services) -> None:
     install(services)
+
+    @app.view(BOOK_MODAL)
+    def slot_booked(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        user_id = body["user"]["id"]
+        when, errors = read_booking(services, user_id, view["state"]["values"])
+        if when is None:
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        meta = json.loads(view.get("private_metadata") or "{}")
+        deliver_to_message(client, meta.get("r"), user_id, book_slot(services, int(meta["t"]), user_id, when))
 
     @app.command("/visit")
     def visit_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -214,8 +292,14 @@ def register(app: App, services: Services) -> None:
             reply_error(respond, err, command="/visit", text=text, typed=typed_account(text))
 
     @app.action(DONE_ACTION)
-    def visit_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def visit_done(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
+        form = booking_form(services, int(action["value"]), body["user"]["id"], body.get("response_url"))
+        if form is not None:  # days ahead: "slot booked", not "visited"
+            client.views_open(trigger_id=body["trigger_id"], view=form)
+            return
         blocks = log_for_task(services, int(action["value"]), body["user"]["id"], noshow=False)
         if body.get("response_url") or (body.get("container") or {}).get("type") != "view":
             reply(respond, blocks, replace=True)

@@ -13,7 +13,12 @@ from bot.domain import events
 from bot.playbook import Playbook
 from bot.reminders.followups import schedule
 from bot.reminders.outbox import cancel_for_task
-from bot.reminders.visit_schedule import NOSHOW_TASK, schedule_noshow, schedule_visit_task
+from bot.reminders.visit_schedule import (
+    NOSHOW_TASK,
+    schedule_booked_visit,
+    schedule_noshow,
+    schedule_visit_task,
+)
 from bot.storage.models import Reminder
 
 
@@ -55,9 +60,14 @@ def install(bus: events.MessageBus, playbook: Playbook) -> None:
     bus.subscribe(events.FollowUpScheduled, followup_scheduled)
     bus.subscribe(events.VisitTaskScheduled, visit_task_scheduled)
     bus.subscribe(events.NoShowRecorded, noshow_recorded)
+    bus.subscribe(events.VisitBooked, visit_booked)
     for closed in (events.TaskDone, events.TaskCancelled, events.TaskMoved):
         bus.subscribe(closed, call_off_reminders)
     bus.subscribe(events.NoShowSlotsProposed, call_off_noshow_task)
+
+
+def visit_booked(session: Session, event: events.VisitBooked) -> None:
+    schedule_booked_visit(session, event.task, now=event.now, tz=event.tz, hours=event.hours)
 
 
 def call_off_reminders(

@@ -118,6 +118,8 @@ def plan_summary(
         tz = visits.plan_tz(plan)
         task = visits.current_task(session, plan)
         next_text = when_label(task.due_at, tz, all_day=task.all_day, now=now) if task else "—"
+        if task is not None and task.booked_at is not None:
+            next_text += " (booked)"
         return visits.plan_words(plan, account), next_text, tz
     cadence = services.playbook.tier_cadence.get(account.tier) if account.tier else None
     if cadence is None:

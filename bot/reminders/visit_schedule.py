@@ -19,7 +19,7 @@ from bot.domain.dates import local_datetime
 from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import Playbook, WorkingHours
 from bot.reminders.notify import account_channel, enqueue_notice
-from bot.reminders.outbox import enqueue
+from bot.reminders.outbox import cancel_for_task, enqueue
 from bot.storage.models import Account, Task
 
 VISIT_ANNOUNCE = "visit_announce"
@@ -117,3 +117,24 @@ def schedule_noshow(
         dedupe_key=f"{NOSHOW_CHASE}:{task.id}",
     )
     return chase_at
+
+
+def schedule_booked_visit(
+    session: Session, task: Task, *, now: datetime, tz: ZoneInfo, hours: WorkingHours
+) -> None:
+    """The slot was booked: pending reminders of the occurrence are replaced by one on the booked day,
+    at the working start (or the visit's own time, if earlier)."""
+    cancel_for_task(session, task.id)
+    at = task.booked_at or task.due_at
+    start = local_datetime(at.astimezone(tz).date(), hours.start, tz)
+    on_day = max(min(start, at), now)
+    enqueue(
+        session,
+        kind=VISIT_DUE,
+        due_at=on_day,
+        now=now,
+        recipient_id=task.assignee_id,
+        task_id=task.id,
+        dedupe_key=f"{VISIT_DUE}:{task.id}:booked:{at.isoformat()}",
+        payload={"any_hour": True} if on_day < start else None,
+    )

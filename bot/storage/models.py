@@ -152,6 +152,7 @@ class Task(Base):
     source_activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id", ondelete="SET NULL"))
     visit_plan_id: Mapped[int | None] = mapped_column(ForeignKey("visit_plans.id", ondelete="SET NULL"))
     occurrence_at: Mapped[datetime | None]  # for visit tasks: the planned occurrence
+    booked_at: Mapped[datetime | None]  # for visit tasks: the slot booked ("Slot booked" on the announcement)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
 

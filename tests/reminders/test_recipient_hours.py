@@ -94,3 +94,15 @@ def test_rescheduling_to_a_saturday_says_the_monday_it_comes(bot: Harness) -> No
     with bot.db() as s:
         moved = s.get(Task, task.id)
         assert moved is not None and moved.status == "open"
+
+
+def test_a_visit_booked_before_the_working_start_is_reminded_at_its_own_time(bot: Harness) -> None:
+    """Reminders wait for working hours, except a time the person chose: a 07:30 visit is reminded
+    at 07:30, before the working start."""
+    bot.command("/account", "add Acme Corp status:customer owner:<@U0ALICE|alice>")
+    bot.command("/visit", "Acme Corp on 2026-11-25 07:30")  # Wednesday, 07:30 in Paris
+    bot.clock.set(datetime(2026, 11, 25, 6, 29, tzinfo=UTC))
+    assert bot.deliver() == []
+    bot.clock.set(datetime(2026, 11, 25, 6, 30, tzinfo=UTC))
+    assert len(bot.deliver()) == 1
+    assert "Today: *Visit Acme Corp* (07:30)" in all_text(bot.last_dm("U0ALICE")["blocks"])
