@@ -13,6 +13,7 @@ from tests.helpers import (
     ALICE,
     BOB,
     CAROL,
+    TEST_CHANNELS,
     FakeSlack,
     Harness,
     fresh_postgres_schema,
@@ -21,6 +22,7 @@ from tests.helpers import (
 )
 
 POSTGRES_ENV = "SALESBOT_TEST_POSTGRES_URL"
+EXPECTED = {"channel_not_found", "user_not_in_channel"}
 
 
 def database_backends() -> list[str]:
@@ -51,9 +53,13 @@ def session_factory(engine):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack([ALICE, BOB, CAROL]).start()
+    fake = FakeSlack([ALICE, BOB, CAROL], channels=TEST_CHANNELS).start()
     yield fake
     fake.stop()
+    # A message Slack would refuse is a bug in the app (an unknown channel is the workspace's doing:
+    # the app must cope with it, and tests check that it does).
+    refused = [f"{r.method}: {r.error} ({r.detail})" for r in fake.refusals() if r.error not in EXPECTED]
+    assert not refused, f"Slack would have refused: {refused}"
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ __all__ = [
     "ALICE",
     "BOB",
     "CAROL",
+    "TEST_CHANNELS",
     "Call",
     "FakeSlack",
     "FakeUser",
@@ -66,6 +67,21 @@ SIGNING_SECRET = "test-signing-secret"
 ALICE = FakeUser("U0ALICE", "alice", tz="Europe/Paris", email="alice@example.com")
 BOB = FakeUser("U0BOB", "bob", tz="America/New_York", email="bob@example.com")
 CAROL = FakeUser("U0CAROL", "carol", tz="UTC", email="carol@example.com")
+# The test workspace's channels (posting anywhere else is ``channel_not_found``, as in Slack).
+TEST_CHANNELS = {
+    "C_GENERAL": "general",
+    "C_OTHER": "other",
+    "C0ACME": "acme-team",
+    "C0ACMETEAM": "acme-team-2",
+    "C0SALES": "sales",
+    "C0DEALS": "deals",
+    "C0GLOBEX": "globex",
+    "C0OTHER": "other-2",
+    "C0PRIVATE": "private",
+    "C0ARCHIVED": "archived",
+    "C0GONE": "gone",
+    "C123": "c123",
+}
 # Monday 23 November 2026, 09:00 UTC (10:00 in Paris, 04:00 in New York).
 DEFAULT_NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -102,6 +118,14 @@ def find_button(blocks: list[dict[str, Any]] | None, label: str) -> dict[str, An
         if label.lower() in b["text"]["text"].lower():
             return b
     raise AssertionError(f"no button {label!r} in {[b['text']['text'] for b in buttons(blocks)]}")
+
+
+def block_of(blocks: list[dict[str, Any]] | None, element: dict[str, Any]) -> str:
+    """The ``block_id`` of the block holding ``element`` (what Slack sends with a click)."""
+    for n, block in enumerate(blocks or []):
+        if element in (block.get("elements") or []) or element is block.get("accessory"):
+            return str(block.get("block_id") or f"auto{n}")
+    return "b"
 
 
 def line_button(blocks: list[dict[str, Any]] | None, line: str, label: str) -> dict[str, Any]:
@@ -184,12 +208,63 @@ class Harness:
         assert sent.status == 200, sent.response.body
         return sent
 
-    def click(self, label: str, *, user: str = "U0ALICE", blocks: list[dict[str, Any]] | None = None) -> Sent:
-        """Press the button labelled ``label`` on the last reply (or on ``blocks``)."""
-        button = find_button(blocks if blocks is not None else self.last_reply()["blocks"], label)
-        sent = self.slack.click(button, user=user)
+    def click(
+        self,
+        label: str,
+        *,
+        user: str = "U0ALICE",
+        blocks: list[dict[str, Any]] | None = None,
+        line: str | None = None,
+    ) -> Sent:
+        """Press the button labelled ``label`` on the last reply (or on ``blocks``; on the line ``line``)."""
+        shown = blocks if blocks is not None else self.last_reply()["blocks"]
+        posted = self.posted_with(shown) if blocks is not None else None
+        if posted is not None:  # a message the bot posted (a DM …): pressed there, as Slack would
+            return self.press(posted, label, user=user, line=line)
+        button = line_button(shown, line, label) if line else find_button(shown, label)
+        sent = self.slack.click(button, user=user, block_id=block_of(shown, button))
         assert sent.status == 200, sent.response.body
         return sent
+
+    def press(
+        self, message: dict[str, Any], label: str, *, line: str | None = None, user: str = "U0ALICE"
+    ) -> Sent:
+        """Press ``label`` on a message the bot posted (from ``messages``), on the line ``line`` if given."""
+        blocks = message.get("blocks") or []
+        button = line_button(blocks, line, label) if line else find_button(blocks, label)
+        sent = self.slack.click(
+            button,
+            user=user,
+            channel=str(message["channel"]),
+            message=message,
+            block_id=block_of(blocks, button),
+        )
+        assert sent.status == 200, sent.response.body
+        return sent
+
+    def posted_with(self, blocks: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The newest posted message showing exactly ``blocks`` (as posted or as edited since)."""
+        with self.fake.state.lock:
+            conversations = {c: list(ms) for c, ms in self.fake.state.messages.items()}
+        found = [
+            (float(m["ts"]), c, m["ts"])
+            for c, ms in conversations.items()
+            for m in ms
+            if m["blocks"] == blocks
+        ]
+        if not found:
+            return None
+        _, channel, ts = max(found)
+        return self.fake.message(channel, ts)
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in a conversation (a user id: their DM) as they are now, edits applied."""
+        conversation = self.fake.history(channel)
+        return [self.fake.message(channel, m["ts"]) for m in conversation]
+
+    def refusals(self) -> list[Any]:
+        """The calls Slack would have refused (an edit of an ephemeral message, too many blocks …)."""
+        return self.fake.refusals()
 
     # -- the scheduler's part ------------------------------------------------------------------
     def run_planning(self) -> None:
@@ -323,15 +398,22 @@ def queue_reminders(
     count: int = 1,
     *,
     due_at: datetime | None = None,
-    every: timedelta = timedelta(0),
+    every: timedelta | None = None,
     recipient_id: str | None = "U0ALICE",
     channel_id: str | None = None,
     title: str = "Call Acme",
 ) -> list[int]:
-    """Queue ``count`` test reminders (registering their renderer), due from ``due_at`` every ``every``."""
+    """Queue ``count`` test reminders (registering their renderer), due from ``due_at`` every ``every``.
+
+    Without ``every`` they are due a second apart, the last at ``due_at`` (so each is a message of its
+    own: reminders due at the very same moment for one person travel together).
+    """
     harness.services.renderers[TEST_KIND] = render_test_reminder
     now = harness.clock.now()
     start = due_at or now
+    if every is None:
+        every = timedelta(seconds=1)
+        start -= every * (count - 1)
     with harness.db() as session:
         ids = []
         for i in range(count):

@@ -80,7 +80,7 @@ def test_shortcuts_scopes_events_and_settings() -> None:
         "im:write", "im:history", "channels:history", "groups:history",
     }  # fmt: skip
     settings = MANIFEST["settings"]
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
+from bot.blocks.bundle import bundle_id
 from bot.blocks.common import Block, actions, button, context, header, section
 from bot.domain.nudge_diff import kind_rank
-from bot.domain.nudge_prefs import KINDS
+from bot.domain.nudge_prefs import KINDS, SubjectSnooze
 from bot.domain.nudges import NudgeItem
 from bot.domain.text import escape
 from bot.storage.models import Account
@@ -31,18 +32,22 @@ def morning_text(items: list[NudgeItem]) -> str:
 
 
 def _snooze_button(item: NudgeItem) -> Block:
-    value = {"a": item.account_id} if item.account_id is not None else {"s": item.subject}
-    return button("Snooze 1 week", SNOOZE_ACTION, value)
+    """Snoozes this line's subject (that follow-up, that renewal …), not everything about its account."""
+    return button("Snooze 1 week", SNOOZE_ACTION, {"s": item.subject})
 
 
 def morning_blocks(items: list[NudgeItem], *, deferred: int = 0) -> list[Block]:
-    """Grouped by kind; each line has its reason, its button, and a snooze for its account."""
-    blocks: list[Block] = [header(morning_text(items))]
+    """Grouped by kind; each line has its reason, its button, and a snooze for its subject.
+
+    A bundle (``bot.blocks.bundle``): a button changes its own line only.
+    """
+    blocks: list[Block] = [{**header(morning_text(items)), "block_id": bundle_id(lines=True)}]
     groups: dict[str, list[NudgeItem]] = {}
     for item in sorted(items, key=lambda i: kind_rank(i.kind)):
         groups.setdefault(item.kind, []).append(item)
     for kind, group in groups.items():
-        blocks.append(section(f"*{TITLES.get(kind, escape(kind.replace('_', ' ').capitalize()))}*"))
+        title = f"*{TITLES.get(kind, escape(kind.replace('_', ' ').capitalize()))}*"
+        blocks.append({**section(title), "block_id": bundle_id(kind)})
         for item in group:
             blocks.append(section(item.line))
             elements = [button(item.button[0], item.button[1], item.button[2])] if item.button else []
@@ -50,7 +55,7 @@ def morning_blocks(items: list[NudgeItem], *, deferred: int = 0) -> list[Block]:
     footer = "Turn a kind off: `/salesbot nudges off renewals` · see yours: `/salesbot nudges`"
     if deferred:
         footer = f"{deferred} more tomorrow. " + footer
-    blocks.append(context(footer))
+    blocks.append({**context(footer), "block_id": bundle_id("footer")})
     return blocks
 
 
@@ -59,6 +64,7 @@ def preferences_blocks(
     snoozes: list[tuple[Account, datetime]],
     tz: ZoneInfo,
     nudge_time: time,
+    subject_snoozes: list[SubjectSnooze] | None = None,
 ) -> list[Block]:
     lines = [
         f"{':white_check_mark:' if kind not in off else ':no_bell:'} `{kind}` — {what}"
@@ -77,6 +83,15 @@ def preferences_blocks(
             section(
                 f":zzz: *{escape(account.name)}* snoozed until {local}",
                 accessory=button("Unsnooze", UNSNOOZE_ACTION, str(account.id)),
+            )
+        )
+    for snooze in (subject_snoozes or [])[:20]:
+        local = snooze.until.astimezone(tz).strftime("%a %d %b")
+        about = f" on *{escape(snooze.account)}*" if snooze.account else ""
+        blocks.append(
+            section(
+                f":zzz: {escape(snooze.label)}{about} snoozed until {local}",
+                accessory=button("Unsnooze", UNSNOOZE_ACTION, f"s:{snooze.subject}"),
             )
         )
     blocks.append(

@@ -9,6 +9,13 @@ Posted messages (with their metadata) are kept per conversation, so ``conversati
 ``conversations.open`` answer like Slack does. A failure can also be injected *after* the call took
 effect (the message is stored, then the response is an error or is lost), which is how a timeout
 looks to a client. Give it a ``clock`` and message ``ts`` values follow that clock.
+
+It refuses what real Slack refuses, so a bug of that kind fails a test (and shows in the console):
+``chat.update``/``chat.delete`` of an ephemeral message or of a ``ts`` it never posted
+(``message_not_found``), more than 50 blocks or a block over its limits (``invalid_blocks``), a
+``text`` over 40,000 characters (``msg_too_long``), a channel the workspace doesn't have
+(``channel_not_found``). Refused calls are also kept in ``refusals``. A ``response_url`` knows
+the message it belongs to: ``replace_original`` on a posted message edits it in the history.
 """
 
 from __future__ import annotations
@@ -50,20 +57,56 @@ class FakeUser:
     locale: str | None = None  # returned by users.info with include_locale
 
 
+# Slack's limits (https://api.slack.com/reference/block-kit/blocks)
+MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_TEXT = 40_000
+MAX_SECTION_TEXT = 3000
+MAX_FIELD_TEXT = 2000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_VALUE = 2000
+MAX_ID = 255
+MAX_ACTIONS_ELEMENTS = 25
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FIELDS = 10
+DEFAULT_CHANNELS = {
+    "C_GENERAL": "general",
+    "C0ACME": "acme-team",
+    "C0SALES": "sales",
+    "C0DEALS": "deals",
+    "C0GLOBEX": "globex",
+}
+
+
+@dataclass
+class Refusal:
+    method: str
+    error: str
+    detail: str
+    params: dict[str, Any]
+
+
 @dataclass
 class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation → oldest first
+    channels: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))  # id → name
+    ephemeral_ts: set[str] = field(default_factory=set)
+    response_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (conversation, ts)
+    refusals: list[Refusal] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class FakeSlack:
     """Start with ``FakeSlack().start()``; ``api_url`` goes into ``SLACK_API_URL``."""
 
-    def __init__(self, users: list[FakeUser] | None = None) -> None:
+    def __init__(self, users: list[FakeUser] | None = None, channels: dict[str, str] | None = None) -> None:
         self.state = FakeSlackState()
+        if channels is not None:
+            self.state.channels = dict(channels)
         for user in users or []:
             self.add_user(user)
         self._ts = itertools.count(1)
@@ -143,12 +186,37 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.base_url + "/api/"
 
-    def response_url(self, key: str = "1") -> str:
+    def response_url(self, key: str = "1", *, channel: str | None = None, ts: str | None = None) -> str:
+        """A ``response_url``; for a posted (not ephemeral) message, give its conversation and ``ts``."""
+        if channel and ts:
+            with self.state.lock:
+                self.state.response_targets[key] = (self._conversation(channel) or channel, ts)
         return f"{self.base_url}/response/{key}"
+
+    def new_ephemeral_ts(self) -> str:
+        """A ``ts`` for an ephemeral message (a reply to a command): Slack won't let anyone edit it."""
+        ts = self._next_ts()
+        with self.state.lock:
+            self.state.ephemeral_ts.add(ts)
+        return ts
 
     # -- directory and failures --------------------------------------------------------------
     def add_user(self, user: FakeUser) -> None:
         self.state.users[user.id] = user
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        self.state.channels[channel_id] = name
+
+    def refusals(self, method: str | None = None) -> list[Refusal]:
+        """Calls refused for breaking Slack's rules (not the failures injected with ``fail``)."""
+        with self.state.lock:
+            return [r for r in self.state.refusals if method is None or r.method == method]
+
+    def take_refusals(self) -> list[Refusal]:
+        """The refusals so far, forgotten (a test that expects Slack to refuse something)."""
+        with self.state.lock:
+            taken, self.state.refusals = self.state.refusals, []
+        return taken
 
     def fail(
         self,
@@ -178,9 +246,18 @@ class FakeSlack:
 
     # -- conversations -----------------------------------------------------------------------
     def history(self, channel: str) -> list[dict[str, Any]]:
-        """Messages in a conversation (``D…`` for a DM), oldest first, metadata included."""
+        """Messages in a conversation (``D…`` for a DM, or a user id), oldest first, metadata included."""
+        conversation = self._conversation(channel) or channel
         with self.state.lock:
-            return [dict(m) for m in self.state.messages.get(channel, [])]
+            return [dict(m) for m in self.state.messages.get(conversation, [])]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """One posted message as it is now (after any edits), with its ``channel``."""
+        conversation = self._conversation(channel) or channel
+        for m in self.history(conversation):
+            if m["ts"] == ts:
+                return {**m, "channel": conversation}
+        raise KeyError(f"no message {ts} in {channel}")
 
     # -- what was called ---------------------------------------------------------------------
     def calls(self, method: str | None = None) -> list[Call]:
@@ -202,9 +279,7 @@ class FakeSlack:
     def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]] | None:
         """(status, headers, body) for a call, or ``None`` when the response is to be lost."""
         if path.startswith("/response/"):
-            with self.state.lock:
-                self.state.calls.append(Call("response_url", params))
-            return 200, {}, {"ok": True}
+            return self._respond(path.removeprefix("/response/"), params)
         method = path.removeprefix("/api/")
         with self.state.lock:
             queue = self.state.failures.get(method)
@@ -224,6 +299,28 @@ class FakeSlack:
             return failure.status, headers, {"ok": False, "error": failure.error}
         return 200, {}, self._answer(method, params)
 
+    def _refuse(self, method: str, error: str, detail: str, params: dict[str, Any]) -> dict[str, Any]:
+        with self.state.lock:
+            self.state.refusals.append(Refusal(method, error, detail, params))
+        return {"ok": False, "error": error, "response_metadata": {"messages": [f"[ERROR] {detail}"]}}
+
+    def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
+        with self.state.lock:
+            self.state.calls.append(Call("response_url", params))
+            target = self.state.response_targets.get(key)
+        problem = check_message(params)
+        if problem:
+            refused = self._refuse("response_url", problem[0], problem[1], params)
+            return 400, {}, refused
+        if target and _truthy(params.get("replace_original")):
+            conversation, ts = target
+            with self.state.lock:
+                for m in self.state.messages.get(conversation, []):
+                    if m["ts"] == ts:
+                        m.update({k: params[k] for k in ("text", "blocks") if k in params})
+        return 200, {}, {"ok": True}
+
     def _next_ts(self) -> str:
         n = next(self._ts)
         if self.clock is None:
@@ -231,25 +328,32 @@ class FakeSlack:
         return f"{int(self.clock().timestamp())}.{n % 1_000_000:06d}"
 
     def _conversation(self, channel: str) -> str | None:
-        """A user id (``U…``/``W…``) posts to that user's DM, ``D…`` + the rest; unknown users → ``None``."""
+        """A user id (``U…``/``W…``) posts to that user's DM, ``D…`` + the rest; a ``D…`` of a known user;
+        a channel of the workspace; anything else → ``None``."""
         if channel[:1] in ("U", "W"):
             return "D" + channel[1:] if channel in self.state.users else None
-        return channel
+        if channel[:1] == "D":
+            return channel if "U" + channel[1:] in self.state.users else None
+        if channel[:1] == "G" and len(channel) > 1:  # a group DM opened by conversations.open
+            return channel
+        return channel if channel in self.state.channels else None
 
     def _post(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._conversation(str(params.get("channel", "")))
         if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
+            return self._refuse(method, "channel_not_found", f"no channel {params.get('channel')!r}", params)
+        if method != "chat.delete":
+            problem = check_message(params)
+            if problem:
+                return self._refuse(method, problem[0], problem[1], params)
         if method == "chat.postEphemeral":
-            return {"ok": True, "message_ts": self._next_ts()}
+            if str(params.get("user", "")) not in self.state.users:
+                return self._refuse(method, "user_not_in_channel", "no such user", params)
+            return {"ok": True, "message_ts": self.new_ephemeral_ts()}
+        if method in ("chat.update", "chat.delete"):
+            return self._edit(method, channel, params)
         with self.state.lock:
             history = self.state.messages.setdefault(channel, [])
-            if method == "chat.update":
-                ts = str(params.get("ts", ""))
-                message = next((m for m in history if m["ts"] == ts), None)
-                if message is not None:  # lenient about messages it never saw (tests make up ts values)
-                    message.update({k: params[k] for k in ("text", "blocks") if k in params})
-                return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text")}
             ts = self._next_ts()
             message = {
                 "type": "message",
@@ -265,6 +369,22 @@ class FakeSlack:
                 message["thread_ts"] = params["thread_ts"]
             history.append(message)
         return {"ok": True, "channel": channel, "ts": ts, "message": dict(message)}
+
+    def _edit(self, method: str, channel: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``chat.update``/``chat.delete``: only a message the bot posted (never an ephemeral one)."""
+        ts = str(params.get("ts", ""))
+        with self.state.lock:
+            history = self.state.messages.setdefault(channel, [])
+            message = next((m for m in history if m["ts"] == ts), None)
+            ephemeral = ts in self.state.ephemeral_ts
+            if message is not None and method == "chat.delete":
+                history.remove(message)
+            elif message is not None:
+                message.update({k: params[k] for k in ("text", "blocks") if k in params})
+        if message is None:
+            why = "an ephemeral message can't be edited or deleted" if ephemeral else f"no message {ts}"
+            return self._refuse(method, "message_not_found", why, params)
+        return {"ok": True, "channel": channel, "ts": ts, "text": params.get("text")}
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
         """Newest first, ``oldest``/``latest`` exclusive unless ``inclusive``, paged by ``cursor``."""
@@ -318,7 +438,7 @@ class FakeSlack:
                 if user.email and user.email.lower() == email:
                     return {**ok, "user": _user_json(user)}
             return {"ok": False, "error": "users_not_found"}
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+        if method in ("chat.postMessage", "chat.update", "chat.delete", "chat.postEphemeral"):
             return self._post(method, params)
         if method == "conversations.history":
             return self._history(params)
@@ -342,8 +462,78 @@ class FakeSlack:
             view = params.get("view")
             if isinstance(view, str):
                 view = json.loads(view)
+            problem = check_blocks((view or {}).get("blocks") or [], limit=MAX_VIEW_BLOCKS)
+            if problem:
+                return self._refuse(method, "invalid_arguments", problem, params)
             return {**ok, "view": {**(view or {}), "id": f"V{next(self._ts)}"}}
         return ok
+
+
+def check_message(params: dict[str, Any]) -> tuple[str, str] | None:
+    """(error, detail) when Slack would refuse this message, else ``None``."""
+    text = params.get("text")
+    if isinstance(text, str) and len(text) > MAX_TEXT:
+        return "msg_too_long", f"text is {len(text)} characters (at most {MAX_TEXT})"
+    blocks = params.get("blocks")
+    if isinstance(blocks, str):
+        try:
+            blocks = json.loads(blocks)
+        except ValueError:
+            return "invalid_blocks_format", "blocks are not JSON"
+    problem = check_blocks(blocks or [], limit=MAX_BLOCKS)
+    return ("invalid_blocks", problem) if problem else None
+
+
+def check_blocks(blocks: list[dict[str, Any]], *, limit: int) -> str | None:
+    """What Slack would say is wrong with ``blocks`` (the common limits), or ``None``."""
+    if len(blocks) > limit:
+        return f"{len(blocks)} blocks (at most {limit})"
+    seen: set[str] = set()
+    for n, block in enumerate(blocks):
+        where = f"block {n} ({block.get('type')})"
+        block_id = block.get("block_id")
+        if block_id is not None:
+            if len(str(block_id)) > MAX_ID:
+                return f"{where}: block_id longer than {MAX_ID}"
+            if block_id in seen:
+                return f"{where}: repeated block_id {block_id!r}"
+            seen.add(str(block_id))
+        kind = block.get("type")
+        text = block.get("text")
+        if kind == "section":
+            if not text and not block.get("fields"):
+                return f"{where}: needs a text or fields"
+            if text and not (1 <= len(str(text.get("text", ""))) <= MAX_SECTION_TEXT):
+                return f"{where}: text must be 1 to {MAX_SECTION_TEXT} characters"
+            fields = block.get("fields") or []
+            if len(fields) > MAX_FIELDS or any(len(str(f.get("text", ""))) > MAX_FIELD_TEXT for f in fields):
+                return f"{where}: at most {MAX_FIELDS} fields of {MAX_FIELD_TEXT} characters"
+        elif kind == "header" and text and len(str(text.get("text", ""))) > MAX_HEADER_TEXT:
+            return f"{where}: header text longer than {MAX_HEADER_TEXT}"
+        elif kind == "context" and not (1 <= len(block.get("elements") or []) <= MAX_CONTEXT_ELEMENTS):
+            return f"{where}: 1 to {MAX_CONTEXT_ELEMENTS} elements"
+        elif kind == "actions" and not (1 <= len(block.get("elements") or []) <= MAX_ACTIONS_ELEMENTS):
+            return f"{where}: 1 to {MAX_ACTIONS_ELEMENTS} elements"
+        elements = list(block.get("elements") or [])
+        if isinstance(block.get("accessory"), dict):
+            elements.append(block["accessory"])
+        for element in elements:
+            problem = _check_element(element)
+            if problem:
+                return f"{where}: {problem}"
+    return None
+
+
+def _check_element(element: dict[str, Any]) -> str | None:
+    if element.get("type") == "button":
+        label = str((element.get("text") or {}).get("text", ""))
+        if not 1 <= len(label) <= MAX_BUTTON_TEXT:
+            return f"button text must be 1 to {MAX_BUTTON_TEXT} characters"
+        if len(str(element.get("value", ""))) > MAX_VALUE:
+            return f"button value longer than {MAX_VALUE}"
+    if len(str(element.get("action_id", ""))) > MAX_ID:
+        return f"action_id longer than {MAX_ID}"
+    return None
 
 
 def _truthy(value: Any) -> bool:

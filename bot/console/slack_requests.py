@@ -120,19 +120,61 @@ class SlackDriver:
             payload["container"] = {"type": "view", "view_id": view.get("id", "V1")}
         else:
             payload["channel"] = {"id": channel, "name": "general"}
-            payload["container"] = {
-                "type": "message",
-                "message_ts": "1.1",
-                "channel_id": channel,
-                "is_ephemeral": True,
-            }
-            payload["message"] = message or {"ts": "1.1", "text": ""}
-            payload["response_url"] = self.fake.response_url(self.next_id("act"))
+            ts = str((message or {}).get("ts") or "")
+            key = self.next_id("act")
+            if ts and self._posted(channel, ts):
+                # A message the bot posted: Slack sends it whole, and it can be edited.
+                conversation = self.fake.message(channel, ts)["channel"]
+                payload["channel"] = {"id": conversation, "name": "directmessage"}
+                payload["container"] = {
+                    "type": "message",
+                    "message_ts": ts,
+                    "channel_id": conversation,
+                    "is_ephemeral": False,
+                }
+                payload["message"] = {k: v for k, v in (message or {}).items() if k != "channel"}
+                payload["response_url"] = self.fake.response_url(key, channel=conversation, ts=ts)
+            else:
+                # An ephemeral message (a reply to a command or a button): only its response_url edits it.
+                ts = ts or self.fake.new_ephemeral_ts()
+                payload["container"] = {
+                    "type": "message",
+                    "message_ts": ts,
+                    "channel_id": channel,
+                    "is_ephemeral": True,
+                }
+                payload["message"] = {**(message or {}), "ts": ts, "text": (message or {}).get("text", "")}
+                payload["response_url"] = self.fake.response_url(key)
         return self.send_payload(payload)
 
-    def click(self, button: dict[str, Any], *, user: str = "U0ALICE", channel: str = "C_GENERAL") -> Sent:
-        """Press a button element taken from a rendered message."""
-        return self.block_action(button["action_id"], button.get("value", ""), user=user, channel=channel)
+    def _posted(self, channel: str, ts: str) -> bool:
+        try:
+            self.fake.message(channel, ts)
+        except KeyError:
+            return False
+        return True
+
+    def click(
+        self,
+        button: dict[str, Any],
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C_GENERAL",
+        message: dict[str, Any] | None = None,
+        block_id: str = "b",
+    ) -> Sent:
+        """Press a button element taken from a rendered message (``message``: a posted one, with its ``ts``)."""
+        element = {
+            "type": "button",
+            "action_id": button["action_id"],
+            "block_id": block_id,
+            "value": button.get("value", ""),
+            "text": button.get("text"),
+            "action_ts": "1",
+        }
+        return self.block_action(
+            button["action_id"], user=user, channel=channel, message=message, action=element
+        )
 
     def shortcut(
         self, callback_id: str, message: dict[str, Any], *, user: str = "U0ALICE", channel: str = "C_GENERAL"

@@ -40,7 +40,7 @@ class World:
 
     @classmethod
     def start(cls, settings: Settings, *, base_clock: Clock | None = None) -> World:
-        fake = FakeSlack(list(DEMO_USERS)).start()
+        fake = FakeSlack(list(DEMO_USERS), channels=DEMO_CHANNELS).start()
         secret = secrets.token_hex(16)
         console_settings = replace(
             settings,
@@ -89,4 +89,5 @@ class World:
         while cid in self.channels:
             cid += "X"
         self.channels[cid] = name
+        self.fake.add_channel(cid, name)
         return cid

@@ -7,6 +7,7 @@ is written while any remains.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
@@ -18,11 +19,16 @@ from bot.domain.followup_text import MAX_TITLE, due_instant
 from bot.playbook import WorkingHours
 
 Errors = dict[str, str]
+_TYPED_FIELD = re.compile(r"`[a-z_]+:([^`]*)`")
 
 
 def field_message(message: str) -> str:
-    """A command's refusal as the text under a form field (plain text: no code marks)."""
-    return message.replace("`", "")
+    """A command's refusal as the text under its form field: plain text, and the command's
+    ``key:value`` spelling reduced to the value (``mrr:lots`` → ``lots``): the field is the key."""
+    text = _TYPED_FIELD.sub(lambda m: m.group(1), message).replace("`", "").strip()
+    if re.match(r"`[a-z_]+:`", message):  # "`name:` needs the new name" → "Needs the new name"
+        text = text[:1].upper() + text[1:]
+    return text
 
 
 def check_each(

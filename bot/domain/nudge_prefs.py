@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
-from bot.storage.models import LOCAL_TEAM, Account, NudgeState, UserProfile
+from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Task, UserProfile
 
 KINDS: dict[str, str] = {
     "overdue_visit": "accounts overdue on their visit plan or tier cadence",
@@ -140,6 +140,55 @@ def current_snoozes(session: Session, user_id: str, now: datetime) -> list[tuple
         return []
     accounts = session.scalars(select(Account).where(Account.id.in_(snoozes)).order_by(Account.name_key))
     return [(a, snoozes[a.id]) for a in accounts]
+
+
+@dataclass(frozen=True)
+class SubjectSnooze:
+    subject: str
+    label: str  # what it is about, as a person reads it (mrkdwn is the caller's business)
+    account: str | None
+    until: datetime
+
+
+def current_subject_snoozes(session: Session, user_id: str, now: datetime) -> list[SubjectSnooze]:
+    """Lines of the morning message snoozed one by one (a follow-up, a renewal …), still running."""
+    rows = session.scalars(
+        select(NudgeState)
+        .where(
+            NudgeState.user_id == user_id,
+            NudgeState.snoozed_until > now,
+            ~NudgeState.subject.like("snooze:%"),
+            ~NudgeState.subject.like("morning:%"),
+        )
+        .order_by(NudgeState.snoozed_until, NudgeState.subject)
+    ).all()
+    found = []
+    for row in rows:
+        assert row.snoozed_until is not None
+        kind, _, rest = row.subject.partition(":")
+        what, _, ident = rest.partition(":")
+        ident = ident.split(":")[0]
+        label, account = KINDS.get(kind, kind.replace("_", " ")), None
+        if what == "task" and ident.isdigit():
+            task = session.get(Task, int(ident))
+            if task is not None:
+                label = f"follow-up “{task.title}”"
+                found_account = session.get(Account, task.account_id)
+                account = found_account.name if found_account else None
+        elif what == "account" and ident.isdigit():
+            found_account = session.get(Account, int(ident))
+            account = found_account.name if found_account else None
+            label = kind.replace("_", " ").replace("overdue visit", "visit overdue")
+        found.append(SubjectSnooze(row.subject, label, account, row.snoozed_until))
+    return found
+
+
+def unsnooze_subject(session: Session, user_id: str, subject: str) -> bool:
+    row = _state(session, user_id, subject)
+    if row is None or row.snoozed_until is None or is_reserved(subject):
+        return False
+    row.snoozed_until = None
+    return True
 
 
 def _snooze(

@@ -9,10 +9,12 @@ from bot.handlers import (
     agenda,
     choices,
     delivery,
+    dm,
     edit_forms,
     events,
     followups,
     help,
+    in_place,
     log,
     nudges,
     opportunities,
@@ -36,6 +38,7 @@ def register_all(app: App, services: Services) -> None:
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
+    in_place.register(app)
     help.register(app, services, salesbot_subcommands)
     delivery.register(app, services, salesbot_subcommands)
     accounts.register(app, services)
@@ -47,6 +50,7 @@ def register_all(app: App, services: Services) -> None:
     agenda.register(app, services)
     choices.register(app, services, runners)
     nudges.register(app, services, salesbot_subcommands)
+    dm.register(app, services)
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)

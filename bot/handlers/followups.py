@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import followups as fb
@@ -35,6 +34,7 @@ from bot.domain.followup_text import (
 )
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import reply, reply_error, team_of
+from bot.handlers.in_place import origin, update_origin
 from bot.people import Person, cached_person
 from bot.reminders.followups import REMINDER_KIND, render_followup_due, schedule
 from bot.services import Services
@@ -340,7 +340,7 @@ def register(app: App, services: Services) -> None:
             view = fb.next_modal(
                 account,
                 (local_today + timedelta(days=7)).isoformat(),
-                {"a": account.id, "r": body.get("response_url")},
+                {"a": account.id, **origin(body)},
             )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -369,20 +369,14 @@ def register(app: App, services: Services) -> None:
         ack()
         meta = json.loads(view.get("private_metadata") or "{}")
         blocks = _next(services, int(meta["a"]), user_id, title=title, due_for=lambda _n, _p: due)
-        _deliver_to_message(client, meta.get("r"), user_id, blocks)
+        _deliver_to_message(client, meta, user_id, blocks)
 
 
-def _deliver_to_message(
-    client: WebClient, response_url: str | None, user_id: str, blocks: list[Block]
-) -> None:
-    """Replace the message the form was opened from; a DM if that is no longer possible."""
-    text = fallback_text(blocks)
-    if response_url:
-        result = WebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
-        if result.status_code == 200:
-            return
-        log.info("response_url answered %s; sending a DM", result.status_code)
-    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+def _deliver_to_message(client: WebClient, meta: dict[str, Any], user_id: str, blocks: list[Block]) -> None:
+    """Replace what the form was opened from (its item only, in a bundled message); a DM if that is
+    no longer possible."""
+    if not update_origin(client, meta, blocks):
+        client.chat_postMessage(channel=user_id, text=fallback_text(blocks), blocks=blocks)
 
 
 def _typed_account(text: str) -> str:

@@ -30,6 +30,7 @@ from bot.domain.logging_grammar import parse_log
 from bot.domain.text import escape, message_as_read
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
+from bot.handlers.in_place import origin, update_origin
 from bot.services import Services
 from bot.storage.models import Account
 from bot.workers import submit_told
@@ -120,7 +121,19 @@ def _store_form(
                 logged.activity, logged.account, logged.consequences, services.playbook, tz
             )
     post_to_user(client, user_id, meta.get("channel"), blocks)
+    if (meta.get("origin") or {}).get("item") and account is not None:
+        # Pressed on a line of the morning message: that line says it is done, the rest stays.
+        line = (
+            f":white_check_mark: Logged a *{escape(form.activity_type or '')}* with *{escape(account.name)}*."
+        )
+        update_origin(client, meta["origin"], [section(line)])
     services.changed(user_id)
+
+
+def _item_origin(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Where the button was, when it was on one item of a bundled message (else nothing to update)."""
+    where = origin(body)
+    return where if where.get("item") else None
 
 
 def register(app: App, services: Services) -> None:
@@ -170,7 +183,7 @@ def register(app: App, services: Services) -> None:
             body["trigger_id"],
             body["user"]["id"],
             account=account,
-            metadata={"channel": (body.get("channel") or {}).get("id")},
+            metadata={"channel": (body.get("channel") or {}).get("id"), "origin": _item_origin(body)},
         )
 
     @app.options("account")

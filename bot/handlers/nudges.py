@@ -15,6 +15,7 @@ from bot.domain.errors import UserError
 from bot.domain.nudge_actions import complete_followup
 from bot.domain.text import escape
 from bot.handlers.common import reply, reply_error
+from bot.handlers.in_place import clicked_line
 from bot.reminders import nudging
 from bot.services import Services
 from bot.storage.models import Account
@@ -47,6 +48,7 @@ def run_nudges_command(services: Services, text: str, user_id: str, respond: Res
             prefs.current_snoozes(session, user_id, now),
             person.tz,
             services.playbook.daily_nudge_time,
+            prefs.current_subject_snoozes(session, user_id, now),
         )
     reply(respond, done + blocks)
 
@@ -64,40 +66,43 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
 
     @app.action(SNOOZE_ACTION)
     def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """Snooze the line's subject (that follow-up, that renewal …) and say so on that line."""
         ack()
         user_id = body["user"]["id"]
         data = json.loads(action.get("value") or "{}")
         tz = services.people.tz(user_id)
         now = services.clock.now()
         until = prefs.snooze_end(now, tz, SNOOZE_DAYS)
+        back = until.astimezone(tz).strftime("%a %d %b")
         with services.uow() as session:
-            if data.get("a") is not None:
-                account = session.get(Account, int(data["a"]))
+            if data.get("s"):
+                prefs.snooze_subject(session, user_id, str(data["s"]), until, now)
+                what = ""
+            else:  # a button from before subjects were snoozed one by one: the whole account
+                account = session.get(Account, int(data.get("a") or 0))
                 if account is None:
-                    reply(respond, [section("That account no longer exists.")])
+                    reply(respond, [section("That account no longer exists.")], replace=True)
                     return
                 prefs.snooze_account(session, user_id, account.id, until, now)
-                what = f"*{escape(account.name)}*"
-            else:
-                prefs.snooze_subject(session, user_id, str(data.get("s", "")), until, now)
-                what = "this"
-        reply(
-            respond,
-            [
-                section(
-                    f":zzz: No nudges about {what} until {until.astimezone(tz).strftime('%a %d %b')}. "
-                    "`/salesbot nudges` lists your snoozes."
-                )
-            ],
-        )
+                what = f" (everything about *{escape(account.name)}*)"
+        line = clicked_line(body)
+        shown = f"~{line}~\n" if line and "\n" not in line else ""
+        reply(respond, [section(f"{shown}:zzz: Snoozed until {back}{what}.")], replace=True)
 
     @app.action(UNSNOOZE_ACTION)
     def unsnooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
+        value = str(action.get("value") or "")
+        if value.startswith("s:"):
+            with services.uow() as session:
+                found = prefs.unsnooze_subject(session, user_id, value.removeprefix("s:"))
+            text = ":bell: That nudge is back on." if found else "That nudge wasn't snoozed."
+            reply(respond, [section(text)])
+            return
         with services.uow() as session:
-            account = session.get(Account, int(action["value"]))
-            found = prefs.unsnooze_account(session, user_id, int(action["value"]))
+            account = session.get(Account, int(value))
+            found = prefs.unsnooze_account(session, user_id, int(value))
             name = account.name if account else "that account"
         text = (
             f":bell: Nudges about *{escape(name)}* are back on."
@@ -115,7 +120,7 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
                 task = complete_followup(session, int(action["value"]), now=services.clock.now())
                 title = task.title
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")])
+            reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
             return
-        reply(respond, [section(f":white_check_mark: Done: *{escape(title)}*.")])
+        reply(respond, [section(f":white_check_mark: Done: *{escape(title)}*.")], replace=True)
         services.changed(user_id)

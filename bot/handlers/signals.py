@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,7 +18,6 @@ from bot.blocks.common import Block, fallback_text, section
 from bot.blocks.help import help_blocks
 from bot.blocks.signals import (
     DISMISS_MODAL_CALLBACK,
-    FROM_MORNING,
     OPPORTUNITY_MODAL_CALLBACK,
     SIGNAL_MODAL_CALLBACK,
     card_section,
@@ -36,6 +34,7 @@ from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
 from bot.domain.text import escape, mention, message_as_read, money
 from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
+from bot.handlers.in_place import origin, update_origin
 from bot.reminders import signals as flow
 from bot.services import Services
 from bot.storage.models import Account, Signal
@@ -122,33 +121,10 @@ def _typed(values: dict[str, Any], block: str) -> str:
 
 
 # -- deciding ---------------------------------------------------------------------------------------
-def _clicked(action: dict[str, Any]) -> tuple[int, bool]:
-    """The signal id of a button, and whether it was pressed in the consolidated morning message."""
-    signal_id, _, where = str(action.get("value", "")).partition(":")
-    return int(signal_id), where == FROM_MORNING
-
-
-def _origin(body: dict[str, Any], *, from_morning: bool = False) -> dict[str, Any]:
-    """Where the clicked message is, so a modal's submission can update it.
-
-    Not the morning message: it lists other things too, and must keep them.
-    """
-    if from_morning:
-        return {}
-    container = body.get("container") or {}
-    return {
-        "channel": container.get("channel_id") or (body.get("channel") or {}).get("id"),
-        "ts": container.get("message_ts"),
-    }
-
-
-def _update_origin(client: WebClient, meta: dict[str, Any], blocks: list[Block]) -> None:
-    if not (meta.get("channel") and meta.get("ts")):
-        return
-    try:
-        client.chat_update(channel=meta["channel"], ts=meta["ts"], blocks=blocks, text=fallback_text(blocks))
-    except SlackApiError as exc:  # an ephemeral message, or one we may no longer edit
-        log.info("chat.update of the signal message failed: %s", exc.response.get("error"))
+def _clicked(action: dict[str, Any]) -> int:
+    """The signal id of a button (``<id>`` or ``<id>:morning`` in the morning message)."""
+    signal_id, _, _where = str(action.get("value", "")).partition(":")
+    return int(signal_id)
 
 
 def _decided_note(signal: Signal) -> str:
@@ -160,7 +136,7 @@ def _decided_note(signal: Signal) -> str:
 
 
 def _show_decided(services: Services, respond: Respond, signal_id: int, *, replace: bool = True) -> None:
-    """What became of the signal: in place of the clicked signal message, or as a note of its own."""
+    """What became of the signal: in place of the clicked signal (its item only, in a bundled message)."""
     with services.uow() as session:
         signal = session.get(Signal, signal_id)
         account = session.get(Account, signal.account_id) if signal else None
@@ -179,14 +155,12 @@ def _undecided_with_account(session: Session, signal_id: int) -> tuple[Signal, A
     return signal, account
 
 
-def _say_why_not(
-    services: Services, respond: Respond, signal_id: int, err: UserError, *, from_morning: bool
-) -> None:
+def _say_why_not(services: Services, respond: Respond, signal_id: int, err: UserError) -> None:
     """A button that can't do its job: show what became of the signal, or why, where it was clicked."""
     if isinstance(err, sig.AlreadyDecided):
-        _show_decided(services, respond, signal_id, replace=not from_morning)
+        _show_decided(services, respond, signal_id)
     else:
-        reply(respond, [section(f":information_source: {escape(err.message)}")], replace=not from_morning)
+        reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
 
 
 def _dm_note(client: WebClient, user_id: str, err: UserError) -> None:
@@ -306,7 +280,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        signal_id, from_morning = _clicked(action)
+        signal_id = _clicked(action)
         try:
             with services.uow() as session:
                 signal, account = _undecided_with_account(session, signal_id)
@@ -318,10 +292,10 @@ def register(app: App, services: Services) -> None:
                     account,
                     services.playbook,
                     kind=kind,
-                    metadata={"signal": signal_id, **_origin(body, from_morning=from_morning)},
+                    metadata={"signal": signal_id, **origin(body)},
                 )
         except UserError as err:
-            _say_why_not(services, respond, signal_id, err, from_morning=from_morning)
+            _say_why_not(services, respond, signal_id, err)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -361,7 +335,7 @@ def register(app: App, services: Services) -> None:
                 flow.tell_flagger(services, session, signal, user_id, now)
                 flow.evaluate(services, session, account, now, removed=signal)
                 text = _opportunity_created_text(opportunity, account, signal)
-                origin = decided_blocks(
+                decided = decided_blocks(
                     signal,
                     account,
                     pb,
@@ -370,7 +344,7 @@ def register(app: App, services: Services) -> None:
         except UserError as err:
             _dm_note(client, user_id, err)
             return
-        _update_origin(client, meta, origin)
+        update_origin(client, meta, decided)
         client.chat_postMessage(channel=user_id, text=fallback_text([section(text)]), blocks=[section(text)])
         services.changed(user_id, opportunity.owner_id)
 
@@ -378,7 +352,7 @@ def register(app: App, services: Services) -> None:
     def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
-        signal_id, from_morning = _clicked(action)
+        signal_id = _clicked(action)
         flow.warm(services, [user_id])
         now = services.clock.now()
         tz = services.people.tz(user_id)
@@ -396,23 +370,23 @@ def register(app: App, services: Services) -> None:
                     f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to {mention(user_id)} then.",
                 )
         except UserError as err:
-            _say_why_not(services, respond, signal_id, err, from_morning=from_morning)
+            _say_why_not(services, respond, signal_id, err)
             return
-        reply(respond, blocks, replace=not from_morning)
+        reply(respond, blocks, replace=True)
 
     @app.action("signal_dismiss")
     def dismiss(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        signal_id, from_morning = _clicked(action)
+        signal_id = _clicked(action)
         try:
             with services.uow() as session:
                 signal, account = _undecided_with_account(session, signal_id)
-                origin = _origin(body, from_morning=from_morning)
-                view = dismiss_modal(signal, account, services.playbook, {"signal": signal_id, **origin})
+                meta = {"signal": signal_id, **origin(body)}
+                view = dismiss_modal(signal, account, services.playbook, meta)
         except UserError as err:
-            _say_why_not(services, respond, signal_id, err, from_morning=from_morning)
+            _say_why_not(services, respond, signal_id, err)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -434,7 +408,7 @@ def register(app: App, services: Services) -> None:
                 assert account is not None
                 flow.tell_flagger(services, session, signal, user_id, now)
                 flow.evaluate(services, session, account, now, removed=signal)
-                origin = decided_blocks(
+                decided = decided_blocks(
                     signal,
                     account,
                     services.playbook,
@@ -443,5 +417,5 @@ def register(app: App, services: Services) -> None:
         except UserError as err:
             _dm_note(client, user_id, err)
             return
-        _update_origin(client, meta, origin)
+        update_origin(client, meta, decided)
         services.changed(user_id)

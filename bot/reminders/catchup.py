@@ -1,9 +1,12 @@
-"""After downtime: several late reminders for one person become one "While I was away…" message."""
+"""Several reminders for one person in one message: late ones after downtime ("While I was away…"),
+and ones due at the same moment (the 09:00 rush). Each reminder keeps its blocks and buttons; the
+message is a bundle (``bot.blocks.bundle``), so a button changes its own reminder only."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.bundle import bundle_id
 from bot.blocks.common import divider, section
 from bot.reminders.outbox import OutgoingMessage
 
@@ -29,13 +32,23 @@ def while_away(messages: list[OutgoingMessage], *, total: int | None = None) -> 
     """One message holding every one of ``messages`` (blocks and buttons kept), under a short heading."""
     count = total or len(messages)
     heading = f":wave: *While I was away…* {count} reminders came due. Here they are, together:"
-    blocks: list[dict[str, Any]] = [section(heading)]
+    return bundled(messages, heading, f"While I was away… {count} reminders came due: ")
+
+
+def together(messages: list[OutgoingMessage]) -> OutgoingMessage:
+    """Reminders due at the same moment for one person: one message, one item each."""
+    count = len(messages)
+    return bundled(messages, f":bell: *{count} reminders for you*", f"{count} reminders: ")
+
+
+def bundled(messages: list[OutgoingMessage], heading: str, text_head: str) -> OutgoingMessage:
+    blocks: list[dict[str, Any]] = [{**section(heading), "block_id": bundle_id()}]
     seen_ids: set[str] = set()
     for message in messages:
         blocks.append(divider())
         for block in message.blocks or [section(message.text)]:
             blocks.append(_unique_block_id(block, seen_ids))
-    text = f"While I was away… {count} reminders came due: " + " · ".join(m.text for m in messages)
+    text = text_head + " · ".join(m.text for m in messages)
     return OutgoingMessage(channel=messages[0].channel, text=text[:3000], blocks=blocks)
 
 

@@ -14,8 +14,9 @@ nothing sleeps); 5xx, timeouts, connection errors → retried with exponential b
 ``MAX_ATTEMPTS`` times; anything else Slack rejects → ``failed`` with the reason, for admins to see.
 
 A row for a person who is off work now (the bot was down, a backlog, a zone that changed) goes back
-to pending until their next working start (``recipient_hours``). After downtime, when ``MIN_TO_COMBINE`` or more late reminders are due for one person, they are sent
-as one "While I was away…" message and every row records that message's ``ts``.
+to pending until their next working start (``recipient_hours``). Reminders for one person due at the
+same moment (or late after downtime) are sent as one message (``grouping``), and every row records
+that message's ``ts``.
 
 Speed: a pass claims a batch, reads and renders it in one read-only unit of work, and sends it in
 *waves* of messages to distinct conversations, ``concurrency`` posted in parallel; each wave costs
@@ -46,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
 from bot.people import REFRESH_AFTER
-from bot.reminders.catchup import MIN_TO_COMBINE, combine, while_away
+from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
 from bot.reminders.recipient_hours import wait_until
 from bot.reminders.recovery import find_posted, metadata_for
@@ -91,6 +92,7 @@ class _Ready:
     reminder_id: int
     message: OutgoingMessage
     late: bool
+    due_at: datetime
 
 
 @dataclass
@@ -159,18 +161,13 @@ def sending_client(client: WebClient, *, timeout: float | None = None) -> WebCli
     return WebClient(
         token=client.token,
         base_url=client.base_url,
-        timeout=int(min(client.timeout, timeout)) if timeout else client.timeout,
+        timeout=max(1, int(min(client.timeout, timeout))) if timeout else client.timeout,
         ssl=client.ssl,
         proxy=client.proxy,
         headers=dict(client.headers or {}),
         logger=client.logger,
         retry_handlers=[],
     )
-
-
-def is_direct(channel: str) -> bool:
-    """A DM: a user id (posted as a DM) or an IM channel id."""
-    return channel[:1] in ("U", "W", "D")
 
 
 class Dispatcher:
@@ -342,7 +339,8 @@ class Dispatcher:
                     if message is None:
                         cancelled.append(reminder.id)
                     else:
-                        ready[reminder.id] = _Ready(reminder.id, message, reminder.due_at <= now - LATE_AFTER)
+                        late = reminder.due_at <= now - LATE_AFTER
+                        ready[reminder.id] = _Ready(reminder.id, message, late, reminder.due_at)
                     done.add(reminder.id)
         except (SQLAlchemyError, ReadOnlyUnitOfWork):
             log.info("rendering %d reminders together failed; rendering them one by one", len(ids))
@@ -401,6 +399,7 @@ class Dispatcher:
                 renderer = self.services.renderers.get(reminder.kind)
                 message = renderer(self.services, session, reminder) if renderer else None
                 late = reminder.due_at <= now - LATE_AFTER
+                due_at = reminder.due_at
         except Exception as exc:
             log.exception("renderer for reminder %s failed", reminder_id)
             self._finish(
@@ -416,25 +415,11 @@ class Dispatcher:
             self._finish([reminder_id], status="cancelled")
             report.cancelled.append(reminder_id)
             return None
-        return _Ready(reminder_id, message, late)
+        return _Ready(reminder_id, message, late, due_at)
 
     def _units(self, ready: list[_Ready]) -> list[list[_Ready]]:
-        """One message per reminder, except late ones for one person, which are combined."""
-        units: list[list[_Ready]] = []
-        late: dict[str, list[_Ready]] = {}
-        for item in ready:
-            if item.late and is_direct(item.message.channel):
-                late.setdefault(item.message.channel, []).append(item)
-            else:
-                units.append([item])
-        for items in late.values():
-            if len(items) < MIN_TO_COMBINE:
-                units += [[item] for item in items]
-                continue
-            for group in combine([item.message for item in items]):
-                units.append([items[i] for i in group])
-        order = {item.reminder_id: n for n, item in enumerate(ready)}
-        return sorted(units, key=lambda unit: order[unit[0].reminder_id])
+        """One message per reminder, except several for one person at once (see ``grouping``)."""
+        return grouping.units(ready)
 
     def _refresh_people(self, ids: list[int], now: datetime) -> None:
         """Recipients whose profile is missing or more than a day old are read from Slack first (as
@@ -504,7 +489,7 @@ class Dispatcher:
 
     def _post(self, unit: list[_Ready]) -> _Posted:
         ids = [r.reminder_id for r in unit]
-        message = unit[0].message if len(unit) == 1 else while_away([r.message for r in unit])
+        message = grouping.message_for(unit)
         self.pacer.wait(message.channel)
         try:
             response = self.sender.chat_postMessage(

@@ -95,7 +95,7 @@ def test_the_cards_edit_opens_a_form_with_every_field_checked_like_account_set(b
     assert refused.json["response_action"] == "errors"
     errors = refused.json["errors"]
     assert set(errors) == {"mrr", "renewal", "name"}
-    assert errors["mrr"].startswith("mrr:lots is not an amount")
+    assert errors["mrr"] == "lots is not an amount. Use a number like 4200 or 4.2k."
     assert "is not a date. Use YYYY-MM-DD" in errors["renewal"]
     taken = bot.slack.submit(view, state(view, name="GLOBEX"))
     assert taken.json["errors"] == {

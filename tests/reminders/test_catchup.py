@@ -14,7 +14,9 @@ from tests.helpers import Harness, all_text, buttons, posted_reminder_ids, queue
 def test_late_reminders_for_one_person_come_as_one_message(bot: Harness) -> None:
     down_since = bot.clock.now()
     alice = queue_reminders(bot, 4, due_at=down_since + timedelta(minutes=5), every=timedelta(minutes=30))
-    carol = queue_reminders(bot, 2, due_at=down_since + timedelta(minutes=5), recipient_id="U0CAROL")
+    carol = queue_reminders(
+        bot, 2, due_at=down_since + timedelta(minutes=5), every=timedelta(minutes=30), recipient_id="U0CAROL"
+    )
     channel = queue_reminders(bot, 3, due_at=down_since + timedelta(minutes=5), channel_id="C0ACME")
     bot.clock.advance(hours=3)  # the bot was down; now it is back
 
@@ -29,7 +31,7 @@ def test_late_reminders_for_one_person_come_as_one_message(bot: Harness) -> None
         assert f"Call Acme #{n}" in text
     assert [b["value"] for b in buttons(message["blocks"])] == [str(rid) for rid in alice]
     block_ids = [b["block_id"] for b in message["blocks"] if "block_id" in b]
-    assert len(block_ids) == len(set(block_ids)) == 4  # Slack rejects repeated block ids
+    assert len(block_ids) == len(set(block_ids)) == 1 + 4  # the heading's; Slack rejects repeated ids
     assert message["metadata"]["event_payload"]["reminder_ids"] == alice
 
     [posted] = bot.fake.history("D0ALICE")
@@ -42,11 +44,23 @@ def test_late_reminders_for_one_person_come_as_one_message(bot: Harness) -> None
     assert Dispatcher(bot.services).run_once().sent == []  # delivered once
 
 
-def test_reminders_due_now_are_not_combined(bot: Harness) -> None:
-    ids = queue_reminders(bot, 3)
+def test_reminders_due_at_one_moment_come_together_and_others_alone(bot: Harness) -> None:
+    now = bot.clock.now()
+    rush = queue_reminders(bot, 3, title="Rush", every=timedelta(0))  # all due now, for Alice
+    spaced = queue_reminders(bot, 2, due_at=now - timedelta(minutes=2), every=timedelta(minutes=1))
+    [single] = queue_reminders(bot, recipient_id="U0CAROL", title="Carol's one")
     report = Dispatcher(bot.services).run_once()
-    assert report.sent == ids and report.messages == 3
-    assert all("While I was away" not in m["text"] for m in bot.dms("U0ALICE"))
+    assert sorted(report.sent) == sorted(rush + spaced + [single])
+    assert report.messages == 1 + 2 + 1
+    [together] = [m for m in bot.dms("U0ALICE") if "Rush" in m["text"]]
+    text = all_text(together["blocks"])
+    assert "3 reminders for you" in text and "While I was away" not in text
+    assert [b["value"] for b in buttons(together["blocks"])] == [str(rid) for rid in rush]
+    assert together["metadata"]["event_payload"]["reminder_ids"] == rush
+    [carols] = bot.dms("U0CAROL")
+    assert all_text(carols["blocks"]).startswith(":alarm_clock: Carol's one")  # a single one stays single
+    with bot.db() as s:
+        assert len({s.get(Reminder, rid).sent_ts for rid in rush}) == 1  # type: ignore[union-attr]
 
 
 def test_combined_message_recovered_after_a_crash(bot: Harness) -> None:

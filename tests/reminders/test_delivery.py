@@ -157,6 +157,7 @@ def test_unknown_user_fails_with_channel_not_found(bot: Harness) -> None:
     [rid] = queue_reminders(bot, recipient_id="U0GHOST")
     assert Dispatcher(bot.services).run_once().failed == [rid]
     assert row(bot, rid).last_error == "channel_not_found"
+    assert [r.error for r in bot.fake.refusals()] == ["channel_not_found"]
 
 
 def test_unreadable_history_never_resends_blindly(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.domain.nudges import NudgeItem
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile, VisitPlan
-from tests.helpers import FakeSlack, Harness, add_task, all_text, find_button, line_button
+from tests.helpers import FakeSlack, Harness, add_task, all_text, buttons, find_button, line_button
 
 
 @pytest.fixture
@@ -251,29 +251,37 @@ def test_unknown_kind_gives_the_list_and_an_example_and_writes_nothing(bot: Harn
     assert "/salesbot nudges off renewals" in bot.last_text()
 
 
-def test_snoozing_an_account_for_a_week(bot: Harness) -> None:
+def test_snoozing_a_line_snoozes_that_subject_only_and_updates_the_line_in_place(bot: Harness) -> None:
     gold_visited_in_june(bot, "Acme Corp", "<@U0ALICE|alice>")
     gold_visited_in_june(bot, "Globex", "<@U0ALICE|alice>")
     run_at(bot, at(2026, 11, 24, 7, 30))
-    (dm,) = bot.dms("U0ALICE")
-    assert "*Acme Corp* (gold)" in text(dm) and "*Globex* (gold)" in text(dm)
+    [morning] = bot.messages("U0ALICE")
+    assert "*Acme Corp* (gold)" in text(morning) and "*Globex* (gold)" in text(morning)
 
-    bot.slack.click(line_button(dm["blocks"], "*Acme Corp*", "Snooze 1 week"), user="U0ALICE")
-    assert "No nudges about *Acme Corp* until Tue 01 Dec" in bot.last_text()
+    bot.press(morning, "Snooze 1 week", line="*Acme Corp*")
+    # The same message, edited: Acme's line says it is snoozed; Globex keeps its line and buttons.
+    [morning] = bot.messages("U0ALICE")
+    assert "Good morning" in text(morning)
+    assert ":zzz: Snoozed until Tue 01 Dec." in text(morning)
+    assert "Log visit" in [b["text"]["text"] for b in buttons(morning["blocks"])]
+    line_button(morning["blocks"], "*Globex* (gold)", "Snooze 1 week")
+    assert len(buttons(morning["blocks"])) == 2  # Globex's two; Acme's are gone
+    assert bot.fake.params("chat.postEphemeral") == []
     bot.command("/salesbot", "nudges")
-    assert "*Acme Corp* snoozed until Tue 01 Dec" in bot.last_text()
+    assert "visit overdue on *Acme Corp* snoozed until Tue 01 Dec" in bot.last_text()
 
-    add_followup(bot, "Acme Corp", "U0ALICE", at(2026, 11, 25, 10), "Send the proposal")  # starts meanwhile
-    for day in (at(2026, 11, 26, 7, 30), at(2026, 11, 27, 7, 30), at(2026, 11, 30, 7, 30)):
+    # Only that subject: a follow-up on Acme Corp that falls overdue meanwhile is told.
+    add_followup(bot, "Acme Corp", "U0ALICE", at(2026, 11, 25, 10), "Send the proposal")
+    run_at(bot, at(2026, 11, 26, 7, 30))
+    told = text(bot.messages("U0ALICE")[-1])
+    assert "Send the proposal" in told and "not visited" not in told
+    for day in (at(2026, 11, 27, 7, 30), at(2026, 11, 30, 7, 30)):
         run_at(bot, day)
-    assert len(bot.dms("U0ALICE")) == 1
+    assert len(bot.dms("U0ALICE")) == 2
 
     run_at(bot, at(2026, 12, 1, 7, 30))  # the snooze ended at midnight: told once more
     after = text(bot.dms("U0ALICE")[-1])
-    assert "*Acme Corp* (gold) not visited" in after and "Send the proposal" in after
-    assert "Globex" not in after
-    run_at(bot, at(2026, 12, 2, 7, 30))
-    assert len(bot.dms("U0ALICE")) == 2
+    assert "*Acme Corp* (gold) not visited" in after and "Globex" not in after
 
 
 def test_unsnooze(bot: Harness) -> None:
@@ -282,7 +290,7 @@ def test_unsnooze(bot: Harness) -> None:
     bot.click("Snooze 1 week", blocks=bot.dms("U0ALICE")[0]["blocks"])
     bot.command("/salesbot", "nudges")
     bot.click("Unsnooze")
-    assert "Nudges about *Acme Corp* are back on" in bot.last_text()
+    assert "That nudge is back on" in bot.last_text()
     bot.command("/salesbot", "nudges")
     assert "snoozed until" not in bot.last_text()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 
@@ -119,7 +119,9 @@ def test_parallel_sends_deliver_each_once_with_few_statements(db_bot: Harness) -
     for person in people:
         db_bot.fake.add_user(person)
         ids += queue_reminders(db_bot, 1, recipient_id=person.id)
-    ids += queue_reminders(db_bot, 3, recipient_id=people[0].id)  # one conversation, paced
+    # Three more for one person, due at three different moments (so not grouped): paced a second apart.
+    earlier = db_bot.clock.now() - timedelta(minutes=3)
+    ids += queue_reminders(db_bot, 3, recipient_id=people[0].id, due_at=earlier, every=timedelta(minutes=1))
     engine = db_bot.session_factory.kw["bind"]
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
@@ -137,6 +139,7 @@ def test_waves_hold_one_message_per_conversation() -> None:
     from bot.reminders.dispatcher import _Ready, _waves
     from bot.reminders.outbox import OutgoingMessage
 
-    units = [[_Ready(n, OutgoingMessage(channel, "x"), False)] for n, channel in enumerate("AABCA")]
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    units = [[_Ready(n, OutgoingMessage(channel, "x"), False, at)] for n, channel in enumerate("AABCA")]
     waves = _waves(units, 2)
     assert [[u[0].reminder_id for u in wave] for wave in waves] == [[0, 2], [1, 3], [4]]

@@ -51,7 +51,7 @@ def test_weekend_does_not_count_and_reacting_prevents_escalation(team: Harness) 
     bot.command("/signal", "Acme Corp cross-sell: marketing module", user="U0BOB")
     bot.deliver()
     snooze_dm = next(p for p in bot.dms("U0ALICE") if "marketing module" in all_text(p["blocks"]))
-    bot.click("Not now", blocks=snooze_dm["blocks"])
+    bot.click("Not now", blocks=snooze_dm["blocks"], line="marketing module")
     bot.clock.advance(days=3, hours=23)  # Tuesday 08:00 UTC: one working day (Monday) has passed
     tick(bot)
     assert bot.dms("U0MGR") == []

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.storage.models import Account, Signal
-from tests.helpers import Harness, all_text, line_button
+from tests.helpers import Harness, all_text, buttons, line_button
 
 
 def tick(bot: Harness) -> None:
@@ -35,7 +35,8 @@ def test_a_signal_is_not_repeated_by_the_morning_message_the_day_it_arrives(team
     bot.clock.advance(minutes=15)  # 09:00 Paris: the signal messages themselves
     tick(bot)
     routed = [p for p in bot.dms("U0ALICE") if "flagged by <@U0BOB>" in all_text(p.get("blocks"))]
-    assert len(routed) == 2
+    assert len(routed) == 1  # both signals came due at 09:00: one message, one item each
+    assert all_text(routed[0]["blocks"]).count("flagged by <@U0BOB>") == 2
     bot.clock.advance(days=1)  # Tuesday: still undecided, so the morning message reminds her, once
     tick(bot)
     tuesday = all_text(mornings(bot, "U0ALICE")[-1]["blocks"])
@@ -50,30 +51,33 @@ def test_a_signal_is_not_repeated_by_the_morning_message_the_day_it_arrives(team
     assert sum("add 20 seats" in t and "flagged by" in t for t in all_dms) == 1
 
 
-def test_create_opportunity_in_the_morning_message_keeps_the_message(team: Harness) -> None:
+def test_create_opportunity_in_the_morning_message_changes_that_line_only(team: Harness) -> None:
     bot = team
     bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
     bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")
     tick(bot)
     bot.clock.advance(days=1)
     tick(bot)
-    morning = mornings(bot, "U0ALICE")[-1]["blocks"]
-    assert "waits for you" in all_text(morning)
-    create = line_button(morning, "upsell", "Create opportunity")
-    bot.click("Create opportunity", blocks=[{"type": "actions", "elements": [create]}])
-    view = bot.last_view()
-    updates_before = len(bot.fake.params("chat.update"))
-    bot.slack.submit(view, {"title": {"title": {"value": "20 seats"}}})
+    morning = bot.messages("U0ALICE")[-1]
+    assert "waits for you" in all_text(morning["blocks"])
+    bot.press(morning, "Create opportunity", line="upsell")
+    bot.slack.submit(bot.last_view(), {"title": {"title": {"value": "20 seats"}}})
     with bot.db() as s:
         signal = s.scalars(select(Signal).where(Signal.kind == "upsell")).one()
         assert signal.status == "acted" and signal.opportunity_id is not None
-    assert len(bot.fake.params("chat.update")) == updates_before  # the morning message is untouched
-    # Pressed again, in the morning message: a note of its own, not a replacement of the message.
-    replies_before = len(bot.replies())
-    bot.click("Create opportunity", blocks=[{"type": "actions", "elements": [create]}])
-    note = bot.replies()[replies_before:]
-    assert len(note) == 1 and not note[0].get("replace_original")
-    assert "Turned into opportunity" in all_text(note[0]["blocks"])
+    # The morning message is edited: the upsell line says what happened, the cross-sell keeps its buttons.
+    morning = bot.fake.message(morning["channel"], morning["ts"])
+    shown = all_text(morning["blocks"])
+    assert "created opportunity #1" in shown and "Good morning" in shown
+    line_button(morning["blocks"], "cross-sell", "Create opportunity")
+    assert sum(b["text"]["text"] == "Create opportunity" for b in buttons(morning["blocks"])) == 1
+    # Pressed again on a copy that still shows the button: that line says why, the rest stays.
+    bot.press(
+        {**morning, "blocks": mornings(bot, "U0ALICE")[-1]["blocks"]}, "Create opportunity", line="upsell"
+    )
+    reply = bot.last_reply()
+    assert reply.get("replace_original") and "Turned into opportunity #1" in all_text(reply["blocks"])
+    line_button(reply["blocks"], "cross-sell", "Create opportunity")
 
 
 def test_deciding_an_expansion_signal_leaves_the_risk_alert_alone(team: Harness) -> None:
@@ -84,7 +88,7 @@ def test_deciding_an_expansion_signal_leaves_the_risk_alert_alone(team: Harness)
     bot.clock.advance(hours=5)  # the risk score has decayed a hair under 40
     tick(bot)
     dm = next(p for p in bot.dms("U0ALICE") if "reference" in all_text(p.get("blocks")))
-    bot.click("Dismiss", blocks=dm["blocks"])
+    bot.click("Dismiss", blocks=dm["blocks"], line="reference")
     bot.slack.submit(bot.last_view(), {"reason": {"reason": {"value": "not now"}}})
     with bot.db() as s:
         assert s.scalars(select(Account)).one().risk_alerted_at is not None
@@ -104,7 +108,7 @@ def test_a_small_dismissal_does_not_take_the_ripe_news_from_the_csm(team: Harnes
     tick(bot)
     assert "ripe for expansion" in all_text(mornings(bot, "U0ALICE")[-1]["blocks"])
     dm = next(p for p in bot.dms("U0ALICE") if "reference" in all_text(p.get("blocks")))
-    bot.click("Dismiss", blocks=dm["blocks"])
+    bot.click("Dismiss", blocks=dm["blocks"], line="reference")
     bot.slack.submit(bot.last_view(), {"reason": {"reason": {"value": "not relevant"}}})  # 59 now
     bot.clock.advance(hours=1)  # carol's (UTC) morning
     tick(bot)
