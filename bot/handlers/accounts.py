@@ -95,11 +95,11 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
             account = acc.require(session, " ".join(words[:-1]), example=LINK_EXAMPLE, team_id=team_id)
             other = acc.linked_to_channel(session, channel, team_id=team_id)
             if other is not None and other.id != account.id:  # ask, never link one channel twice
-                reply(respond, link_question_blocks(account, other, channel))
-                return
-            acc.update(session, account, {"channel_id": channel}, now=now, by=user_id)
-            name = account.name
-        reply(respond, linked_blocks(name, channel))
+                blocks = link_question_blocks(account, other, channel)
+            else:
+                acc.update(session, account, {"channel_id": channel}, now=now, by=user_id)
+                blocks = linked_blocks(account.name, channel)
+        reply(respond, blocks)
     elif verb == "list":
         parsed = parse_fields(rest, acc.LIST_FIELDS, example=acc.LIST_EXAMPLE)
         if parsed.words:

@@ -361,13 +361,16 @@ def register(app: App, services: Services) -> None:
                 signal = sig.snooze(session, signal_id, now=now)
                 account = session.get(Account, signal.account_id)
                 assert account is not None and signal.snoozed_until is not None
-                flow.resurface_later(services, session, signal, user_id, now)
+                back = flow.resurface_later(services, session, signal, user_id, now)
                 until = when_local(signal.snoozed_until, tz, with_time=False)
+                then = "then"
+                if back > signal.snoozed_until:  # a weekend or an evening: their next working morning
+                    then = f"{when_local(back, tz)}, the next working morning"
                 blocks = decided_blocks(
                     signal,
                     account,
                     services.playbook,
-                    f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to {mention(user_id)} then.",
+                    f":zzz: {mention(user_id)} snoozed it until {until}; it comes back to {mention(user_id)} {then}.",
                 )
         except UserError as err:
             _say_why_not(services, respond, signal_id, err)

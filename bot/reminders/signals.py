@@ -124,8 +124,9 @@ def routed_in_channel(services: Services, account: Account) -> str | None:
 
 def resurface_later(
     services: Services, session: Session, signal: Signal, user_id: str, now: datetime
-) -> None:
-    """After "Not now": bring the signal back to ``user_id`` when the snooze ends."""
+) -> datetime:
+    """After "Not now": bring the signal back to ``user_id`` when the snooze ends (at their first
+    working moment from then, which is returned)."""
     assert signal.snoozed_until is not None
     _dm_at_work(
         services,
@@ -137,6 +138,7 @@ def resurface_later(
         not_before=signal.snoozed_until,
         dedupe_key=f"{RESURFACED}:{signal.id}:{user_id}:{signal.snoozed_until.isoformat()}",
     )
+    return _deliver_at(services, session, user_id, signal.snoozed_until)
 
 
 def _signal_and_account(session: Session, reminder: Reminder) -> tuple[Signal, Account] | None:

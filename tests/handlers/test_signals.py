@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -297,3 +297,21 @@ def test_dismiss_asks_a_reason_and_stores_it(acme: Harness) -> None:
     with bot.db() as s:
         pending = s.scalars(select(Reminder).where(Reminder.status == "pending")).all()
         assert pending == []
+
+
+def test_not_now_on_a_saturday_says_the_monday_it_comes_back(acme: Harness) -> None:
+    bot = acme
+    dm = _flag_and_deliver(bot)
+    bot.clock.set(datetime(2026, 11, 28, 10, 0, tzinfo=UTC))  # Saturday 11:00 in Paris
+    bot.click("Not now", blocks=dm["blocks"])
+    assert (
+        "snoozed it until Sat 05 Dec 2026; it comes back to <@U0ALICE> Mon 07 Dec 2026, 09:00, "
+        "the next working morning." in bot.last_text()
+    )
+    bot.clock.set(datetime(2026, 12, 5, 10, 0, tzinfo=UTC))
+    before = len(bot.dms("U0ALICE"))
+    bot.deliver()
+    assert len(bot.dms("U0ALICE")) == before
+    bot.clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
+    bot.deliver()
+    assert "Back from “Not now”" in dm_texts(bot, "U0ALICE")[-1]
