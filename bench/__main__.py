@@ -11,6 +11,7 @@ from pathlib import Path
 from bench import commands, delivery, imports, startup
 from bench.common import Pair, machine, median
 
+KEEP = "<!-- Sections below are written by hand or by other scripts; python -m bench keeps them. -->"
 SUITES = {
     "commands": commands.run,
     "delivery": delivery.run,
@@ -72,7 +73,11 @@ def main() -> None:
         for pair in results[name][0]:
             print(f"  {pair.name}: {fmt(median(pair.ours))} vs {fmt(median(pair.floor))} {pair.unit}")
     text = report(results, args.quick, time.perf_counter() - began)
-    Path(args.out).write_text(text, encoding="utf-8")
+    out = Path(args.out)
+    kept = out.read_text(encoding="utf-8").partition(KEEP)[2] if out.exists() else ""
+    if kept:  # sections other scripts (or people) wrote below the marker stay
+        text = text.rstrip("\n") + "\n\n" + KEEP + kept
+    out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
 
 

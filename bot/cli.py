@@ -56,6 +56,12 @@ def cmd_export_activities(args: argparse.Namespace, settings: Settings) -> int:
     return run_export(settings, since=args.since, account=args.account)
 
 
+def cmd_export_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.stats_export import run_export_stats
+
+    return run_export_stats(settings, period=args.period, team=args.team)
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -148,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--account", help="only this account: its name, or a prefix that matches only one account"
     )
     activities.set_defaults(func=cmd_export_activities)
+    stats = exp_sub.add_parser(
+        "stats",
+        help="the figures of /stats per rep and metric, with targets",
+        description="The figures of /stats as CSV on standard output, one row per rep and metric: period, "
+        "manager, rep, metric, section, actual, target (pro rata over the period), previous (the period "
+        "before). Definitions: docs/stats.md.",
+    )
+    stats.add_argument(
+        "--period", required=True, help="2026-Q4, 2026-11, 2026-W48, 2026, or week/month/quarter/year"
+    )
+    stats.add_argument(
+        "--team",
+        help="only this manager's team (user id or name), in the manager's time zone; default: all, UTC",
+    )
+    stats.set_defaults(func=cmd_export_stats)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

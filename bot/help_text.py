@@ -180,6 +180,15 @@ add(
         "/salesbot nudges off followups inactive",
         "several at once; kinds: overdue_visit, followup_overdue, renewal, inactive, ripe, risk, signal_waiting",
     ),
+    ("/salesbot nudges off weekly", "no personal weekly summary on Monday mornings"),
+)
+add(
+    "/salesbot digest",
+    "The weekly team digest: a chart of each rep's inputs against target and the expansion pipeline, what "
+    "changed, the most overdue accounts, signals waiting, the best of the week. It comes on its own every "
+    "Monday 08:30 in the manager's zone, in the team's channel (`/team channel`) or by DM.",
+    ("/salesbot digest now", "your team's digest for last week, now (managers)"),
+    ("/salesbot digest now @manager", "another team's (admins)"),
 )
 
 

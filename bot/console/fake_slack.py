@@ -88,11 +88,24 @@ class Refusal:
 
 
 @dataclass
+class UploadedFile:
+    id: str
+    filename: str
+    length: int
+    content: bytes = b""
+    title: str | None = None
+    channel: str | None = None  # set when the upload is completed (shared in that conversation)
+    initial_comment: str | None = None
+
+
+@dataclass
 class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, FakeUser] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # conversation → oldest first
+    # files.getUploadURLExternal → the bytes posted to its upload URL → files.completeUploadExternal
+    uploads: dict[str, UploadedFile] = field(default_factory=dict)  # file id → file
     channels: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CHANNELS))  # id → name
     ephemeral_ts: set[str] = field(default_factory=set)
     response_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (conversation, ts)
@@ -127,6 +140,14 @@ class FakeSlack:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
+                path = urlparse(self.path).path
+                if path.startswith("/upload/"):  # the file's bytes, sent to a getUploadURLExternal URL
+                    status = fake._receive_upload(path.removeprefix("/upload/"), self.rfile.read(length))
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"OK")
+                    return
                 raw = self.rfile.read(length).decode() if length else ""
                 ctype = self.headers.get("Content-Type", "")
                 params: dict[str, Any]
@@ -134,7 +155,7 @@ class FakeSlack:
                     params = json.loads(raw)
                 else:
                     params = {k: v[0] for k, v in parse_qs(raw).items()}
-                    for key in ("blocks", "view", "attachments", "metadata"):
+                    for key in ("blocks", "view", "attachments", "metadata", "files"):
                         if isinstance(params.get(key), str):
                             with contextlib.suppress(ValueError):
                                 params[key] = json.loads(params[key])
@@ -299,6 +320,46 @@ class FakeSlack:
             return failure.status, headers, {"ok": False, "error": failure.error}
         return 200, {}, self._answer(method, params)
 
+    def uploaded(self) -> list[UploadedFile]:
+        """Files whose upload was completed (shared), oldest first."""
+        with self.state.lock:
+            return [f for f in self.state.uploads.values() if f.channel is not None]
+
+    def _receive_upload(self, file_id: str, content: bytes) -> int:
+        with self.state.lock:
+            upload = self.state.uploads.get(file_id)
+            if upload is None:
+                return 404
+            upload.content = content
+            self.state.calls.append(Call("upload", {"file_id": file_id, "length": len(content)}))
+            return 200
+
+    def _files(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            if not params.get("filename") or not str(params.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):08d}"
+            with self.state.lock:
+                self.state.uploads[file_id] = UploadedFile(
+                    file_id, str(params["filename"]), int(params["length"])
+                )
+            return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        channel = params.get("channel_id") or params.get("channels")
+        shared = []
+        with self.state.lock:
+            for item in files or []:
+                upload = self.state.uploads.get(str(item.get("id")))
+                if upload is None or len(upload.content) != upload.length:
+                    return {"ok": False, "error": "file_not_found"}
+                upload.title = item.get("title")
+                upload.channel = str(channel) if channel else ""
+                upload.initial_comment = params.get("initial_comment")
+                shared.append({"id": upload.id, "name": upload.filename, "title": upload.title})
+        return {"ok": True, "files": shared}
+
     def _refuse(self, method: str, error: str, detail: str, params: dict[str, Any]) -> dict[str, Any]:
         with self.state.lock:
             self.state.refusals.append(Refusal(method, error, detail, params))
@@ -458,6 +519,8 @@ class FakeSlack:
             if len(users) > 1:
                 return {**ok, "channel": {"id": "G" + "".join(u[1:] for u in sorted(users))}}
             return {**ok, "channel": {"id": "D" + users[0][1:], "is_im": True}}
+        if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
+            return self._files(method, params)
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = params.get("view")
             if isinstance(view, str):

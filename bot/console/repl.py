@@ -7,11 +7,13 @@ and the reminder dispatcher) and everything the app sent to the fake Slack is sh
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -60,6 +62,7 @@ _DURATION = re.compile(r"(\d+)\s*([mhdw])")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _SHOWN_METHODS = {
     "response_url",
+    "files.completeUploadExternal",
     "chat.postMessage",
     "chat.postEphemeral",
     "chat.update",
@@ -541,10 +544,29 @@ class Console:
             self._render_view(
                 f"salesbot updated a view: {text_of(view.get('title'), self.names)}", view, screen
             )
+        elif call.method == "files.completeUploadExternal":
+            self._show_upload(p)
         else:  # views.open / views.push: the modal is walked through by fill_modal
             view = p.get("view")
             return view if isinstance(view, dict) else None
         return None
+
+    def _show_upload(self, params: dict[str, Any]) -> None:
+        """Say where a file went, and keep a copy in the working directory to open."""
+        files = params.get("files")
+        if isinstance(files, str):
+            files = json.loads(files)
+        for item in files or []:
+            upload = self.world.fake.state.uploads.get(str(item.get("id")))
+            if upload is None:
+                continue
+            copy = Path.cwd() / Path(upload.filename).name
+            copy.write_bytes(upload.content)
+            where = self._where(str(params.get("channel_id") or upload.channel or ""))
+            self.term.say(
+                f"── salesbot uploaded {upload.filename} {where} ({len(upload.content):,} bytes): "
+                f"“{upload.title or ''}” · a copy is in {copy.name}"
+            )
 
     def _where(self, channel: str) -> str:
         if channel.startswith(("U", "W")):

@@ -25,6 +25,7 @@ KINDS: dict[str, str] = {
     "ripe": "accounts ripe for expansion",
     "risk": "accounts at risk of churn",
     "signal_waiting": "signals waiting for you to act",
+    "weekly": "your personal weekly summary (Monday morning)",
 }
 ALIASES = {
     "visit": "overdue_visit",
@@ -39,6 +40,8 @@ ALIASES = {
     "quiet": "inactive",
     "signal": "signal_waiting",
     "signals": "signal_waiting",
+    "summary": "weekly",
+    "week": "weekly",
 }
 EXAMPLE = "/salesbot nudges off renewals"
 SNOOZE_PREFIX = "snooze:account:"

@@ -9,6 +9,7 @@ from bot.handlers import (
     agenda,
     choices,
     delivery,
+    digest,
     dm,
     edit_forms,
     events,
@@ -54,4 +55,5 @@ def register_all(app: App, services: Services) -> None:
     teams.register(app, services)
     targets.register(app, services)
     stats.register(app, services)
+    digest.register(app, services, salesbot_subcommands)
     edit_forms.register(app, services)

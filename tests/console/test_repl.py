@@ -254,6 +254,18 @@ def test_back_brings_earlier_buttons_back(world: World) -> None:
     assert second.undone_at is None
 
 
+def test_a_manager_gets_the_digest_chart_and_a_copy_of_it(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = play(world, "/team add @alice @bob @carol", "/targets @bob calls:5/week", "/salesbot digest now")
+    assert "Added @bob, @carol to @alice's team" in out
+    assert "salesbot uploaded team-digest-2026-W47.png → DM to @alice" in out
+    assert "a copy is in team-digest-2026-W47.png" in out
+    assert "Weekly digest · week of Mon 16 Nov 2026" in out
+    assert (tmp_path / "team-digest-2026-W47.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_button_numbers_belong_to_the_person_who_sees_them(world: World) -> None:
     out = play(
         world,

@@ -64,7 +64,9 @@ def test_example_works(bot: Harness, example: str) -> None:
             number = s.scalar(select(func.max(model.id)))
         text = text[: numbered.start()] + str(number) + text[numbered.end() :]
     user = "U0ALICE"
-    if command in MANAGER_COMMANDS:  # a manager's commands, run by the manager of Alice and Bob
+    if command in MANAGER_COMMANDS or text.startswith(
+        "digest"
+    ):  # a manager's commands, run by the manager of Alice and Bob
         user = "U0CAROL"
         bot.command("/team", "add <@U0CAROL|carol> <@U0ALICE|alice> <@U0BOB|bob>", user=user)
     bot.command(command, text, user=user)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.storage.models import Account, Reminder
+from tests.handlers.test_edit_forms import state
 from tests.helpers import FakeUser, Harness, all_text
 
 ALICE, BOB, CAROL = "<@U0ALICE|alice>", "<@U0BOB|bob>", "<@U0CAROL|carol>"
@@ -96,3 +97,17 @@ def test_setting_a_channel_linked_elsewhere_is_refused(bot: Harness) -> None:
             "Globex": "C0ACME",
             "Acme Corp": None,
         }
+
+
+def test_an_owner_changed_in_the_cards_edit_form_is_told_too(bot: Harness) -> None:
+    bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
+    bot.command("/account", "Acme Corp", user="U0CAROL")
+    bot.click("Edit", user="U0CAROL")
+    view = bot.last_view()
+    saved = bot.slack.submit(view, state(view, owner="U0CAROL"), user="U0CAROL")
+    assert saved.status == 200
+    bot.dispatch()
+    assert dm_texts(bot, "U0ALICE") == [
+        ":busts_in_silhouette: <@U0CAROL> changed the owner of *Acme Corp*: you → <@U0CAROL>.\nOpen account"
+    ]
+    assert bot.dms("U0CAROL") == []  # she did it

@@ -143,6 +143,9 @@ def build(w: World) -> None:
     w.opportunity("Globex", "upsell", 300, a, "2026-10-02 10:00", "lost", "2026-10-30 10:00", "timing")
     o6 = w.opportunity("Globex", "upsell", 600, a, "2026-11-12 10:00", "won", "2026-11-27 10:00")
     w.opportunity("Initech", "new", 2000, b, "2026-11-10 10:00", "lost", "2026-11-28 10:00", "price")
+    # The open expansion pipeline (created in September: outside the months the tests look at).
+    w.opportunity("Globex", "upsell", 900, a, "2026-09-15 10:00").stage = "proposal"
+    w.opportunity("Acme", "cross-sell", 400, a, "2026-09-20 10:00")
     w.signal("Acme", "upsell", "2026-11-02 10:00", o4)  # 24 days to its opportunity
     w.signal("Globex", "cross-sell", "2026-11-01 10:00", o2)  # 2 days, lost
     w.signal("Umbrella", "upsell", "2026-11-08 10:00")  # no opportunity

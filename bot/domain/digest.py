@@ -1,0 +1,227 @@
+"""The weekly picture: what a team's digest and a rep's personal summary say, and what the chart draws.
+
+Everything here is aggregated in the database (one GROUP BY per question) for the whole team at
+once; the digest covers the last full week (Monday to Monday) in the zone of whoever receives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.domain import stats
+from bot.domain.periods import Period
+from bot.domain.targets import input_metrics
+from bot.playbook import Playbook
+from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Signal, Task, UserProfile
+
+# The lines "what changed since last week" shows, in this order (when the team has any of them).
+CHANGE_METRICS = ("calls", "meetings", "visits", "demos", "opportunities", "won", "won_mrr", "expansion_mrr")
+
+
+@dataclass(frozen=True)
+class Overdue:
+    account_id: int
+    name: str
+    since: datetime  # the due time of its oldest open task
+    tasks: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    account_name: str
+    kind: str
+    flagged_at: datetime
+
+
+@dataclass
+class ChartData:
+    """The data series the digest chart draws, in drawing order."""
+
+    title: str
+    reps: list[str]  # names, one bar group per rep
+    metrics: list[str]  # input metrics drawn, e.g. ["calls", "meetings"]
+    actual: dict[str, list[float]] = field(default_factory=dict)  # metric → one value per rep
+    target: dict[str, list[float | None]] = field(default_factory=dict)  # metric → target per rep
+    stages: list[str] = field(default_factory=list)  # open expansion pipeline, by stage
+    stage_mrr: list[float] = field(default_factory=list)
+    stage_count: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TeamDigest:
+    manager_id: str
+    report: stats.TeamReport
+    changes: list[stats.Line]
+    overdue: list[Overdue]
+    waiting: list[Waiting]
+    waiting_count: int
+    best: list[tuple[str, list[str], float]]  # (metric, the best members, their count)
+    chart: ChartData
+
+
+@dataclass
+class PersonalSummary:
+    user_id: str
+    period: Period
+    lines: list[stats.Line]
+    overdue: list[Overdue]
+    overdue_count: int
+
+
+def names_of(session: Session, user_ids: Sequence[str], *, team_id: str = LOCAL_TEAM) -> dict[str, str]:
+    """Display names known from Slack profiles (the id where none is known yet)."""
+    rows = session.execute(
+        select(UserProfile.user_id, UserProfile.display_name).where(
+            UserProfile.team_id == team_id, UserProfile.user_id.in_(list(user_ids))
+        )
+    )
+    known = {u: n for u, n in rows if n}
+    return {u: known.get(u, u) for u in user_ids}
+
+
+def overdue_accounts(
+    session: Session, people: Sequence[str], now: datetime, *, limit: int = 3, team_id: str = LOCAL_TEAM
+) -> tuple[list[Overdue], int]:
+    """The accounts with the oldest overdue open tasks (follow-ups, visits, no-show rebookings) of these
+    people, most overdue first; and how many accounts have any."""
+    base = (
+        select(Task.account_id, Account.name, func.min(Task.due_at).label("since"), func.count().label("n"))
+        .join(Account, Account.id == Task.account_id)
+        .where(
+            Account.team_id == team_id,
+            Task.assignee_id.in_(list(people)),
+            Task.status == "open",
+            Task.due_at < now,
+        )
+        .group_by(Task.account_id, Account.name)
+    )
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.execute(base.order_by("since", Task.account_id).limit(limit))
+    return [Overdue(a, n, since, int(c)) for a, n, since, c in rows], int(total)
+
+
+def waiting_signals(
+    session: Session, owners: Sequence[str], *, limit: int = 3, team_id: str = LOCAL_TEAM
+) -> tuple[list[Waiting], int]:
+    """Signals still waiting for a decision (open) on the accounts these people own: oldest first."""
+    where = (Account.team_id == team_id, Account.owner_id.in_(list(owners)), Signal.status == "open")
+    count = session.scalar(
+        select(func.count(Signal.id)).join(Account, Account.id == Signal.account_id).where(*where)
+    )
+    rows = session.execute(
+        select(Account.name, Signal.kind, Signal.created_at)
+        .join(Account, Account.id == Signal.account_id)
+        .where(*where)
+        .order_by(Signal.created_at, Signal.id)
+        .limit(limit)
+    )
+    return [Waiting(n, k, c) for n, k, c in rows], int(count or 0)
+
+
+def expansion_pipeline(
+    session: Session, owners: Sequence[str], playbook: Playbook, *, team_id: str = LOCAL_TEAM
+) -> tuple[list[str], list[float], list[int]]:
+    """Open upsell and cross-sell opportunities of these people by stage (playbook order)."""
+    rows = session.execute(
+        select(Opportunity.stage, func.count(), func.sum(Opportunity.mrr))
+        .join(Account, Account.id == Opportunity.account_id)
+        .where(
+            Account.team_id == team_id,
+            Opportunity.owner_id.in_(list(owners)),
+            Opportunity.status == "open",
+            Opportunity.kind.in_(stats.EXPANSION_KINDS),
+        )
+        .group_by(Opportunity.stage)
+    )
+    by_stage = {stage: (int(n), float(mrr or 0)) for stage, n, mrr in rows}
+    stages = [s for s in playbook.opportunity_stages if s in by_stage] + sorted(
+        s for s in by_stage if s not in playbook.opportunity_stages
+    )
+    return stages, [by_stage[s][1] for s in stages], [by_stage[s][0] for s in stages]
+
+
+def best_performers(
+    figures: dict[str, stats.Figures], metrics: Sequence[str]
+) -> list[tuple[str, list[str], float]]:
+    """For each input metric anyone did: who did the most (all of them on a tie)."""
+    best = []
+    for metric in metrics:
+        top = max((f.get(metric) for f in figures.values()), default=0.0)
+        if top > 0:
+            best.append((metric, [p for p, f in figures.items() if f.get(metric) == top], top))
+    return best
+
+
+def team_digest(
+    session: Session,
+    manager_id: str,
+    members: Sequence[str],
+    period: Period,
+    *,
+    now: datetime,
+    playbook: Playbook,
+    team_id: str = LOCAL_TEAM,
+) -> TeamDigest:
+    report = stats.team_report(
+        session, manager_id, members, period, now=now, playbook=playbook, team_id=team_id
+    )
+    by_metric = {line.metric: line for line in report.total}
+    changes = [by_metric[m] for m in CHANGE_METRICS if m in by_metric]
+    overdue, _ = overdue_accounts(session, members, now, team_id=team_id)
+    waiting, waiting_count = waiting_signals(session, members, team_id=team_id)
+    inputs = input_metrics(playbook)
+    best = best_performers(report.figures, inputs)
+    return TeamDigest(
+        manager_id,
+        report,
+        changes,
+        overdue,
+        waiting,
+        waiting_count,
+        best,
+        chart_data(session, report, playbook, team_id=team_id),
+    )
+
+
+def chart_data(
+    session: Session, report: stats.TeamReport, playbook: Playbook, *, team_id: str = LOCAL_TEAM
+) -> ChartData:
+    """Each rep's inputs against target (the metrics with a target, else the ones done), and the
+    open expansion pipeline by stage."""
+    inputs = input_metrics(playbook)
+    lines = {m: {line.metric: line for line in report.by_member[m]} for m in report.members}
+    targeted = [i for i in inputs if any(lines[m].get(i) and lines[m][i].target is not None for m in lines)]
+    done = [i for i in inputs if any(report.figures[m].get(i) for m in report.members)]
+    metrics = (targeted or done)[:4]
+    names = names_of(session, report.members, team_id=team_id)
+    stages, mrr, counts = expansion_pipeline(session, report.members, playbook, team_id=team_id)
+    return ChartData(
+        title=f"Week {report.period.label}",
+        reps=[names[m] for m in report.members],
+        metrics=metrics,
+        actual={i: [report.figures[m].get(i) for m in report.members] for i in metrics},
+        target={i: [lines[m][i].target if i in lines[m] else None for m in report.members] for i in metrics},
+        stages=stages,
+        stage_mrr=mrr,
+        stage_count=counts,
+    )
+
+
+def personal_summary(
+    session: Session,
+    user_id: str,
+    period: Period,
+    *,
+    now: datetime,
+    playbook: Playbook,
+    team_id: str = LOCAL_TEAM,
+) -> PersonalSummary:
+    lines, _, _ = stats.reports(session, [user_id], period, now=now, playbook=playbook, team_id=team_id)
+    shown = [line for line in lines[user_id] if line.target is not None or line.actual or line.previous]
+    overdue, count = overdue_accounts(session, [user_id], now, team_id=team_id)
+    return PersonalSummary(user_id, period, shown, overdue, count)
