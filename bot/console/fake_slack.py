@@ -36,6 +36,7 @@ from urllib.parse import parse_qs, urlparse
 class Call:
     method: str
     params: dict[str, Any]
+    result: dict[str, Any] = field(default_factory=dict)  # what the fake answered (a posted ts …)
 
 
 @dataclass
@@ -310,15 +311,17 @@ class FakeSlack:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)
-            self.state.calls.append(Call(method, params))
+            call = Call(method, params)
+            self.state.calls.append(call)
         if failure and failure.after:
-            self._answer(method, params)
+            call.result = self._answer(method, params)
         if failure and failure.drop:
             return None
         if failure:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error}
-        return 200, {}, self._answer(method, params)
+        call.result = self._answer(method, params)
+        return 200, {}, call.result
 
     def uploaded(self) -> list[UploadedFile]:
         """Files whose upload was completed (shared), oldest first."""
@@ -368,12 +371,15 @@ class FakeSlack:
     def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
         with self.state.lock:
-            self.state.calls.append(Call("response_url", params))
+            call = Call("response_url", params)
+            self.state.calls.append(call)
             target = self.state.response_targets.get(key)
         problem = check_message(params)
         if problem:
-            refused = self._refuse("response_url", problem[0], problem[1], params)
-            return 400, {}, refused
+            call.result = self._refuse("response_url", problem[0], problem[1], params)
+            return 400, {}, call.result
+        if target:  # the posted message this response_url edits
+            call.result = {"ok": True, "channel": target[0], "ts": target[1]}
         if target and _truthy(params.get("replace_original")):
             conversation, ts = target
             with self.state.lock:

@@ -519,7 +519,12 @@ class Console:
                 title += " · updated"
             if p.get("response_type") == "in_channel":
                 title = f"salesbot in #{self.channel_name}"
-            self._render_message(title, p, screen, channel=self.channel_id)
+            edited = call.result if call.result.get("ts") else None
+            if edited and p.get("replace_original") in (True, "true"):  # a posted message, edited
+                title = f"salesbot edited a message {self._where(str(edited['channel']))}"
+                self._render_message(title, {**p, "ts": edited["ts"]}, screen, channel=str(edited["channel"]))
+            else:
+                self._render_message(title, p, screen, channel=self.channel_id)
         elif call.method in ("chat.postMessage", "chat.update"):
             channel = str(p.get("channel", ""))
             where = self._where(channel)
@@ -528,7 +533,12 @@ class Console:
             if p.get("thread_ts"):
                 title += " · in a thread"
             dm = "D" + channel[1:] if channel.startswith("U") else channel
-            self._render_message(title, p, screen, channel=dm)
+            if call.result.get("ok") is False:
+                self.term.say(f"  ! Slack refused a message: {call.result.get('error')}")
+                return None
+            # The posted message's ts: its buttons are pressed on it, and it can be edited.
+            ts = call.result.get("ts") or p.get("ts")
+            self._render_message(title, {**p, "ts": ts} if ts else p, screen, channel=dm)
         elif call.method == "chat.postEphemeral":
             who = self.names.users.get(str(p.get("user")), p.get("user"))
             title = f"salesbot in #{self.world.channels.get(p.get('channel', ''), p.get('channel'))} · only visible to @{who}"

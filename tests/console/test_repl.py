@@ -305,3 +305,21 @@ def test_back_returns_to_the_message_you_came_from(world: World) -> None:
     [activity] = activities(world)
     assert activity.undone_at is not None
     assert "No earlier message to go back to." in out
+
+
+def test_a_button_on_one_of_several_reminders_edits_that_one_in_the_dm(world: World) -> None:
+    out = play(
+        world,
+        "/account add Acme Corp owner:@alice",
+        "/followup Acme Corp: send the proposal tomorrow 9am",
+        "/followup Acme Corp: book the demo tomorrow 9am",
+        ":time +1d",
+        "7",  # book the demo's Done (the second reminder's first button)
+    )
+    arrived, pressed = out.split("alice in #general › 7\n", 1)
+    assert "2 reminders" in arrived.split(":time +1d", 1)[1]  # one message for both
+    assert pressed.startswith("── salesbot edited a message → DM to @alice ──")
+    edited = pressed.split("alice in #general ›", 1)[0]
+    assert "send the proposal" in edited and "[1] Done" in edited
+    assert "book the demo" in edited and "Done: " in edited
+    assert "Slack refused" not in out
