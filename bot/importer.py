@@ -29,6 +29,7 @@ from bot.people import People
 from bot.playbook import Playbook
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
+from bot.storage.keys import search_key
 from bot.storage.models import LOCAL_TEAM, Account
 
 COLUMNS = ("name", "status", "tier", "tags", "owner", "csm", "channel", "mrr", "renewal_date", "external_id")
@@ -343,12 +344,18 @@ class AccountImporter:
 
     def _write(self, known: _Known, *, progress: bool = False) -> None:
         updates = [
-            {"id": i, **{c: known.rows[i][c] for c in (*DATA_COLUMNS, "name_key")}, "updated_at": self.now}
+            {
+                "id": i,
+                **{c: known.rows[i][c] for c in (*DATA_COLUMNS, "name_key")},
+                "search_key": search_key(known.rows[i]["name"]),
+                "updated_at": self.now,
+            }
             for i in known.changed
         ]
         inserts = [
             {
                 **{c: r[c] for c in (*DATA_COLUMNS, "name_key")},
+                "search_key": search_key(r["name"]),
                 "team_id": self.team_id,
                 "created_by": None,
                 "created_at": self.now,

@@ -183,7 +183,7 @@ class People:
         days = tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days
         start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
         end = time.fromisoformat(profile.work_end) if profile.work_end else default.end
-        return WorkingHours(days, start, end)
+        return WorkingHours(days, start, end, default.holidays)
 
 
 @event.listens_for(UserProfile, "after_insert")
@@ -218,7 +218,7 @@ def cached_person(session: Session, user_id: str, playbook: Playbook, *, team_id
         user_id,
         zone(profile.tz),
         profile.display_name,
-        WorkingHours(days, start, end),
+        WorkingHours(days, start, end, default.holidays),
         tuple(profile.nudges_off or ()),
         date_order_for(playbook.date_order, profile.locale, profile.tz),
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import holidays as holiday_calendars
 from dateutil.rrule import rrulestr
 
 # Activity types the bot itself records, whatever the playbook says: type → (emoji, label).
@@ -25,11 +27,41 @@ class PlaybookError(ValueError):
     """The playbook file is invalid; the message names the key and what is wrong."""
 
 
+@lru_cache(maxsize=64)
+def _country_days(country: str, year: int) -> dict[date, str]:
+    return dict(holiday_calendars.country_holidays(country, years=year).items())
+
+
+@dataclass(frozen=True)
+class Holidays:
+    """Days nobody works: the playbook's own ``holidays.dates`` and the public holidays of
+    ``holidays.country`` (from the ``holidays`` package, computed per year on demand)."""
+
+    dates: frozenset[date] = frozenset()
+    country: str | None = None
+
+    def name(self, day: date) -> str | None:
+        """The holiday's name (``Christmas Day``; ``holiday`` for a date of the playbook), or None."""
+        if self.country and (named := _country_days(self.country, day.year).get(day)):
+            return named
+        return "holiday" if day in self.dates else None
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.name(day) is not None
+
+
+NO_HOLIDAYS = Holidays()
+
+
 @dataclass(frozen=True)
 class WorkingHours:
     days: tuple[int, ...]  # 0 = Monday
     start: time
     end: time
+    holidays: Holidays = NO_HOLIDAYS  # honoured like weekends
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.days and day not in self.holidays
 
 
 @dataclass(frozen=True)
@@ -240,6 +272,26 @@ def _positive_number(value: Any, key: str) -> float:
     return float(value)
 
 
+def _holidays(data: dict[str, Any]) -> Holidays:
+    spec = data.get("holidays", {})
+    if not isinstance(spec, dict):
+        raise PlaybookError("holidays: expected a table with `dates` and/or `country`")
+    days: set[date] = set()
+    for value in spec.get("dates", []):
+        try:
+            days.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
+        except ValueError:
+            raise PlaybookError(f"holidays.dates: {value!r} is not a date like 2026-12-24") from None
+    country = spec.get("country")
+    if country is not None:
+        country = str(country).upper()
+        if country not in holiday_calendars.list_supported_countries():
+            raise PlaybookError(
+                f"holidays.country: {country!r} is not a country code the holidays package knows"
+            )
+    return Holidays(frozenset(days), country)
+
+
 def parse_playbook(data: dict[str, Any]) -> Playbook:
     accounts = data.get("accounts", {})
     statuses = _unique(_str_list(accounts.get("statuses"), "accounts.statuses"), "accounts.statuses")
@@ -272,7 +324,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     end = _time(wh.get("end"), "working_hours.end")
     if end <= start:
         raise PlaybookError("working_hours: end must be after start")
-    working_hours = WorkingHours(tuple(WEEKDAYS.index(d) for d in days), start, end)
+    working_hours = WorkingHours(tuple(WEEKDAYS.index(d) for d in days), start, end, _holidays(data))
 
     sched = data.get("scheduler", {})
     rules: list[FollowupRule] = []

@@ -72,7 +72,9 @@ def agenda_blocks(
             blocks.append(section("*Today*"))
             blocks += _items(agenda.upcoming, agenda, now, buttons=own, refresh=refresh, with_day=False)
     if agenda.more:
-        blocks.append(context(f"…and {agenda.more} more."))
+        blocks.append(
+            context(f"…and {agenda.more} more. `/followup list` lists every open follow-up, soonest first.")
+        )
     blocks.append(
         context(
             f"Times in {agenda.tz.key}. `/agenda week` for the week, `/agenda @someone` for a colleague's."

@@ -13,7 +13,7 @@ from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, input_block, modal, option, plain_text, section, static_select
 from bot.domain.followup_text import MAX_TITLE as MAX_FOLLOWUP_TITLE
 from bot.domain.opportunities import MAX_TITLE as MAX_OPPORTUNITY_TITLE
-from bot.domain.text import as_read, escape, mention
+from bot.domain.text import as_read, escape, mention, titled
 from bot.playbook import Playbook
 from bot.storage.models import Account, Opportunity, Task
 
@@ -155,7 +155,9 @@ def followup_modal(task: Task, account: Account, tz: ZoneInfo, metadata: dict[st
         metadata={**metadata, "task": task.id},
         blocks=[
             section(f"Follow-up on *{escape(account.name)}*"),
-            input_block("title", "What", _text_input(task.title, max_length=MAX_FOLLOWUP_TITLE)),
+            input_block(
+                "title", "What", _text_input(titled(task.title, account.name), max_length=MAX_FOLLOWUP_TITLE)
+            ),
             input_block("assignee", "Assigned to", _user_select(task.assignee_id)),
             input_block("date", "Due day", _date(local.date().isoformat())),
             input_block(
@@ -174,7 +176,7 @@ def followup_saved_blocks(task: Task, account: Account, *, tz: ZoneInfo, viewer_
     whose = "" if task.assignee_id == viewer_id else " their time"
     return [
         section(
-            f":pencil2: Updated follow-up `#{task.id}`: *{escape(task.title)}* · *{escape(account.name)}* — "
+            f":pencil2: Updated follow-up `#{task.id}`: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* — "
             f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz)}{whose}."
         )
     ]
@@ -193,9 +195,10 @@ def who(user_id: str | None, viewer_id: str) -> str:
     return "you" if user_id == viewer_id else mention(user_id)
 
 
-def followup_menu(tasks: list[Task]) -> Block:
-    """ "Edit a follow-up…": a menu of the listed follow-ups; picking one opens its form."""
-    return _menu(FOLLOWUP_EDIT, "Edit a follow-up…", [(t.id, f"#{t.id} {t.title}") for t in tasks])
+def followup_menu(tasks: list[tuple[Task, str]]) -> Block:
+    """ "Edit a follow-up…": a menu of the listed follow-ups (with their account's name)."""
+    items = [(t.id, f"#{t.id} {titled(t.title, name)}") for t, name in tasks]
+    return _menu(FOLLOWUP_EDIT, "Edit a follow-up…", items)
 
 
 # -- an opportunity ---------------------------------------------------------------------------------

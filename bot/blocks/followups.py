@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, input_block, modal, section
 from bot.blocks.edit_forms import followup_menu
-from bot.domain.text import channel_link, escape, mention
+from bot.domain.dates import format_when
+from bot.domain.text import channel_link, escape, mention, titled
 from bot.storage.models import Account, Task
 
 UNDO = "followup_undo"
@@ -18,6 +19,7 @@ DONE = "followup_done"
 SNOOZE_PREFIX = "followup_snooze_"  # + 1h | tomorrow | week
 RESCHEDULE = "followup_reschedule"
 OPEN_ACCOUNT = "followup_open_account"
+MOVE_TO_DAY = "followup_move_to_day"  # value: "<task id>:<YYYY-MM-DD>"
 NEXT_PREFIX = "followup_next_"  # + number of days
 NEXT_CUSTOM = "followup_next_custom"
 NEXT_MODAL = "followup_next_modal"
@@ -54,9 +56,11 @@ def created_blocks(
     deliver_at: datetime | None,
     channel_id: str | None,
     heading: str = CREATED_HEADING,
+    holiday: tuple[str, date] | None = None,
 ) -> list[Block]:
+    """``holiday``: (its name, the next working day) when the due day is a holiday."""
     lines = [
-        f"{heading}: *{escape(task.title)}* · *{escape(account.name)}* · `#{task.id}`",
+        f"{heading}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* · `#{task.id}`",
         f"*Assigned to:* {who(task.assignee_id, viewer_id)}",
         "*Due:* "
         + due_line(
@@ -78,20 +82,39 @@ def created_blocks(
     if channel_id:
         notes.append(f"The reminder is also posted in {channel_link(channel_id)}.")
     blocks = [section("\n".join(lines))]
+    if holiday is not None:
+        name, next_day = holiday
+        due_day = task.due_at.astimezone(assignee_tz)
+        blocks.append(
+            section(
+                f":palm_tree: {day_label(due_day, task.created_at)} is a holiday ({escape(name)}). "
+                f"Move it to the next working day, {day_label(next_day, task.created_at)}?"
+            )
+        )
     if notes:
         blocks.append(context(" ".join(notes)))
-    blocks.append(
-        actions(
-            button("Undo", UNDO, str(task.id), style="danger"),
-            button("Open account", OPEN_ACCOUNT, str(task.id)),
+    buttons = [
+        button("Undo", UNDO, str(task.id), style="danger"),
+        button("Open account", OPEN_ACCOUNT, str(task.id)),
+    ]
+    if holiday is not None:
+        move = button(
+            f"Move to {day_label(holiday[1], task.created_at)}",
+            MOVE_TO_DAY,
+            f"{task.id}:{holiday[1].isoformat()}",
         )
-    )
+        buttons.insert(0, move)
+    blocks.append(actions(*buttons))
     return blocks
+
+
+def day_label(day: date | datetime, now: datetime) -> str:
+    return format_when(day, now=now, with_time=False)
 
 
 def reminder_text(task: Task, account: Account) -> str:
     """The notification text: escaped like everything typed, since Slack reads it as mrkdwn too."""
-    return f"Follow-up due: {escape(task.title)} · {escape(account.name)}"
+    return f"Follow-up due: {escape(titled(task.title, account.name))} · {escape(account.name)}"
 
 
 def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note: str = "") -> list[Block]:
@@ -100,7 +123,7 @@ def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note
     source = " · after a logged activity" if task.source_activity_id else ""
     blocks = [
         section(
-            f":alarm_clock: *{escape(task.title)}*\n"
+            f":alarm_clock: *{escape(titled(task.title, account.name))}*\n"
             f"*{escape(account.name)}*{asked}{source} · due {when_local(task.due_at, assignee_tz)}"
         )
     ]
@@ -130,7 +153,7 @@ def channel_reminder_blocks(task: Task, account: Account) -> list[Block]:
     asked = "" if task.created_by in (None, task.assignee_id) else f" (asked by {mention(task.created_by)})"
     return [
         section(
-            f":alarm_clock: {mention(task.assignee_id)}, follow-up due: *{escape(task.title)}* · "
+            f":alarm_clock: {mention(task.assignee_id)}, follow-up due: *{escape(titled(task.title, account.name))}* · "
             f"*{escape(account.name)}*{asked}"
         ),
         context(f"Due {_slack_date(task.due_at)} · follow-up `#{task.id}`"),
@@ -141,7 +164,9 @@ def done_blocks(task: Task, account: Account) -> list[Block]:
     """Done, and one click to the next step so the account never drops without one."""
     value = json.dumps({"a": account.id, "t": task.id}, separators=(",", ":"))
     return [
-        section(f":white_check_mark: Done: ~{escape(task.title)}~ · *{escape(account.name)}*"),
+        section(
+            f":white_check_mark: Done: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}*"
+        ),
         section(f"*What's next with {escape(account.name)}?*"),
         actions(
             *(button(label, f"{NEXT_PREFIX}{days}", value) for days, label in NEXT_CHOICES),
@@ -151,7 +176,11 @@ def done_blocks(task: Task, account: Account) -> list[Block]:
 
 
 def closed_blocks(task: Task, account: Account, verb: str) -> list[Block]:
-    return [section(f":leftwards_arrow_with_hook: {verb}: ~{escape(task.title)}~ · *{escape(account.name)}*")]
+    return [
+        section(
+            f":leftwards_arrow_with_hook: {verb}: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}*"
+        )
+    ]
 
 
 def moved_blocks(
@@ -172,7 +201,7 @@ def moved_blocks(
         when = f"{when_local(deliver_at, tz)}{whose}, {'your' if own else 'their'} next working morning"
     return [
         section(
-            f":zzz: {how}: *{escape(task.title)}* · *{escape(account.name)}* — "
+            f":zzz: {how}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* — "
             f"I'll remind {who(task.assignee_id, viewer_id)} {when}."
         )
     ]
@@ -193,7 +222,7 @@ def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, n
         late = " · :red_circle: overdue" if task.due_at < now else ""
         blocks.append(
             section(
-                f"`#{task.id}` *{escape(task.title)}* · {escape(account.name)} · "
+                f"`#{task.id}` *{escape(titled(task.title, account.name))}* · {escape(account.name)} · "
                 f"due {when_local(task.due_at, tz)}{late}",
                 accessory=button("Done", DONE, str(task.id)),
             )
@@ -201,7 +230,7 @@ def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, n
     footer = "`/followup done N` · `/followup cancel N`"
     if total > len(rows[:40]):
         footer = f"Showing {len(rows[:40])} of {total}, soonest first. " + footer
-    blocks.append(followup_menu([task for task, _ in rows[:40]]))
+    blocks.append(followup_menu([(task, account.name) for task, account in rows[:40]]))
     blocks.append(context(footer))
     return blocks
 
@@ -212,10 +241,13 @@ def card_section(tasks: list[Task], account_name: str) -> list[Block]:
         example = f"/followup {escape(account_name)}: send the proposal tomorrow 9am"
         return [section(f"*Open follow-ups*\n_None._ Add one: `{example}`")]
     lines = [
-        f"• *{escape(t.title)}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
+        f"• *{escape(titled(t.title, account_name))}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
         for t in tasks
     ]
-    return [section("*Open follow-ups*\n" + "\n".join(lines)), followup_menu(tasks)]
+    return [
+        section("*Open follow-ups*\n" + "\n".join(lines)),
+        followup_menu([(t, account_name) for t in tasks]),
+    ]
 
 
 def _slack_date(at: datetime) -> str:

@@ -19,7 +19,7 @@ from bot.blocks.common import (
     static_select,
 )
 from bot.domain.activities import MAX_NOTES, LogForm
-from bot.domain.text import escape, quote
+from bot.domain.text import a_or_an, escape, quote
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity
 
@@ -30,7 +30,7 @@ def logged_blocks(
     activity: Activity, account: Account, consequences: list[str], playbook: Playbook, tz: ZoneInfo
 ) -> list[Block]:
     text = (
-        f"{playbook.emoji(activity.type)} Logged a *{playbook.label(activity.type)}* with *{escape(account.name)}* "
+        f"{playbook.emoji(activity.type)} Logged {a_or_an(playbook.label(activity.type))} *{playbook.label(activity.type)}* with *{escape(account.name)}* "
         f"· {when_local(activity.occurred_at, tz)}"
     )
     if activity.notes:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.bundle import bundle_id
 from bot.blocks.common import Block, actions, button, context, header, section
+from bot.domain.dates import format_when
 from bot.domain.nudge_diff import kind_rank
 from bot.domain.nudge_prefs import KINDS, SubjectSnooze
 from bot.domain.nudges import NudgeItem
@@ -65,6 +66,7 @@ def preferences_blocks(
     tz: ZoneInfo,
     nudge_time: time,
     subject_snoozes: list[SubjectSnooze] | None = None,
+    now: datetime | None = None,
 ) -> list[Block]:
     lines = [
         f"{':white_check_mark:' if kind not in off else ':no_bell:'} `{kind}` — {what}"
@@ -78,7 +80,7 @@ def preferences_blocks(
         )
     ]
     for account, until in snoozes:
-        local = until.astimezone(tz).strftime("%a %d %b")
+        local = format_when(until, tz, now=now, with_time=False)
         blocks.append(
             section(
                 f":zzz: *{escape(account.name)}* snoozed until {local}",
@@ -86,7 +88,7 @@ def preferences_blocks(
             )
         )
     for snooze in (subject_snoozes or [])[:20]:
-        local = snooze.until.astimezone(tz).strftime("%a %d %b")
+        local = format_when(snooze.until, tz, now=now, with_time=False)
         about = f" on *{escape(snooze.account)}*" if snooze.account else ""
         blocks.append(
             section(

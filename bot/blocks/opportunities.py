@@ -50,8 +50,9 @@ def pipeline_blocks(totals: list[StageTotal], description: str) -> list[Block]:
     count = sum(t.count for t in totals)
     mrr = sum(t.mrr for t in totals)
     width = max((len(t.stage) for t in totals), default=5)
-    lines = [f"{t.stage.ljust(width)}  {t.count:>3}  {money(t.mrr):>12}" for t in totals]
-    lines.append(f"{'total'.ljust(width)}  {count:>3}  {money(mrr):>12}")
+    lines = [f"{'stage'.ljust(width)}  {'deals':>5}  {'MRR':>12}"]
+    lines += [f"{t.stage.ljust(width)}  {t.count:>5}  {money(t.mrr):>12}" for t in totals]
+    lines.append(f"{'total'.ljust(width)}  {count:>5}  {money(mrr):>12}")
     table = "```" + "\n".join(lines) + "```"
     blocks = [section(f"*Pipeline* {description}: {count} open, MRR +{money(mrr)}\n{table}")]
     blocks.append(
@@ -60,12 +61,16 @@ def pipeline_blocks(totals: list[StageTotal], description: str) -> list[Block]:
     return blocks
 
 
-def card_section(opportunities: list[Opportunity]) -> list[Block]:
+def card_section(opportunities: list[Opportunity], account_name: str = "Acme Corp") -> list[Block]:
     if not opportunities:
         return [section("*Open opportunities:* none.")]
     total = sum(o.mrr for o in opportunities)
     lines = [f"• {opportunity_line(o)}" for o in opportunities[:5]]
-    more = f"\n_…and {len(opportunities) - 5} more_" if len(opportunities) > 5 else ""
+    more = (
+        f'\n_…and {len(opportunities) - 5} more:_ `/opportunity list all account:"{escape(account_name)}"`'
+        if len(opportunities) > 5
+        else ""
+    )
     return [
         section(
             f"*Open opportunities ({len(opportunities)}, MRR +{money(total)})*\n" + "\n".join(lines) + more

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, actions, button, context, input_block, line_sections, modal, section
+from bot.domain.dates import format_when
 from bot.domain.text import escape, mention
 
 DONE_ACTION = "visit_done"  # logs the plan's activity: the occurrence is satisfied
@@ -17,15 +18,11 @@ TASK_DONE_ACTION = "agenda_done"  # marks any task done (follow-ups, no-show tas
 
 def day_label(at: datetime, tz: ZoneInfo, *, now: datetime | None = None) -> str:
     """``Thu 10 Dec`` (with the year when it is not this year's)."""
-    local = at.astimezone(tz)
-    label = f"{local:%a} {local.day} {local:%b}"
-    if now is None or now.astimezone(tz).year != local.year:
-        label += f" {local.year}"
-    return label
+    return format_when(at, tz, now=now, with_time=False)
 
 
 def when_label(at: datetime, tz: ZoneInfo, *, all_day: bool, now: datetime | None = None) -> str:
-    return day_label(at, tz, now=now) + ("" if all_day else f", {at.astimezone(tz):%H:%M}")
+    return format_when(at, tz, now=now, with_time=not all_day)
 
 
 def plan_created_blocks(
@@ -47,7 +44,12 @@ def plan_list_blocks(lines: list[str], scope: str) -> list[Block]:
         return [section(f"No visit plans {scope}. Add one: `/visit Acme Corp every 4 months`.")]
     blocks = line_sections(f"*Visit plans {scope}*", lines[:40])
     if len(lines) > 40:
-        blocks.append(context(f"…and {len(lines) - 40} more."))
+        blocks.append(
+            context(
+                f"…and {len(lines) - 40} more. `/visit list` shows your accounts only; "
+                "`/account Acme Corp` shows one account's plan."
+            )
+        )
     return blocks
 
 

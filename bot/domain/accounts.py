@@ -9,13 +9,14 @@ from datetime import date, datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
 from bot.domain.events import AccountRoleChanged, record
 from bot.domain.grammar import channel_id_of, normalise_choice, user_id_of
 from bot.playbook import Playbook
+from bot.storage.keys import search_key
 from bot.storage.models import LOCAL_TEAM, Account
 
 ACCOUNT_FIELDS = {
@@ -52,26 +53,41 @@ class Resolution:
     suggestions: list[str] = field(default_factory=list)  # nothing matched; closest names
 
 
+def starts_with_key(key: str, dialect: str) -> ColumnElement[bool]:
+    """``search_key`` starts with ``key``, in a form the ``(team_id, search_key)`` index serves:
+    GLOB on SQLite (its LIKE ignores case and so skips the index), LIKE elsewhere (PostgreSQL's index
+    uses ``varchar_pattern_ops``). ``key`` is a ``search_key``: it holds no wildcard."""
+    if dialect == "sqlite":
+        return Account.search_key.op("GLOB")(key + "*")
+    return Account.search_key.like(key + "%")
+
+
 def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolution:
-    key = name_key(name)
-    if not key:
-        return Resolution()
-    exact = session.scalar(select(Account).where(Account.team_id == team_id, Account.name_key == key))
-    if exact:
-        return Resolution(account=exact)
-    like = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    prefixed = list(
+    """One indexed query: every account whose ``search_key`` starts with what was typed.
+
+    The same name (case and spaces aside) wins, then the same letters (``L’Oréal`` for
+    ``L'Oréal``), then a unique prefix (``loreal`` for ``L'Oréal & Co``); several are candidates.
+    """
+    key, exact_name = search_key(name), name_key(name)
+    if not key:  # all punctuation ("!!!"): only the very same name
+        same_name = select(Account).where(Account.team_id == team_id, Account.name_key == exact_name)
+        return Resolution(account=session.scalar(same_name)) if exact_name else Resolution()
+    dialect = session.get_bind().dialect.name
+    rows = list(
         session.scalars(
             select(Account)
-            .where(Account.team_id == team_id, Account.name_key.like(like + "%", escape="\\"))
-            .order_by(Account.name_key)
+            .where(Account.team_id == team_id, starts_with_key(key, dialect))
+            .order_by(Account.name_key != exact_name, Account.search_key != key, Account.search_key)
             .limit(6)
         )
     )
-    if len(prefixed) == 1:
-        return Resolution(account=prefixed[0])
-    if prefixed:
-        return Resolution(candidates=prefixed[:5])
+    if rows and rows[0].name_key == exact_name:
+        return Resolution(account=rows[0])
+    same = [a for a in rows if a.search_key == key]
+    if len(same) == 1 or len(rows) == 1:
+        return Resolution(account=(same or rows)[0])
+    if rows:
+        return Resolution(candidates=(same if len(same) > 1 else rows)[:5])
     return Resolution(suggestions=suggest(session, name, team_id=team_id))
 
 
@@ -300,7 +316,7 @@ def update(
                 f"Another account is already called “{clash.name}”.",
                 f'/account set {account.name} name:"New name"',
             )
-        values = {**values, "name_key": new_key}
+        values = {**values, "name_key": new_key}  # setting the name sets its search_key too
     for column, value in values.items():
         old = getattr(account, column)
         if old != value:

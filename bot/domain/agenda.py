@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
+from bot.domain.text import titled
 from bot.storage.models import Account, Task
 
 MAX_ITEMS = 40
@@ -56,7 +57,7 @@ def _items(
             AgendaItem(
                 task.id,
                 task.kind,
-                task.title,
+                titled(task.title, name),
                 task.account_id,
                 name,
                 task.due_at,

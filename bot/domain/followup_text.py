@@ -16,6 +16,7 @@ from bot.domain.dates import (
     DateOrder,
     When,
     definite_error,
+    format_when,
     local_datetime,
     split_trailing_when,
     try_parse_when,
@@ -151,7 +152,7 @@ def due_instant(when: When, now: datetime, hours: WorkingHours, tz: ZoneInfo) ->
         if due < now and day == now.astimezone(tz).date():
             due = now
     if due < now - _PAST_SLACK:
-        shown = due.astimezone(tz).strftime("%a %d %b %Y, %H:%M")
+        shown = format_when(due, tz, now=now)
         raise UserError(f"That is in the past ({shown}). Pick a time from now on.", FOLLOWUP_EXAMPLE)
     if due > now + MAX_AHEAD:
         raise UserError("That is more than five years ahead. Pick a nearer date.", FOLLOWUP_EXAMPLE)

@@ -18,7 +18,7 @@ def morning_due(
 ) -> date | None:
     """The local day whose morning message should be built now, or ``None``."""
     local = now.astimezone(tz)
-    if hours.days and local.weekday() not in hours.days:
+    if hours.days and not hours.is_working_day(local.date()):
         return None
     if local.time() < nudge_time:
         return None

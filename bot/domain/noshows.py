@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain import events
+from bot.domain.text import ACCOUNT_SLOT
 from bot.domain.visits import PlanningContext
 from bot.domain.workhours import next_working_start_after
 from bot.storage.models import Account, Activity, Task
@@ -43,7 +44,7 @@ def record(session: Session, ctx: PlanningContext, activity: Activity, account: 
     task = Task(
         kind="noshow",
         account_id=account.id,
-        title=f"Propose 3 new slots to {account.name}",
+        title=f"Propose 3 new slots to {ACCOUNT_SLOT}",
         assignee_id=assignee,
         created_by=activity.user_id,
         due_at=next_working_start_after(ctx.now, hours, tz),

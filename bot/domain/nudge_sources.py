@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.activities import last_activity_by_type
 from bot.domain.cadence import is_overdue, parse_cadence, span_text
-from bot.domain.dates import zone
+from bot.domain.dates import format_when, zone
 from bot.domain.nudges import NudgeContext, NudgeItem
-from bot.domain.text import escape, money
+from bot.domain.text import escape, money, titled
 from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, VisitPlan
 
 log = logging.getLogger(__name__)
@@ -112,14 +112,14 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
     zones = _zones(session, {task.assignee_id for task, _ in rows})
     items: list[NudgeItem] = []
     for task, account_name in rows:
-        local = task.due_at.astimezone(zones.get(task.assignee_id, ZoneInfo("UTC")))
-        due = local.strftime("%a %d %b") if task.all_day else local.strftime("%a %d %b, %H:%M")
+        tz = zones.get(task.assignee_id, ZoneInfo("UTC"))
+        due = format_when(task.due_at, tz, now=now, with_time=not task.all_day)
         items.append(
             NudgeItem(
                 user_id=task.assignee_id,
                 kind="followup_overdue",
                 subject=f"followup_overdue:task:{task.id}",
-                line=f"*{escape(task.title)}* for *{escape(account_name)}* was due {due}",
+                line=f"*{escape(titled(task.title, account_name))}* for *{escape(account_name)}* was due {due}",
                 button=("Done", "nudge_followup_done", str(task.id)),
                 account_id=task.account_id,
             )
@@ -149,7 +149,7 @@ def renewals(session: Session, services: NudgeContext, now: datetime) -> list[Nu
                     user_id=user_id,
                     kind="renewal",
                     subject=f"renewal:account:{account.id}:{renewal.isoformat()}:{threshold}",
-                    line=f"*{escape(account.name)}* renews {when} ({renewal.strftime('%a %d %b %Y')}){mrr}",
+                    line=f"*{escape(account.name)}* renews {when} ({format_when(renewal, now=now)}){mrr}",
                     button=("Open account", "open_account", str(account.id)),
                     account_id=account.id,
                 )

@@ -22,6 +22,7 @@ from bot.domain.dates import (
     DateOrder,
     DateParseError,
     _parse_time,
+    format_when,
     local_datetime,
     parse_when,
 )
@@ -216,6 +217,13 @@ def parse_recurrence(text: str, local_now: datetime, *, order: DateOrder = "DMY"
         first = next_occurrence(
             rule, local_datetime(start, at_time, tz), after=local_datetime(start, time(0), tz), inclusive=True
         )
+    elif byday and freq == "WEEKLY":
+        # "every 2 weeks on tuesday" starts on the coming Tuesday (today, when its time is still
+        # ahead) and counts its fortnights from there: the first occurrence is the plan's start.
+        anchor = local_datetime(local_now.date(), at_time, tz)
+        every_week = ";".join(p for p in parts if not p.startswith("INTERVAL="))
+        after = local_now if at is not None else _end_of_day(local_now)
+        first = next_occurrence(every_week, anchor, after=after, inclusive=False)
     else:
         anchor = local_datetime(local_now.date(), at_time, tz)
         first = next_occurrence(rule, anchor, after=_end_of_day(local_now), inclusive=False)
@@ -235,10 +243,10 @@ def _one_off(tokens: list[str], local_now: datetime, order: DateOrder) -> Recurr
     assert isinstance(tz, ZoneInfo)
     if when.has_time:
         if when.at <= local_now:
-            raise _bad(f"{when.at:%a %d %b %Y %H:%M} is in the past.")
+            raise _bad(f"{format_when(when.at, now=local_now)} is in the past.")
         return Recurrence(None, when.at, True)
     if when.at.date() < local_now.date():
-        raise _bad(f"{when.at:%a %d %b %Y} is in the past.")
+        raise _bad(f"{format_when(when.at, now=local_now, with_time=False)} is in the past.")
     return Recurrence(None, local_datetime(when.at.date(), ALL_DAY, tz), False)
 
 
@@ -300,7 +308,7 @@ def describe(rule: str | None, first: datetime | None = None, *, has_time: bool 
     if rule is None:
         if first is None:
             return "once"
-        return "once, on " + first.strftime("%a %d %b %Y" + (", %H:%M" if has_time else ""))
+        return "once, on " + format_when(first, with_time=has_time)
     parts = _rule_parts(rule)
     freq = parts.get("FREQ", "")
     unit = FREQ_WORDS.get(freq)

@@ -10,6 +10,20 @@ _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)[^>]*>")
 _REFERENCE = re.compile(r"<([@#])([UWCG][A-Z0-9]+)(?:\|([^<>|]*))?>")
 
 
+ACCOUNT_SLOT = "{account}"  # in a title the bot writes: the account's name when it is shown
+
+
+def titled(title: str, account_name: str) -> str:
+    """A task's title as people read it: ``Visit {account}`` → ``Visit L'Oréal``, with the
+    account's current name (a renamed account reads with its new name in every later message)."""
+    return title.replace(ACCOUNT_SLOT, account_name)
+
+
+def a_or_an(word: str) -> str:
+    """``an`` email, ``a`` call: the article for the word that follows."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def escape(text: str | None) -> str:
     """Make typed text safe to echo: it can never ping anyone nor inject a link.
 

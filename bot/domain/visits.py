@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -35,6 +35,8 @@ from bot.domain.recurrence import (
     next_occurrence,
     previous_occurrence,
 )
+from bot.domain.text import ACCOUNT_SLOT
+from bot.domain.workhours import next_working_start
 from bot.playbook import Playbook, WorkingHours
 from bot.storage.models import Account, Task, VisitPlan
 
@@ -46,7 +48,7 @@ SATISFIED_BY: dict[str, tuple[str, ...]] = {
 }
 MISSED = "noshow"  # the status of an occurrence the customer did not show up for
 CLOSED = ("done", MISSED)  # occurrences a recurring plan has moved past
-TITLES = {"visit": "Visit {name}", "meeting": "Meeting with {name}", "call": "Call {name}"}
+TITLES = {"visit": "Visit {account}", "meeting": "Meeting with {account}", "call": "Call {account}"}
 
 # (zone, working hours) of a person.
 PersonLookup = Callable[[str], tuple[ZoneInfo, WorkingHours]]
@@ -63,8 +65,14 @@ def satisfying_types(activity_type: str) -> tuple[str, ...]:
     return SATISFIED_BY.get(activity_type, (activity_type,))
 
 
-def task_title(activity_type: str, account_name: str) -> str:
-    return TITLES.get(activity_type, activity_type.capitalize() + " with {name}").format(name=account_name)
+def task_title(activity_type: str) -> str:
+    """The stored title: the account's name is filled in when shown (``text.titled``)."""
+    return TITLES.get(activity_type, activity_type.capitalize() + " with " + ACCOUNT_SLOT)
+
+
+def recurs_explicitly(plan: VisitPlan) -> bool:
+    """A plan typed with /visit that repeats: it stands in for the tier cadence (a one-off does not)."""
+    return plan.source == "explicit" and plan.rrule is not None
 
 
 def active_plans(session: Session, account_id: int) -> list[VisitPlan]:
@@ -196,7 +204,7 @@ def sync_account(session: Session, ctx: PlanningContext, account: Account) -> se
     """Bring the account's plans and their current occurrence tasks in line. Returns users touched."""
     touched: set[str] = set()
     plans = active_plans(session, account.id)
-    explicit = [p for p in plans if p.source == "explicit"]
+    explicit = [p for p in plans if recurs_explicitly(p)]
     tier_plans = [p for p in plans if p.source == "tier"]
     cadence = ctx.playbook.tier_cadence.get(account.tier) if account.tier else None
     if explicit or cadence is None or not account.owner_id:
@@ -282,7 +290,7 @@ def in_sync(snap: Snapshot, ctx: PlanningContext, account: Account) -> bool:
     plans = snap.plans.get(account.id, [])
     tier_plans = [p for p in plans if p.source == "tier"]
     cadence = ctx.playbook.tier_cadence.get(account.tier) if account.tier else None
-    if any(p.source == "explicit" for p in plans) or cadence is None or not account.owner_id:
+    if any(recurs_explicitly(p) for p in plans) or cadence is None or not account.owner_id:
         if tier_plans:
             return False
     else:
@@ -347,10 +355,17 @@ def ensure_occurrence(session: Session, ctx: PlanningContext, account: Account, 
     tz, hours = ctx.person(owner)
     all_day = not has_time_of_day(plan.dtstart, plan_tz(plan))
     due = local_datetime(expected.date(), hours.start, tz) if all_day else expected
+    day = due.astimezone(tz).date()
+    occurrence = expected  # what the reminders count from: the working day a cadence moved to
+    if plan.source == "tier" and not hours.is_working_day(day):
+        # A cadence never lands on a weekend or holiday: the next working day, same time of day.
+        start = next_working_start(local_datetime(day, time(0), tz), hours, tz)
+        due = start if all_day else local_datetime(start.date(), due.astimezone(tz).time(), tz)
+        occurrence = due
     task = Task(
         kind="visit",
         account_id=account.id,
-        title=task_title(plan.activity_type, account.name),
+        title=task_title(plan.activity_type),
         assignee_id=owner,
         created_by=plan.created_by,
         due_at=due,
@@ -362,7 +377,7 @@ def ensure_occurrence(session: Session, ctx: PlanningContext, account: Account, 
     )
     session.add(task)
     session.flush()
-    record(session, VisitTaskScheduled(task, account, expected, tz, hours, ctx.now))
+    record(session, VisitTaskScheduled(task, account, occurrence, tz, hours, ctx.now))
     touched.add(owner)
     return touched
 
@@ -377,10 +392,11 @@ def create_plan(
     created_by: str,
     activity_type: str = "visit",
 ) -> tuple[VisitPlan, set[str]]:
-    """A new explicit plan; it replaces the account's previous explicit plan (and the tier cadence)."""
+    """A new explicit plan. A recurring one replaces the account's previous recurring plan (and the
+    tier cadence); a one-off (``on 2026-12-10``) is added beside them."""
     touched: set[str] = set()
     for old in active_plans(session, account.id):
-        if old.source == "explicit":
+        if recurrence.rrule is not None and recurs_explicitly(old):
             touched.update(deactivate(session, old, ctx.now))
     plan = VisitPlan(
         account_id=account.id,
@@ -419,8 +435,9 @@ def current_task(session: Session, plan: VisitPlan) -> Task | None:
 def effective_plan(session: Session, account: Account) -> VisitPlan | None:
     """The plan in force: the explicit one, else the tier's (as last synced)."""
     plans = active_plans(session, account.id)
-    explicit = [p for p in plans if p.source == "explicit"]
-    return (explicit or plans or [None])[-1]
+    recurring = [p for p in plans if p.rrule is not None]
+    explicit = [p for p in recurring if p.source == "explicit"]
+    return (explicit or recurring or plans or [None])[-1]
 
 
 def plan_words(plan: VisitPlan, account: Account | None = None) -> str:

@@ -6,7 +6,7 @@ zone) so "9:00 on the next working day" is 9:00 on their wall clock, DST or not.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.dates import local_datetime
@@ -15,7 +15,7 @@ from bot.playbook import WorkingHours
 
 def is_working_time(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> bool:
     local = at.astimezone(tz)
-    return local.weekday() in hours.days and hours.start <= local.time() < hours.end
+    return hours.is_working_day(local.date()) and hours.start <= local.time() < hours.end
 
 
 def next_working_start(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:
@@ -24,11 +24,11 @@ def next_working_start(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datet
         return at
     local = at.astimezone(tz)
     day = local.date()
-    if local.weekday() in hours.days and local.time() < hours.start:
+    if hours.is_working_day(day) and local.time() < hours.start:
         return local_datetime(day, hours.start, tz)
-    for _ in range(14):
+    for _ in range(60):  # a long holiday season still ends
         day += timedelta(days=1)
-        if day.weekday() in hours.days:
+        if hours.is_working_day(day):
             return local_datetime(day, hours.start, tz)
     return at  # no working days configured: deliver as is
 
@@ -39,9 +39,9 @@ def working_day_at(
     """``when`` o'clock on the ``days_ahead``-th working day after ``at`` (1 = the next working day)."""
     day = at.astimezone(tz).date()
     counted = 0
-    for _ in range(7 * (days_ahead + 2)):
+    for _ in range(7 * (days_ahead + 2) + 30):
         day += timedelta(days=1)
-        if day.weekday() in hours.days or not hours.days:
+        if hours.is_working_day(day) or not hours.days:
             counted += 1
             if counted >= days_ahead:
                 break
@@ -51,6 +51,16 @@ def working_day_at(
 def add_working_days(at: datetime, days: int, hours: WorkingHours, tz: ZoneInfo) -> datetime:
     """The same wall-clock time ``days`` working days after ``at`` (weekends and days off skipped)."""
     return working_day_at(at, at.astimezone(tz).time().replace(tzinfo=None), hours, tz, days_ahead=days)
+
+
+def holiday_of(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> tuple[str, date] | None:
+    """(the holiday's name, the next working day) when ``at`` falls on a holiday in ``tz``."""
+    day = at.astimezone(tz).date()
+    name = hours.holidays.name(day)
+    if name is None:
+        return None
+    after = next_working_start(local_datetime(day + timedelta(days=1), time(0), tz), hours, tz)
+    return name, after.astimezone(tz).date()
 
 
 def start_of_working_day(day_at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:

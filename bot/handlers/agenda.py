@@ -18,12 +18,12 @@ from bot.domain import noshows
 from bot.domain.agenda import agenda, next_visits
 from bot.domain.errors import UserError
 from bot.domain.grammar import user_id_of
-from bot.domain.text import escape
+from bot.domain.text import escape, titled
 from bot.domain.visits import complete_task
 from bot.handlers.common import reply, reply_error
 from bot.handlers.visits import log_for_task
 from bot.services import Services
-from bot.storage.models import Task
+from bot.storage.models import Account, Task
 
 log = logging.getLogger(__name__)
 AGENDA_EXAMPLE = "/agenda week @bob"
@@ -120,8 +120,10 @@ def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, st
         task = session.get(Task, task_id)
         if task is None:
             return "That task no longer exists.", None
+        account = session.get(Account, task.account_id)
+        shown = titled(task.title, account.name if account else "")
         if task.status != "open":
-            return f"*{escape(task.title)}* is already {task.status}.", task.assignee_id
+            return f"*{escape(shown)}* is already {task.status}.", task.assignee_id
         if task.kind == "visit":
             visit = True
         else:
@@ -130,7 +132,7 @@ def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, st
                 noshows.mark_task_done(session, task, now)
             else:
                 complete_task(session, task, now)
-            title, assignee = task.title, task.assignee_id
+            title, assignee = shown, task.assignee_id
     if visit:  # a visit is done by logging it: that satisfies its plan and plans the next one
         log_for_task(services, task_id, user_id, noshow=False)
         return ":white_check_mark: Visit logged.", None

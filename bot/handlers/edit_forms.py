@@ -23,7 +23,7 @@ from bot.domain import followups
 from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
 from bot.domain.forms import Errors, check_each, field_message, followup_due, followup_title
-from bot.domain.text import escape
+from bot.domain.text import escape, titled
 from bot.handlers.common import post_to_user, reply, team_of
 from bot.people import cached_person
 from bot.reminders.followups import schedule
@@ -140,7 +140,8 @@ def register(app: App, services: Services) -> None:
                     assert account is not None
                     people = (task.assignee_id, assignee_id, task.created_by)
                     moved = (task.due_at, task.all_day, task.assignee_id) != (due, all_day, assignee_id)
-                    task.title = title
+                    if title != titled(task.title, account.name):  # unchanged: the name stays current
+                        task.title = title
                     task.assignee_id = assignee_id
                     if (
                         moved

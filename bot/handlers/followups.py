@@ -32,6 +32,8 @@ from bot.domain.followup_text import (
     snooze_until,
     split_what_when,
 )
+from bot.domain.text import ACCOUNT_SLOT
+from bot.domain.workhours import holiday_of
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import reply, reply_error, team_of
 from bot.handlers.in_place import origin, update_origin
@@ -90,6 +92,7 @@ def _schedule_and_confirm(
         deliver_at=scheduled.deliver_at,
         channel_id=scheduled.channel_id,
         heading=heading,
+        holiday=holiday_of(task.due_at, assignee.working_hours, assignee.tz),
     )
 
 
@@ -210,7 +213,7 @@ def _next(
         task = followups.create(
             session,
             account=account,
-            title=title or f"Follow up with {account.name}",
+            title=title or f"Follow up with {ACCOUNT_SLOT}",
             assignee_id=user_id,
             created_by=user_id,
             due_at=due,
@@ -309,6 +312,16 @@ def register(app: App, services: Services) -> None:
         day = date.fromisoformat(action["selected_date"])
         user_id = body["user"]["id"]
         button_reply(respond, lambda: _move(services, task_id, user_id, choice=None, day=day))
+
+    @app.action(fb.MOVE_TO_DAY)
+    def move_to_day(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        task_id, _, day = str(action["value"]).partition(":")
+        user_id = body["user"]["id"]
+        button_reply(
+            respond,
+            lambda: _move(services, int(task_id), user_id, choice=None, day=date.fromisoformat(day)),
+        )
 
     @app.action(fb.OPEN_ACCOUNT)
     def open_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -11,9 +11,10 @@ from bot.blocks.common import Block, section
 from bot.blocks.help import help_blocks
 from bot.blocks.nudges import SNOOZE_ACTION, UNSNOOZE_ACTION, preferences_blocks
 from bot.domain import nudge_prefs as prefs
+from bot.domain.dates import format_when
 from bot.domain.errors import UserError
 from bot.domain.nudge_actions import complete_followup
-from bot.domain.text import escape
+from bot.domain.text import escape, titled
 from bot.handlers.common import reply, reply_error
 from bot.handlers.in_place import clicked_line
 from bot.reminders import nudging
@@ -49,6 +50,7 @@ def run_nudges_command(services: Services, text: str, user_id: str, respond: Res
             person.tz,
             services.playbook.daily_nudge_time,
             prefs.current_subject_snoozes(session, user_id, now),
+            now,
         )
     reply(respond, done + blocks)
 
@@ -73,7 +75,7 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         tz = services.people.tz(user_id)
         now = services.clock.now()
         until = prefs.snooze_end(now, tz, SNOOZE_DAYS)
-        back = until.astimezone(tz).strftime("%a %d %b")
+        back = format_when(until, tz, now=now, with_time=False)
         with services.uow() as session:
             if data.get("s"):
                 prefs.snooze_subject(session, user_id, str(data["s"]), until, now)
@@ -118,7 +120,8 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         try:
             with services.uow() as session:
                 task = complete_followup(session, int(action["value"]), now=services.clock.now())
-                title = task.title
+                account = session.get(Account, task.account_id)
+                title = titled(task.title, account.name if account else "")
         except UserError as err:
             reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
             return

@@ -193,7 +193,7 @@ def card_contribution(services: Services) -> Any:
                 .order_by(Opportunity.id)
             )
         )
-        return card_section(rows)
+        return card_section(rows, account.name)
 
     return contribute
 

@@ -28,7 +28,7 @@ from bot.domain import activities, noshows, visits
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.recurrence import RULE_STARTERS, VISIT_EXAMPLE, parse_recurrence
-from bot.domain.text import escape, mention
+from bot.domain.text import escape, mention, titled
 from bot.handlers.common import deliver_to_message, reply, reply_error, team_of
 from bot.reminders import visit_planning
 from bot.reminders.visit_renderers import RENDERERS
@@ -113,7 +113,9 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
             assert first_error is not None
             raise first_error
         account, recurrence, tz = chosen
-        replaced = any(p.source == "explicit" for p in visits.active_plans(session, account.id))
+        replaced = recurrence.rrule is not None and any(
+            visits.recurs_explicitly(p) for p in visits.active_plans(session, account.id)
+        )
         plan, touched = visits.create_plan(session, ctx, account, recurrence, tz=tz, created_by=user_id)
         words = visits.plan_words(plan, account)
         task = visits.current_task(session, plan)
@@ -188,7 +190,7 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
             return [section("That visit no longer exists.")]
         if task.status != "open":  # pressed twice, or on a copy: one no-show, one rebooking task
             state = "closed as a no-show" if task.status == visits.MISSED else task.status
-            return [section(f"*{escape(task.title)}* is already {state}.")]
+            return [section(f"*{escape(titled(task.title, account.name))}* is already {state}.")]
         plan = session.get(VisitPlan, task.visit_plan_id) if task.visit_plan_id else None
         activity_type = noshows.NOSHOW if noshow else (plan.activity_type if plan else "visit")
         logged = activities.log_activity(
@@ -228,7 +230,13 @@ def booking_form(services: Services, task_id: int, user_id: str, response_url: s
             return None
         at = person.working_hours.start if task.all_day else planned.time()
         metadata = {"t": task.id, "r": response_url}
-        return book_modal(task.title, planned.date().isoformat(), f"{at:%H:%M}", metadata)
+        account = session.get(Account, task.account_id)
+        return book_modal(
+            titled(task.title, account.name if account else ""),
+            planned.date().isoformat(),
+            f"{at:%H:%M}",
+            metadata,
+        )
 
 
 def book_slot(services: Services, task_id: int, user_id: str, at: datetime) -> list[Block]:
@@ -242,7 +250,9 @@ def book_slot(services: Services, task_id: int, user_id: str, at: datetime) -> l
             return [section("That visit is no longer planned; nothing was booked.")]
         assignee = services.people.get_in(session, task.assignee_id)
         visits.book(session, task, account, at, now=now, tz=assignee.tz, hours=assignee.working_hours)
-        blocks = booked_blocks(task.title, when_label(at, person.tz, all_day=False, now=now), account.id)
+        blocks = booked_blocks(
+            titled(task.title, account.name), when_label(at, person.tz, all_day=False, now=now), account.id
+        )
         touched = task.assignee_id
     services.changed(user_id, touched)
     return blocks

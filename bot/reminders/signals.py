@@ -56,6 +56,7 @@ def _profile(
         tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days,
         time.fromisoformat(profile.work_start) if profile.work_start else default.start,
         time.fromisoformat(profile.work_end) if profile.work_end else default.end,
+        default.holidays,
     )
     return zone(profile.tz), hours, tuple(profile.nudges_off or ())
 

@@ -19,7 +19,7 @@ from bot.blocks.visits import card_section_blocks, day_label, when_label
 from bot.domain import noshows, visits
 from bot.domain.activities import ActivityHook, last_activity_at
 from bot.domain.recurrence import describe, next_occurrence
-from bot.domain.text import escape
+from bot.domain.text import escape, titled
 from bot.playbook import WorkingHours
 from bot.storage.models import Account, Activity
 
@@ -85,7 +85,7 @@ def activity_hook(services: Services) -> ActivityHook:
             who = "you" if task.assignee_id == activity.user_id else f"<@{task.assignee_id}>"
             lines.append(
                 f":no_entry_sign: No-show noted ({noshows.count(session, account.id)} for this account). "
-                f"Task for {who}: {task.title}."
+                f"Task for {who}: {escape(titled(task.title, account.name))}."
             )
             return lines
         if activity.type in noshows.MEETING_TYPES and noshows.close_after_meeting(session, activity, ctx.now):

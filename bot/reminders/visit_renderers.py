@@ -16,6 +16,7 @@ from bot.blocks.visits import (
     when_label,
 )
 from bot.domain import noshows
+from bot.domain.text import titled
 from bot.reminders.outbox import OutgoingMessage, Renderer
 from bot.reminders.visit_schedule import NOSHOW_CHASE, NOSHOW_TASK, VISIT_ANNOUNCE, VISIT_DUE
 from bot.storage.models import Account, Activity, Reminder, Task
@@ -44,9 +45,13 @@ def render_announce(services: Services, session: Session, reminder: Reminder) ->
     tz = services.people.get_in(session, task.assignee_id).tz
     when = when_label(task.due_at, tz, all_day=task.all_day, now=services.clock.now())
     if reminder.channel_id:
-        blocks = visit_announce_blocks(task.title, when, task.id, account.id, owner=task.assignee_id)
+        blocks = visit_announce_blocks(
+            titled(task.title, account.name), when, task.id, account.id, owner=task.assignee_id
+        )
         return _message(reminder.channel_id, blocks)
-    return _message(task.assignee_id, visit_announce_blocks(task.title, when, task.id, account.id))
+    return _message(
+        task.assignee_id, visit_announce_blocks(titled(task.title, account.name), when, task.id, account.id)
+    )
 
 
 def render_due(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
@@ -56,7 +61,9 @@ def render_due(services: Services, session: Session, reminder: Reminder) -> Outg
     task, account = found
     tz = services.people.get_in(session, task.assignee_id).tz
     when = "all day" if task.all_day else f"{task.due_at.astimezone(tz):%H:%M}"
-    return _message(task.assignee_id, visit_due_blocks(task.title, when, task.id, account.id))
+    return _message(
+        task.assignee_id, visit_due_blocks(titled(task.title, account.name), when, task.id, account.id)
+    )
 
 
 def render_noshow_task(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
@@ -64,7 +71,10 @@ def render_noshow_task(services: Services, session: Session, reminder: Reminder)
     if found is None:
         return None
     task, account = found
-    return _message(task.assignee_id, noshow_task_blocks(account.name, task.title, task.id, account.id))
+    return _message(
+        task.assignee_id,
+        noshow_task_blocks(account.name, titled(task.title, account.name), task.id, account.id),
+    )
 
 
 def render_noshow_chase(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
@@ -20,7 +21,7 @@ from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import Playbook, WorkingHours
 from bot.reminders.notify import account_channel, enqueue_notice
 from bot.reminders.outbox import cancel_for_task, enqueue
-from bot.storage.models import Account, Task
+from bot.storage.models import Account, Reminder, Task
 
 VISIT_ANNOUNCE = "visit_announce"
 VISIT_DUE = "visit_due"
@@ -67,6 +68,8 @@ def schedule_visit_task(
         announce = next_working_start(now, hours, tz)
     if announce.astimezone(tz).date() >= on_day.astimezone(tz).date():
         return  # too late to announce: the on-the-day reminder says it all
+    if _already_announced(session, account, task, on_day.astimezone(tz).date(), tz):
+        return  # the plan changed, the occurrence did not: one announcement is enough
     enqueue_notice(
         session,
         kind=VISIT_ANNOUNCE,
@@ -138,3 +141,24 @@ def schedule_booked_visit(
         dedupe_key=f"{VISIT_DUE}:{task.id}:booked:{at.isoformat()}",
         payload={"any_hour": True} if on_day < start else None,
     )
+
+
+def _already_announced(session: Session, account: Account, task: Task, day: date, tz: ZoneInfo) -> bool:
+    """Was a visit of this account on ``day`` already announced (by a task the plan change replaced)?"""
+    start = local_datetime(day, time(0), tz)
+    end = local_datetime(day + timedelta(days=1), time(0), tz)
+    found = session.scalar(
+        select(Reminder.id)
+        .join(Task, Task.id == Reminder.task_id)
+        .where(
+            Task.account_id == account.id,
+            Task.kind == "visit",
+            Task.id != task.id,
+            Task.due_at >= start,
+            Task.due_at < end,
+            Reminder.kind == VISIT_ANNOUNCE,
+            Reminder.status.in_(("sent", "claimed")),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -24,7 +24,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from bot.storage import keys
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -66,12 +68,20 @@ class Account(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "name_key", name="uq_accounts_team_name"),
         Index("ix_accounts_team_external", "team_id", "external_id"),
+        # Lookups by what people type: equality and prefix (LIKE 'abc%' on PostgreSQL needs pattern ops).
+        Index(
+            "ix_accounts_team_search",
+            "team_id",
+            "search_key",
+            postgresql_ops={"search_key": "varchar_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200))  # case- and space-folded name, for lookups
+    name_key: Mapped[str] = mapped_column(String(200))  # case- and space-folded name: one per team
+    search_key: Mapped[str] = mapped_column(String(200))  # no accents, case, punctuation: what is typed
     status: Mapped[str] = mapped_column(String(40))
     tier: Mapped[str | None] = mapped_column(String(40))
     tags: Mapped[list[str]] = mapped_column(default=list)
@@ -90,6 +100,11 @@ class Account(Base):
     risk_alerted_at: Mapped[datetime | None]
 
     activities: Mapped[list[Activity]] = relationship(back_populates="account", lazy="raise")
+
+    @validates("name")
+    def _keep_search_key(self, _key: str, name: str) -> str:
+        self.search_key = keys.search_key(name)
+        return name
 
 
 class Activity(Base):

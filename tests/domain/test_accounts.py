@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
 from bot.domain.errors import UserError
 from bot.playbook import load_playbook
 from bot.storage.db import unit_of_work
+from bot.storage.keys import search_key
+from bot.storage.models import LOCAL_TEAM, Account
 
 PLAYBOOK = load_playbook()
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -203,3 +206,48 @@ def test_linked_to_channel(session: Session) -> None:
     assert acc.linked_to_channel(session, "C0ACME") is acme
     assert acc.linked_to_channel(session, "C0OTHER") is None
     assert acc.linked_to_channel(session, None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("L'Oréal & Co", "loreal co"),
+        ("L’ORÉAL & CO.", "loreal co"),
+        ("  Société   Générale ", "societe generale"),
+        ("Œuvre-Ltd_", "oeuvre ltd"),
+        ("Müller GmbH", "muller gmbh"),
+        ("100% Pure", "100 pure"),
+    ],
+)
+def test_search_key_ignores_accents_case_punctuation_and_apostrophes(name: str, key: str) -> None:
+    assert search_key(name) == key
+
+
+def test_accounts_are_found_as_people_type_them(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(session_factory) as s:
+        for name in ("L'Oréal & Co", "L'Oréal", "Société Générale", "Acme Corp"):
+            acc.create(s, name, {}, playbook=PLAYBOOK, now=NOW, created_by="U0ALICE")
+    with unit_of_work(session_factory) as s:
+        assert acc.resolve(s, "loreal co").account.name == "L'Oréal & Co"
+        assert acc.resolve(s, "L’Oréal").account.name == "L'Oréal"  # the same letters: exact
+        assert acc.resolve(s, "LOREAL").account.name == "L'Oréal"
+        assert acc.resolve(s, "societe").account.name == "Société Générale"
+        assert acc.resolve(s, "acme-corp").account.name == "Acme Corp"
+        assert acc.resolve(s, "%").account is None  # no wildcard gets through
+
+
+def test_renaming_keeps_the_search_key(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(session_factory) as s:
+        account = acc.create(s, "Acme Corp", {}, playbook=PLAYBOOK, now=NOW, created_by="U0ALICE")
+        acc.update(s, account, {"name": "Émile & Fils"}, now=NOW)
+    with unit_of_work(session_factory) as s:
+        assert acc.resolve(s, "emile fils").account.name == "Émile & Fils"
+        assert acc.resolve(s, "acme").account is None
+
+
+def test_lookup_is_one_query_on_the_search_index(session_factory) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(session_factory) as s:  # the SQLite test database
+        stmt = select(Account).where(Account.team_id == LOCAL_TEAM, acc.starts_with_key("loreal", "sqlite"))
+        compiled = stmt.compile(s.get_bind(), compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(r[-1]) for r in s.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+        assert "USING INDEX ix_accounts_team_search" in plan, plan

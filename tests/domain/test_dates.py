@@ -248,3 +248,17 @@ def test_words_that_only_look_like_numbers_are_not_errors(text: str) -> None:
 )
 def test_date_order_for(setting: str | None, locale: str | None, tz: str | None, expected: str) -> None:
     assert date_order_for(setting, locale, tz) == expected
+
+
+def test_one_date_style_everywhere() -> None:
+    from datetime import date
+
+    from bot.domain.dates import format_when
+
+    tuesday = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert format_when(tuesday, PARIS, now=NOW) == "Tue 1 Dec, 09:00"  # this year: no year
+    assert format_when(tuesday, PARIS, now=NOW, with_time=False) == "Tue 1 Dec"
+    assert format_when(datetime(2027, 1, 5, 8, 0, tzinfo=UTC), PARIS, now=NOW) == "Tue 5 Jan 2027, 09:00"
+    assert format_when(tuesday, PARIS) == "Tue 1 Dec 2026, 09:00"  # "this year" unknown: the year
+    assert format_when(date(2027, 3, 1), now=NOW) == "Mon 1 Mar 2027"  # a day alone
+    assert format_when(tuesday, NEW_YORK, now=NOW) == "Tue 1 Dec, 03:00"  # in the reader's zone

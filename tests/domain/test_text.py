@@ -50,3 +50,15 @@ def test_message_as_read_shows_what_people_see_in_slack() -> None:
         "#acme-team https://acme.test @U0CAROL"
     )
     assert message_as_read(None) == ""
+
+
+def test_a_or_an() -> None:
+    from bot.domain.text import a_or_an
+
+    assert [a_or_an(w) for w in ("email", "call", "upsell", "visit", "Option")] == [
+        "an",
+        "a",
+        "an",
+        "a",
+        "an",
+    ]

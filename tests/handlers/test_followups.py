@@ -92,7 +92,7 @@ def test_colleague_confirmation_shows_both_clocks(bot: Harness) -> None:
     bot.command("/followup", "Acme Corp: prepare QBR in 2 weeks for <@U0BOB|bob>")
     reply = bot.last_text()
     assert "*Assigned to:* <@U0BOB>" in reply
-    assert "Mon 07 Dec 2026, 15:00 your time · Mon 07 Dec 2026, 09:00 for <@U0BOB>" in reply
+    assert "Mon 7 Dec 2026, 15:00 your time · Mon 7 Dec 2026, 09:00 for <@U0BOB>" in reply
 
 
 def test_channel_prefix_posts_the_reminder_there_mentioning_the_assignee(bot: Harness) -> None:

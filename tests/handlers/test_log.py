@@ -46,7 +46,8 @@ def test_every_default_type_has_its_emoji(bot: Harness) -> None:
              "demo": ":computer:", "visit": ":office:", "note": ":memo:"}  # fmt: skip
     for kind, icon in emoji.items():
         bot.command("/log", f"{kind} Acme Corp: x")
-        assert bot.last_text().startswith(f"{icon} Logged a *{kind}* with *Acme Corp*")
+        article = "an" if kind == "email" else "a"  # "Logged an *email*"
+        assert bot.last_text().startswith(f"{icon} Logged {article} *{kind}* with *Acme Corp*")
     with bot.db() as s:
         assert [a.type for a in s.scalars(select(Activity).order_by(Activity.id))] == list(emoji)
 

@@ -105,7 +105,7 @@ def test_noshow_button_on_a_visit_reminder(bot: Harness) -> None:
     bot.click("No-show", blocks=reminder["blocks"])
     assert "No-show noted" in bot.last_text()
     [task] = noshow_tasks(bot)
-    assert task.title == "Propose 3 new slots to Acme Corp"
+    assert task.title == "Propose 3 new slots to {account}"
     assert task.due_at == datetime(2026, 11, 25, 8, 0, tzinfo=UTC)  # Wednesday 09:00 Paris: in the future
     with bot.db() as s:
         visit = s.scalars(select(Task).where(Task.kind == "visit")).one()

@@ -166,7 +166,8 @@ def test_pipeline_by_stage_with_totals(acme: Harness) -> None:
     text = re.sub(r" +", " ", acme.last_text())
     assert "*Pipeline* of the team: 4 open, MRR +2,850" in text
     assert (
-        "```qualified 1 1,200\ndiscovery 0 0\nproposal 2 1,400\nnegotiation 1 250\ntotal 4 2,850```" in text
+        "```stage deals MRR\nqualified 1 1,200\ndiscovery 0 0\nproposal 2 1,400\nnegotiation 1 250\ntotal 4 2,850```"
+        in text
     )
     acme.command("/pipeline", "<@U0BOB|bob>")
     assert "*Pipeline* of <@U0BOB>: 2 open, MRR +1,250" in acme.last_text()

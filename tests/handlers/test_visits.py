@@ -73,7 +73,7 @@ def test_visit_examples_store_the_rule_and_plan_the_next_occurrence(
     [plan] = plans(bot)
     assert plan.rrule == rrule and plan.source == "explicit" and plan.active and plan.tz == "Europe/Paris"
     [task] = open_visit_tasks(bot)
-    assert task.assignee_id == "U0ALICE" and task.title == "Visit Acme Corp"
+    assert task.assignee_id == "U0ALICE" and task.title == "Visit {account}"
     assert task.occurrence_at == occurrence_utc.replace(tzinfo=UTC)
 
 
@@ -277,7 +277,7 @@ def test_tier_cadence_anchors_on_the_last_visit_and_follows_tier_changes(bot: Ha
     bot.command("/account", "set Acme Corp tier:silver")
     bot.run_planning()
     [task] = open_visit_tasks(bot)
-    assert task.title == "Meeting with Acme Corp"
+    assert task.title == "Meeting with {account}"
     assert task.occurrence_at == datetime(2027, 6, 1, 22, 0, tzinfo=UTC)  # last visit + 6 months
     bot.command("/account", "set Acme Corp tier:none")
     bot.run_planning()

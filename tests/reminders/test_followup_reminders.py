@@ -184,7 +184,7 @@ def test_reschedule_moves_to_the_start_of_that_working_day(bot: Harness) -> None
     dm = deliver(bot, "U0BOB")
     bot.pick_date("followup_reschedule", "2026-12-02", blocks=dm, user="U0BOB")
     assert bot.last_reply()["replace_original"] is True
-    assert "Rescheduled" in bot.last_text() and "Wed 02 Dec 2026, 09:00" in bot.last_text()
+    assert "Rescheduled" in bot.last_text() and "Wed 2 Dec 2026, 09:00" in bot.last_text()
     moved = task(bot)
     assert moved.due_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC) and moved.all_day  # 9:00 New York
     bot.clock.set(moved.due_at)

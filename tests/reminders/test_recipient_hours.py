@@ -71,7 +71,7 @@ def test_a_snooze_on_a_sunday_says_when_the_reminder_really_comes(bot: Harness) 
     bot.clock.set(datetime(2026, 12, 6, 8, 0, tzinfo=UTC))  # Sunday 6 Dec, 09:00 in Paris
     bot.click("Snooze 1 hour", blocks=dm["blocks"])
     text = bot.last_text()
-    assert "I'll remind you Mon 07 Dec 2026, 09:00, your next working morning" in text
+    assert "I'll remind you Mon 7 Dec 2026, 09:00, your next working morning" in text
     bot.clock.set(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))  # the hour has passed: still Sunday
     assert bot.deliver() == []
     bot.clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
