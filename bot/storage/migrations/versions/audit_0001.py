@@ -1,7 +1,7 @@
 """audit trail: every change to an audited row
 
 Revision ID: audit_0001
-Revises: accounts_search_0001
+Revises: contacts_0001
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import bot.storage.models
 
 
 revision = "audit_0001"
-down_revision = "accounts_search_0001"
+down_revision = "contacts_0001"
 branch_labels = None
 depends_on = None
 
