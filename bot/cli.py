@@ -44,6 +44,18 @@ def cmd_import_accounts(args: argparse.Namespace, settings: Settings) -> int:
     return run_import(settings, args.file, dry_run=args.dry_run)
 
 
+def cmd_import_contacts(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.contact_import import run_import_contacts
+
+    return run_import_contacts(settings, args.file, dry_run=args.dry_run)
+
+
+def cmd_export_contacts(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.contact_import import run_export_contacts
+
+    return run_export_contacts(settings)
+
+
 def cmd_export_accounts(args: argparse.Namespace, settings: Settings) -> int:
     from bot.exporter import run_export_accounts
 
@@ -129,6 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
     accounts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
     accounts.set_defaults(func=cmd_import_accounts)
+    imp_contacts = imp_sub.add_parser(
+        "contacts",
+        help="create or update contacts (the buying team) from a CSV file",
+        description="Columns: account, name, title, email, phone, role, stage, owner, notes (account and name "
+        "are required; the account must exist). Rows match existing contacts on email, else on account + "
+        "name; matches are updated (a stage change is kept in the contact's history), other rows create "
+        "contacts. role and stage: from the playbook's buying_team. owner: a Slack user id or an e-mail.",
+        epilog="Bad rows are listed on stderr with their line number and reason, and are not written; "
+        "the good rows are. Exit status: 0 all rows imported, 1 some rejected, 2 the file could not be read.",
+    )
+    imp_contacts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
+    imp_contacts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    imp_contacts.set_defaults(func=cmd_import_contacts)
 
     exp = sub.add_parser("export", help="export data as CSV to standard output")
     exp_sub = exp.add_subparsers(dest="export_command", required=True, metavar="WHAT")
@@ -140,6 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
         "can be edited and imported again.",
     )
     exp_accounts.set_defaults(func=cmd_export_accounts)
+    exp_contacts = exp_sub.add_parser(
+        "contacts",
+        help="every contact, in the columns `import contacts` reads, with when each was last touched",
+        description="Every contact as CSV on standard output, by account and name: account, name, title, "
+        "email, phone, role, stage, owner, notes, last_touched (UTC). Import it again as it is.",
+    )
+    exp_contacts.set_defaults(func=cmd_export_contacts)
     activities = exp_sub.add_parser(
         "activities",
         help="logged activities (undone ones left out)",

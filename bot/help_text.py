@@ -32,7 +32,11 @@ add(
         "/log call Acme Corp 20/11 14h: kickoff",
         "dates: yesterday, friday at 2, last monday, 3 days ago, 20/11, 2026-11-20; times: 2pm, 14:00, 14h",
     ),
-    ("/log", "open a form with an account picker, type, date, time and notes"),
+    (
+        "/log meeting Acme Corp with Jane Doe, Tom Lee: pricing review",
+        "who took part, after `with` (their last touch moves; an unknown name offers to add them)",
+    ),
+    ("/log", "open a form with an account picker, type, date, time, who took part, and notes"),
     (
         "Log as activity",
         "message shortcut (⋯ on any message): logs it with a link; in an account's channel the account is picked",
@@ -51,6 +55,7 @@ add(
         "change any field: tier status owner csm tags mrr renewal channel external_id name",
     ),
     ("/account Acme Corp", "the 360° card: status, team, MRR, renewal, last activities, open follow-ups"),
+    ("/account Acme Corp map", "the buying-team map, with a readiness chart sent to your DM"),
     ("/account list tier:gold owner:@alice tag:retail", "a segment, like a CRM list"),
     ("/account link Acme Corp #acme-shared", "the account's channel"),
     ("/account help", "this help"),
@@ -73,12 +78,33 @@ add(
     ),
     ("/opportunity set 12 stage:proposal", "change `stage:`, `mrr:`, `close:`, `title:` or `owner:`"),
     ('/opportunity set 12 close:"end of quarter"', "`close:` takes any date, e.g. `close:31/01`"),
+    ("/opportunity 12", "the deal with its buying-team map and alignment warnings"),
+    (
+        '/opportunity team 12 add "Jane Doe", "Tom Lee"',
+        "name the deal's buying team (`remove` takes them off)",
+    ),
     ("/opportunity won 12", "close it as won"),
     ("/opportunity lost 12 reason:price", "close it as lost, with the reason"),
     (
         "/opportunity list",
         "your open opportunities; `all` for everyone's; filter with kind: stage: owner: status: account:",
     ),
+)
+add(
+    "/contact",
+    "The buying team: the people at an account, their role in the decision and how ready each one is. "
+    "E-mails and phones show only to the account's owner, CSM, their managers and admins.",
+    (
+        '/contact add Acme Corp "Jane Doe" title:"VP Finance" role:economic-buyer email:jane@acme.example',
+        "add a contact (also `phone:`, `stage:`, `owner:@bob`, `notes:`)",
+    ),
+    (
+        '/contact set "Jane Doe" stage:evaluating reason:"asked for the ROI study"',
+        "move her along the journey (the history keeps who, when and why); any field changes the same way",
+    ),
+    ('/contact "Jane Doe"', "her card: role, stage history, activities, opportunities"),
+    ("/contact list Acme Corp", "everyone at an account, with role, stage and last touch"),
+    ('/contact remove "Jane Doe"', "remove a contact"),
 )
 add(
     "/pipeline",
@@ -178,7 +204,7 @@ add(
     ("/salesbot nudges on renewals", "turn them back on"),
     (
         "/salesbot nudges off followups inactive",
-        "several at once; kinds: overdue_visit, followup_overdue, renewal, inactive, ripe, risk, signal_waiting",
+        "several at once; kinds: overdue_visit, followup_overdue, renewal, inactive, ripe, risk, signal_waiting, buying_team",
     ),
     ("/salesbot nudges off weekly", "no personal weekly summary on Monday mornings"),
 )

@@ -86,6 +86,59 @@ class SignalKind:
     risk: bool = False
 
 
+DEFAULT_BUYING_ROLES = (
+    "economic buyer",
+    "decision maker",
+    "champion",
+    "influencer",
+    "technical evaluator",
+    "user",
+    "procurement",
+    "blocker",
+)
+DEFAULT_BUYING_STAGES = (
+    "unaware",
+    "problem aware",
+    "exploring solutions",
+    "evaluating",
+    "validating",
+    "ready to decide",
+    "bought",
+)
+
+
+@dataclass(frozen=True)
+class Content:
+    """Something to send a buyer in a given role at a given stage (e.g. an ROI calculator)."""
+
+    role: str
+    stage: str
+    title: str
+    link: str
+
+
+@dataclass(frozen=True)
+class BuyingTeam:
+    """The playbook's ``[buying_team]``: roles, the buyer's journey, and when warnings start."""
+
+    roles: tuple[str, ...] = DEFAULT_BUYING_ROLES
+    stages: tuple[str, ...] = DEFAULT_BUYING_STAGES
+    engaged_days: int = 30  # touched within this many days = engaged
+    quiet_days: int = 21  # a champion or economic buyer untouched this long has gone quiet
+    spread: int = 2  # members this many stages apart or more: the team is not aligned
+    economic_buyer_from: str | None = (
+        "proposal"  # from this opportunity stage on, an economic buyer is needed
+    )
+    content: tuple[Content, ...] = ()
+
+    def content_for(self, role: str | None, stage: str) -> Content | None:
+        return next((c for c in self.content if c.role == role and c.stage == stage), None)
+
+    def stage_index(self, stage: str) -> int:
+        """Position on the journey; a stage no longer configured counts as the first."""
+        return self.stages.index(stage) if stage in self.stages else 0
+
+
 @dataclass(frozen=True)
 class Playbook:
     statuses: tuple[str, ...]
@@ -117,6 +170,7 @@ class Playbook:
     coverage_targets: dict[str, dict[str, float]] = field(default_factory=dict)
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
     date_order: str | None = None  # "DMY" | "MDY"; None: each person's Slack locale decides
+    buying_team: BuyingTeam = field(default_factory=BuyingTeam)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def emoji(self, activity_type: str) -> str:
@@ -198,6 +252,15 @@ def _drop_stale_defaults(data: dict[str, Any], override: dict[str, Any]) -> None
                 del coverage[tier]
             else:
                 coverage[tier] = {k: v for k, v in spec.items() if k in types}
+    team, own_team = data.get("buying_team"), override.get("buying_team", {})
+    opp_stages = _names(data.get("opportunities", {}).get("stages"))
+    if (
+        isinstance(team, dict)
+        and "economic_buyer_from" not in own_team
+        and opp_stages is not None
+        and str(team.get("economic_buyer_from", "")).lower() not in opp_stages
+    ):
+        team.pop("economic_buyer_from", None)  # the default names a stage the file removed
     nudges, own_nudges = data.get("nudges", {}), override.get("nudges", {})
     inactive, own_inactive = nudges.get("inactive_days"), own_nudges.get("inactive_days", {})
     if isinstance(inactive, dict) and statuses is not None:
@@ -397,6 +460,9 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
     roles = data.get("roles", {})
     managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
 
+    opportunity_stages = _str_list(
+        opps.get("stages", ["qualified", "discovery", "proposal", "negotiation"]), "opportunities.stages"
+    )
     return Playbook(
         statuses=statuses,
         tiers=tiers,
@@ -429,9 +495,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         opportunity_kinds=_str_list(
             opps.get("kinds", ["new", "upsell", "cross-sell", "renewal"]), "opportunities.kinds"
         ),
-        opportunity_stages=_str_list(
-            opps.get("stages", ["qualified", "discovery", "proposal", "negotiation"]), "opportunities.stages"
-        ),
+        opportunity_stages=opportunity_stages,
         renewal_days=tuple(
             sorted(
                 (_positive(d, "nudges.renewal_days") for d in nudges.get("renewal_days", [90, 60, 30])),
@@ -443,5 +507,61 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         coverage_targets=coverage,
         managers=managers,
         date_order=date_order,
+        buying_team=parse_buying_team(data.get("buying_team", {}), opportunity_stages),
         raw=data,
+    )
+
+
+def parse_buying_team(section: Any, opportunity_stages: tuple[str, ...]) -> BuyingTeam:
+    """``[buying_team]``: roles and journey stages (lists of names), day limits, content per (role, stage)."""
+    if not isinstance(section, dict):
+        raise PlaybookError("buying_team: expected a table")
+    key = "buying_team"
+    roles = _unique(
+        _str_list(section.get("roles", list(DEFAULT_BUYING_ROLES)), f"{key}.roles"), f"{key}.roles"
+    )
+    stages = _unique(
+        _str_list(section.get("stages", list(DEFAULT_BUYING_STAGES)), f"{key}.stages"), f"{key}.stages"
+    )
+    if not roles:
+        raise PlaybookError(f"{key}.roles: list at least one role")
+    if len(stages) < 2:
+        raise PlaybookError(f"{key}.stages: list the journey's stages, at least two, first to last")
+    eb_from: str | None = None
+    if "economic_buyer_from" in section:
+        raw = section["economic_buyer_from"]
+        if raw not in ("", None):
+            eb_from = str(raw).strip().lower()
+            if eb_from not in opportunity_stages:
+                raise PlaybookError(
+                    f"{key}.economic_buyer_from: {raw!r} is not one of opportunities.stages "
+                    f'({", ".join(opportunity_stages)}); use "" to turn the warning off'
+                )
+    elif "proposal" in opportunity_stages:
+        eb_from = "proposal"
+    content: list[Content] = []
+    for i, item in enumerate(section.get("content", [])):
+        where = f"{key}.content[{i}]"
+        if not isinstance(item, dict):
+            raise PlaybookError(f"{where}: expected a table with role, stage, title and link")
+        role, stage = str(item.get("role", "")).strip().lower(), str(item.get("stage", "")).strip().lower()
+        if role not in roles:
+            raise PlaybookError(f"{where}.role: {item.get('role')!r} is not one of {key}.roles")
+        if stage not in stages:
+            raise PlaybookError(f"{where}.stage: {item.get('stage')!r} is not one of {key}.stages")
+        title, link = item.get("title"), item.get("link")
+        if not isinstance(title, str) or not title.strip():
+            raise PlaybookError(f"{where}.title: expected text")
+        if not isinstance(link, str) or not re.fullmatch(r"https?://\S+", link.strip()):
+            raise PlaybookError(f'{where}.link: expected a web address like "https://example.com/roi"')
+        content.append(Content(role, stage, title.strip(), link.strip()))
+    spread = _positive(section.get("spread", 2), f"{key}.spread")
+    return BuyingTeam(
+        roles=roles,
+        stages=stages,
+        engaged_days=_positive(section.get("engaged_days", 30), f"{key}.engaged_days"),
+        quiet_days=_positive(section.get("quiet_days", 21), f"{key}.quiet_days"),
+        spread=max(1, spread),
+        economic_buyer_from=eb_from,
+        content=tuple(content),
     )

@@ -24,6 +24,7 @@ COMMANDS = {
     "/signal",
     "/opportunity",
     "/pipeline",
+    "/contact",
     "/salesbot",
     "/team",
     "/targets",
@@ -78,6 +79,7 @@ def test_shortcuts_scopes_events_and_settings() -> None:
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
         "im:write", "im:history", "channels:history", "groups:history",
+        "files:write", "channels:read", "groups:read",
     }  # fmt: skip
     settings = MANIFEST["settings"]
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]

@@ -256,8 +256,10 @@ def _slack_date(at: datetime) -> str:
     return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def next_modal(account: Account, default_day: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """The small "Custom…" form: what, and on which day."""
+def next_modal(
+    account: Account, default_day: str, metadata: dict[str, Any], *, title: str = ""
+) -> dict[str, Any]:
+    """The small "Custom…" form: what (``title`` when given), and on which day."""
     return modal(
         NEXT_MODAL,
         title="Next follow-up",
@@ -270,7 +272,7 @@ def next_modal(account: Account, default_day: str, metadata: dict[str, Any]) -> 
                 "What",
                 {
                     "type": "plain_text_input",
-                    "initial_value": f"Follow up with {account.name}"[:500],
+                    "initial_value": (title or f"Follow up with {account.name}")[:500],
                     "max_length": 500,
                 },
             ),

@@ -22,6 +22,7 @@ TITLES = {
     "ripe": ":seedling: Ripe for expansion",
     "signal_waiting": ":mailbox_with_mail: Signals waiting for you",
     "inactive": ":zzz: Gone quiet",
+    "buying_team": ":busts_in_silhouette: Buying teams",
 }
 SNOOZE_ACTION = "nudge_snooze"
 UNSNOOZE_ACTION = "nudge_unsnooze"

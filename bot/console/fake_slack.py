@@ -111,6 +111,7 @@ class FakeSlackState:
     ephemeral_ts: set[str] = field(default_factory=set)
     response_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (conversation, ts)
     refusals: list[Refusal] = field(default_factory=list)
+    shared_channels: set[str] = field(default_factory=set)  # channels shared with another organisation
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -265,6 +266,10 @@ class FakeSlack:
             self.state.failures.setdefault(method, []).append(
                 Failure("lost", times=times, after=True, drop=True)
             )
+
+    def share_channel(self, channel: str) -> None:
+        """``conversations.info`` reports the channel as shared with another organisation."""
+        self.state.shared_channels.add(channel)
 
     # -- conversations -----------------------------------------------------------------------
     def history(self, channel: str) -> list[dict[str, Any]]:
@@ -509,6 +514,10 @@ class FakeSlack:
             return self._post(method, params)
         if method == "conversations.history":
             return self._history(params)
+        if method == "conversations.info":
+            channel = str(params.get("channel", ""))
+            shared = channel in self.state.shared_channels
+            return {**ok, "channel": {"id": channel, "is_shared": shared, "is_ext_shared": shared}}
         if method == "chat.getPermalink":
             ts = str(params.get("message_ts", "")).replace(".", "")
             return {

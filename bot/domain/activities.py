@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.dates import When, local_datetime
 from bot.domain.errors import UserError
 from bot.domain.events import ActivityLogged, ActivityUndone, TaskCancelled, record
-from bot.storage.models import Account, Activity, Task
+from bot.storage.models import Account, Activity, ActivityContact, Contact, Task
 
 LOG_EXAMPLE = "/log call Acme Corp: discussed renewal, wants pricing for 20 more seats"
 MAX_NOTES = 3000
@@ -51,6 +51,7 @@ class LogForm:
     day: str | None  # YYYY-MM-DD
     at: str | None  # HH:MM
     notes: str
+    contact_ids: tuple[int, ...] = ()  # who took part (the account's contacts)
 
 
 def check_form(form: LogForm, *, types: dict[str, str], now: datetime, tz: ZoneInfo) -> dict[str, str]:
@@ -102,6 +103,7 @@ def log_activity(
     now: datetime,
     permalink: str | None = None,
     hooks: list[ActivityHook] | tuple[ActivityHook, ...] = (),
+    contacts: list[Contact] | tuple[Contact, ...] = (),
 ) -> Logged:
     if len(notes) > MAX_NOTES:
         raise UserError(
@@ -126,6 +128,12 @@ def log_activity(
     )
     session.add(activity)
     session.flush()
+    for contact in contacts:  # who took part: their "last touched" is this activity from now on
+        if contact.account_id != account.id:
+            raise UserError(f"{contact.name} is not a contact at {account.name}.", LOG_EXAMPLE)
+        session.add(ActivityContact(activity_id=activity.id, contact_id=contact.id))
+    if contacts:
+        session.flush()
     record(session, ActivityLogged(activity, account))
     consequences: list[str] = []
     for hook in hooks:

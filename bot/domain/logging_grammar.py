@@ -7,13 +7,15 @@ longest date wins and the rest is reported as an unknown account.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
 from bot.domain.activities import LOG_EXAMPLE
+from bot.domain.contacts import split_names
 from bot.domain.dates import DateOrder, DateParseError, When, definite_error, parse_when, try_parse_when
 from bot.domain.errors import UserError
 from bot.domain.grammar import split_head
@@ -27,6 +29,11 @@ class LogCommand:
     typed_account: str
     when: When
     notes: str
+    contacts: list[str] = field(default_factory=list)  # names typed after "with", as typed
+
+
+_WITH = re.compile(r"\s+with(?:\s+|$)", re.I)
+WITH_EXAMPLE = "/log meeting Acme Corp with Jane Doe, Tom Lee: pricing review"
 
 
 def parse_type(word: str, types: dict[str, str], *, extra: tuple[str, ...] = ()) -> str:
@@ -100,13 +107,46 @@ def parse_log(
     word, _, rest = text.strip().partition(" ")
     activity_type = parse_type(word, types, extra=extra)
     head, notes = split_head(rest)
+    head, names = _split_with(session, head, local_now, team_id=team_id, order=order)
     try:
         account, typed, when = resolve_head(session, head, local_now, team_id=team_id, order=order)
     except UserError as err:
         raise _with_hint(
             err, session, head, activity_type, notes, local_now, team_id=team_id, order=order
         ) from None
-    return LogCommand(activity_type, account, typed, when, notes or "")
+    if names is not None and not names:
+        raise UserError("Who took part? Put their names after `with`, separated by commas.", WITH_EXAMPLE)
+    return LogCommand(activity_type, account, typed, when, notes or "", names or [])
+
+
+def _split_with(
+    session: Session, head: str, local_now: datetime, *, team_id: str, order: DateOrder
+) -> tuple[str, list[str] | None]:
+    """``Acme Corp yesterday with Jane Doe, Tom Lee`` → (``Acme Corp yesterday``, the names).
+
+    The ``with`` that follows a known account (and date) wins; an account whose own name contains
+    "with" is kept whole. ``None`` when there is no ``with``.
+    """
+    splits = list(_WITH.finditer(head))
+    if not splits:
+        return head, None
+    near: list[re.Match[str]] = []  # splits whose account part is a known name's start ("Acme")
+    for m in splits:
+        try:
+            account, typed, _ = resolve_head(
+                session, head[: m.start()], local_now, team_id=team_id, order=order
+            )
+        except UserError:
+            continue
+        if acc.name_key(account.name) == acc.name_key(typed):
+            return head[: m.start()], split_names(head[m.end() :])
+        near.append(m)
+    try:
+        resolve_head(session, head, local_now, team_id=team_id, order=order)
+        return head, None
+    except UserError:
+        first = (near or splits)[0]
+        return head[: first.start()], split_names(head[first.end() :])
 
 
 def _with_hint(

@@ -29,6 +29,7 @@ KIND_ORDER = (
     "risk",
     "ripe",
     "signal_waiting",
+    "buying_team",
     "inactive",
 )
 MAX_LINES = 20  # one message stays readable (and under Slack's 50 blocks); the rest waits a day

@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "risk": "accounts at risk of churn",
     "signal_waiting": "signals waiting for you to act",
     "weekly": "your personal weekly summary (Monday morning)",
+    "buying_team": "buying-team warnings: single-threaded, no economic buyer, a laggard, a champion gone quiet, a blocker",
 }
 ALIASES = {
     "visit": "overdue_visit",
@@ -43,6 +44,8 @@ ALIASES = {
     "signals": "signal_waiting",
     "summary": "weekly",
     "week": "weekly",
+    "team": "buying_team",
+    "contacts": "buying_team",
 }
 EXAMPLE = "/salesbot nudges off renewals"
 SNOOZE_PREFIX = "snooze:account:"

@@ -8,6 +8,7 @@ from bot.handlers import (
     accounts,
     agenda,
     choices,
+    contacts,
     delivery,
     digest,
     dm,
@@ -36,6 +37,7 @@ def register_all(app: App, services: Services) -> None:
         "/opportunity": opportunities.run_opportunity_command,
         "/followup": followups.run_followup_command,
         "/visit": visits.run_visit_command,
+        "/contact": contacts.run_contact_command,
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
     events.register(app, services)
@@ -46,6 +48,7 @@ def register_all(app: App, services: Services) -> None:
     log.register(app, services)
     signals.register(app, services)
     opportunities.register(app, services)
+    contacts.register(app, services)
     followups.register(app, services)
     visits.register(app, services)
     agenda.register(app, services)

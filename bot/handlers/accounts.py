@@ -25,6 +25,7 @@ from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
 from bot.handlers.common import reply, reply_error, team_of
+from bot.handlers.contacts import run_account_map
 from bot.reminders import ownership
 from bot.services import Services
 
@@ -111,10 +112,22 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         with services.uow(read_only=True) as session:
             rows, total = acc.segment(session, filters, team_id=team_id)
         reply(respond, account_list(rows, total, describe_filters(filters)))
+    elif (
+        len(text.split()) > 1
+        and text.split()[-1].lower() == "map"
+        and not _is_account(services, text, team_id)
+    ):
+        reply(respond, run_account_map(services, text.rsplit(" ", 1)[0], user_id, team_id))
     else:
         with services.uow(read_only=True) as session:
             account_id = acc.require(session, text, example=CARD_EXAMPLE, team_id=team_id).id
         reply(respond, card_blocks(services, account_id, user_id))
+
+
+def _is_account(services: Services, name: str, team_id: str) -> bool:
+    """Whether ``name`` (ending in "map") is itself an account's name, e.g. "Road Map"."""
+    with services.uow() as session:
+        return acc.resolve(session, name, team_id=team_id).account is not None
 
 
 def move_link(services: Services, account_id: int, channel: str, user_id: str) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 from bot.blocks.accounts import created_blocks
 from bot.blocks.common import section
 from bot.domain import accounts as acc
+from bot.domain import contacts
 from bot.domain.errors import UserError
 from bot.domain.text import escape
 from bot.handlers.common import reply, reply_error, substitute_account, team_of
@@ -58,6 +59,43 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
         ack()
         data = json.loads(action["value"])
         rerun(body, respond, data, data["v"])
+
+    @app.action("pick_contact")
+    def pick_contact(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        data = json.loads(action["value"])
+        rerun(body, respond, data, data["v"])
+
+    @app.action("create_contact")
+    def create_contact(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """An unknown name in ``/log … with`` or ``/opportunity team``: add them to the account, then re-run."""
+        ack()
+        data = json.loads(action["value"])
+        account_id, _, name = str(data["v"]).partition(":")
+        user_id = body["user"]["id"]
+        try:
+            with services.uow() as session:
+                account = session.get(Account, int(account_id))
+                if account is None:
+                    raise UserError("That account no longer exists.")
+                contact = contacts.create(
+                    session, account=account, name=name, values={}, playbook=services.playbook,
+                    created_by=user_id, now=services.clock.now(),
+                )  # fmt: skip
+                created = (contact.name, account.name)
+        except UserError as err:
+            reply(respond, [section(f":warning: {escape(err.message)}")], replace=True)
+            return
+        reply(
+            respond,
+            [
+                section(
+                    f":white_check_mark: Added *{escape(created[0])}* to *{escape(created[1])}*. "
+                    f'Give them a role: `/contact set "{escape(created[0])}" role:champion`.'
+                )
+            ],
+        )
+        rerun(body, respond, data, created[0])
 
     @app.action("create_account")
     def create_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -23,10 +23,10 @@ from bot.blocks.log import (
     undone_blocks,
 )
 from bot.domain import accounts as acc
-from bot.domain import activities, noshows
+from bot.domain import activities, contacts, noshows
 from bot.domain.activities import LogForm
 from bot.domain.errors import UserError
-from bot.domain.logging_grammar import parse_log
+from bot.domain.logging_grammar import WITH_EXAMPLE, parse_log
 from bot.domain.text import escape, message_as_read
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
@@ -55,6 +55,9 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             extra=noshows.LOG_TYPES,
             order=person.date_order,
         )
+        people = contacts.resolve_names(
+            session, parsed.account, parsed.contacts, example=WITH_EXAMPLE, team_id=team_id
+        )
         logged = activities.log_activity(
             session,
             account=parsed.account,
@@ -65,9 +68,15 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             source="command",
             now=now,
             hooks=services.activity_hooks,
+            contacts=people,
         )
         blocks = logged_blocks(
-            logged.activity, logged.account, logged.consequences, services.playbook, person.tz
+            logged.activity,
+            logged.account,
+            logged.consequences + contacts.suggestions(people, services.playbook),
+            services.playbook,
+            person.tz,
+            people=[c.name for c in people],
         )
     reply(respond, blocks)
     services.changed(user_id)
@@ -76,6 +85,10 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
 def _open_modal(services: Services, client: WebClient, trigger_id: str, user_id: str, **kwargs: Any) -> None:
     """Open the modal at once with the zone we already know (a trigger_id lives 3 seconds), then
     ask Slack for the person's zone and correct the default date and time if they read differently."""
+    account = kwargs.get("account")
+    if account is not None:
+        with services.uow() as session:
+            kwargs["contacts"] = contacts.of_account(session, account.id)
     now = services.clock.now()
     known = now.astimezone(services.people.get(user_id, refresh=False).tz)
     opened = client.views_open(trigger_id=trigger_id, view=log_modal(services.playbook, known, **kwargs))
@@ -105,6 +118,7 @@ def _store_form(
         if account is None:
             blocks = [section(":warning: That account was deleted meanwhile; nothing was logged.")]
         else:
+            people = contacts.of_ids(session, account.id, form.contact_ids)
             logged = activities.log_activity(
                 session,
                 account=account,
@@ -116,9 +130,15 @@ def _store_form(
                 permalink=permalink,
                 now=now,
                 hooks=services.activity_hooks,
+                contacts=people,
             )
             blocks = logged_blocks(
-                logged.activity, logged.account, logged.consequences, services.playbook, tz
+                logged.activity,
+                logged.account,
+                logged.consequences + contacts.suggestions(people, services.playbook),
+                services.playbook,
+                tz,
+                people=[c.name for c in people],
             )
     post_to_user(client, user_id, meta.get("channel"), blocks)
     if (meta.get("origin") or {}).get("item") and account is not None:
@@ -191,6 +211,34 @@ def register(app: App, services: Services) -> None:
         with services.uow(read_only=True) as session:
             found = acc.search(session, payload.get("value") or "", team_id=team_of(payload))
             ack(options=account_options(found))
+
+    @app.action("account")
+    def account_picked(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """An account was picked in the form: offer its contacts under "Who took part"."""
+        ack()
+        view = body.get("view") or {}
+        value = (action.get("selected_option") or {}).get("value") or ""
+        if not value.isdigit() or not view.get("id"):
+            return
+        local = services.clock.now().astimezone(services.people.get(body["user"]["id"], refresh=False).tz)
+        state = read_log_form((view.get("state") or {}).get("values") or {})
+        with services.uow() as session:
+            account = session.get(Account, int(value))
+            if account is None:
+                return
+            people = contacts.of_account(session, account.id)
+            updated = log_modal(
+                services.playbook,
+                local,
+                account=account,
+                notes=state.notes,
+                metadata=json.loads(view.get("private_metadata") or "{}"),
+                contacts=people,
+            )
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+        except SlackApiError as exc:
+            log.info("views.update with the account's contacts failed: %s", exc.response.get("error"))
 
     @app.view(LOG_MODAL_CALLBACK)
     def log_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -17,10 +17,11 @@ from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, parse_fields, tokenize, user_id_of
 from bot.domain.text import escape, mention
 from bot.handlers.common import reply, reply_error, team_of
+from bot.handlers.contacts import run_opportunity_card, run_team_command
 from bot.services import Services
 from bot.storage.models import Account, Opportunity
 
-VERBS = "`add`, `set`, `won`, `lost`, `list`"
+VERBS = "`add`, `set`, `won`, `lost`, `list`, `team`, or a number for the deal and its buying team"
 
 
 def _changed_text(changes: dict[str, tuple[Any, Any]]) -> str:
@@ -133,6 +134,11 @@ def run_opportunity_command(
             rows = opp.find(session, filters, team_id=team_id)
             blocks = list_blocks(rows, _description(filters, parsed.fields))
         reply(respond, blocks)
+    elif verb == "team":
+        reply(respond, run_team_command(services, rest, user_id, team_id))
+        services.changed(user_id)
+    elif verb.lstrip("#").isdigit() and not rest.strip():
+        reply(respond, run_opportunity_card(services, verb, team_id))
     else:
         raise UserError(f"I don't know `/opportunity {escape(word)}`. Use {VERBS}.", opp.ADD_EXAMPLE)
 

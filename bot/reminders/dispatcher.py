@@ -17,6 +17,13 @@ A row for a person who is off work now (the bot was down, a backlog, a zone that
 to pending until their next working start (``recipient_hours``). Reminders for one person due at the
 same moment (or late after downtime) are sent as one message (``grouping``), and every row records
 that message's ``ts``.
+
+Speed: a pass claims a batch, reads and renders it in one read-only unit of work, and sends it in
+*waves* of messages to distinct conversations, ``concurrency`` posted in parallel; each wave costs
+one ``UPDATE`` before its posts (attempts, and the lease renewed: only the current claim holder with
+an unexpired lease may send) and one after (every row marked sent). ``Pacer`` keeps Slack's limits:
+one message per second per conversation, and after a 429 the whole workspace waits. ``run`` repeats
+passes until nothing is due or a time budget is spent.
 """
 
 from __future__ import annotations
@@ -24,22 +31,30 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import ColumnElement, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, case, func, literal, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from bot.clock import SystemClock
+from bot.people import REFRESH_AFTER
 from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
 from bot.reminders.recipient_hours import wait_until
 from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
-from bot.storage.models import Reminder, UTCDateTime
+from bot.storage.db import ReadOnlyUnitOfWork
+from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, UTCDateTime
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +102,47 @@ class _Paused:
     retry_after: int
 
 
+@dataclass
+class _Posted:
+    unit: list[_Ready]
+    response: Any = None
+    failure: CallFailure | None = None
+
+
+class Pacer:
+    """Slack's posting limits as seen by one dispatcher: at most one message per ``interval`` seconds
+    to one conversation (the next one waits its turn). ``real=False`` (tests, replays with a fixed
+    clock) keeps the same order and accounting but waits on a virtual clock instead of sleeping."""
+
+    def __init__(self, interval: float = 1.0, *, real: bool = True) -> None:
+        self.interval = interval
+        self.real = real
+        self._virtual = 0.0
+        self._next: dict[str, float] = {}  # conversation → earliest time of its next message
+        self._waited: dict[str, float] = {}  # conversation → seconds its messages waited in all
+        self._lock = threading.Lock()
+
+    def waited(self, channel: str) -> float:
+        return self._waited.get(channel, 0.0)
+
+    def _clock(self) -> float:
+        return time.monotonic() if self.real else self._virtual
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = self._clock()
+            at = max(now, self._next.get(channel, now))
+            self._next[channel] = at + self.interval
+            if len(self._next) > 50_000:  # forget conversations whose turn has long come
+                self._next = {c: t for c, t in self._next.items() if t > now}
+            if at > now:
+                self._waited[channel] = self._waited.get(channel, 0.0) + (at - now)
+            if not self.real:
+                self._virtual = max(self._virtual, at)
+        if self.real and at > now:
+            time.sleep(at - now)
+
+
 def default_instance_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -96,15 +152,16 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * 2 ** max(0, attempts - 1), BACKOFF_CAP)
 
 
-def sending_client(client: WebClient) -> WebClient:
+def sending_client(client: WebClient, *, timeout: float | None = None) -> WebClient:
     """The same client without the SDK's automatic retries: a retried post after a lost response
-    would be a duplicate. Unknown outcomes are ours to resolve (see ``recovery``)."""
+    would be a duplicate. Unknown outcomes are ours to resolve (see ``recovery``). ``timeout`` caps
+    each call, so that a send always ends well within the claim's lease."""
     if not isinstance(client, WebClient):
         return client
     return WebClient(
         token=client.token,
         base_url=client.base_url,
-        timeout=client.timeout,
+        timeout=max(1, int(min(client.timeout, timeout))) if timeout else client.timeout,
         ssl=client.ssl,
         proxy=client.proxy,
         headers=dict(client.headers or {}),
@@ -114,37 +171,74 @@ def sending_client(client: WebClient) -> WebClient:
 
 
 class Dispatcher:
-    def __init__(self, services: Services, *, instance_id: str | None = None, batch_size: int = 50) -> None:
+    """Delivers due reminders. ``concurrency`` messages are posted in parallel (default: 8 against
+    Slack with the system clock, 1 with a test or replay clock, for deterministic order)."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        instance_id: str | None = None,
+        batch_size: int = 200,
+        concurrency: int | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
         self.services = services
         self.instance_id = instance_id or default_instance_id()
         self.batch_size = batch_size
-        self.sender = sending_client(services.client)
+        live = isinstance(services.clock, SystemClock)
+        self.concurrency = concurrency or (8 if live else 1)
+        self.pacer = pacer or Pacer(real=live)
+        self.sender = sending_client(services.client, timeout=self.lease.total_seconds() / 3)
+        self._pool: ThreadPoolExecutor | None = None
+        self._paused_until: datetime | None = None  # after a 429: the whole workspace waits
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.services.playbook.claim_lease_seconds)
 
-    # -- one pass ------------------------------------------------------------------------------
+    # -- passes --------------------------------------------------------------------------------
+    def run(self, now: datetime | None = None, *, budget: float | None = None) -> DispatchReport:
+        """Pass after pass until nothing due at ``now`` is left (or Slack asks us to wait), or until
+        ``budget`` seconds have passed (``salesbot tick`` runs from cron: runs must not overlap)."""
+        now = now or self.services.clock.now()
+        total = DispatchReport()
+        deadline = None if budget is None else time.monotonic() + budget
+        while deadline is None or time.monotonic() < deadline:
+            report = self.run_once(now)
+            _add(total, report)
+            progressed = report.sent or report.cancelled or report.failed or report.retrying
+            if not progressed or report.deferred:
+                break
+        return total
+
     def run_once(self, now: datetime | None = None) -> DispatchReport:
+        """One pass: claim up to ``batch_size`` due rows, render and send them."""
         now = now or self.services.clock.now()
         report = DispatchReport()
+        if self._paused_until is not None and self.services.clock.now() < self._paused_until:
+            return report
         claimed = self.claim(now)
-        ready: list[_Ready] = []
-        for index, reminder_id in enumerate(claimed):
-            result = self._prepare(reminder_id, now, report)
-            if isinstance(result, _Paused):
-                rest = claimed[index:] + [r.reminder_id for r in ready]  # this one included
-                self._release(rest, now, result.retry_after, report)
-                return report
-            if result is not None:
-                ready.append(result)
+        if not claimed:
+            return report
+        ready = self._prepare_all(claimed, now, report)
+        if ready is None:  # rate-limited while checking history: everything went back
+            return report
         units = self._units(ready)
-        for index, unit in enumerate(units):
-            retry_after = self._send(unit, now, report)
+        order = {rid: n for n, rid in enumerate(claimed)}
+        # Two rounds of parallel posts per wave: each call times out within a third of the lease, so a
+        # wave always ends while the claims it renewed hold.
+        waves = _waves(units, 2 * self.concurrency)
+        renewed = self.services.clock.now()
+        for index, wave in enumerate(waves):
+            rest = [r.reminder_id for w in waves[index + 1 :] for u in w for r in u]
+            if self.services.clock.now() - renewed > self.lease / 2:
+                renewed = self._renew(rest)
+            retry_after = self._send_wave(wave, now, report)
             if retry_after is not None:
-                rest = [r.reminder_id for u in units[index + 1 :] for r in u]
                 self._release(rest, now, retry_after, report)
                 break
+        report.sent.sort(key=lambda rid: order.get(rid, 0))
         return report
 
     # -- claiming ------------------------------------------------------------------------------
@@ -174,7 +268,7 @@ class Dispatcher:
                 .values(
                     status="claimed",
                     claimed_by=self.instance_id,
-                    lease_until=now + self.lease,
+                    lease_until=max(now, self.services.clock.now()) + self.lease,
                     first_claimed_at=func.coalesce(
                         Reminder.first_claimed_at, literal(now, type_=UTCDateTime())
                     ),
@@ -186,6 +280,86 @@ class Dispatcher:
         return [rid for rid in candidates if rid in taken]
 
     # -- before sending: recovery and rendering ------------------------------------------------
+    def _prepare_all(self, claimed: list[int], now: datetime, report: DispatchReport) -> list[_Ready] | None:
+        """Render every claimed row: one read for all of them, one read-only unit of work to render
+        them; a row sent before (``attempts > 0``) is first looked for in its conversation."""
+        with self.services.uow(read_only=True) as session:
+            rows = session.execute(select(Reminder.id, Reminder.attempts).where(*self._mine(claimed))).all()
+        attempts = {rid: n for rid, n in rows}  # id → attempts, for the rows still ours
+        fresh: list[int] = []
+        ready: dict[int, _Ready] = {}
+        for index, reminder_id in enumerate(claimed):
+            if reminder_id not in attempts:
+                continue
+            if attempts[reminder_id] == 0:
+                fresh.append(reminder_id)
+                continue
+            result = self._prepare(reminder_id, now, report)
+            if isinstance(result, _Paused):
+                back = claimed[index:] + fresh + list(ready)
+                self._release(sorted(set(back), key=claimed.index), now, result.retry_after, report)
+                return None
+            if result is not None:
+                ready[reminder_id] = result
+        ready.update(self._render_all(fresh, now, report))
+        return [ready[rid] for rid in claimed if rid in ready]
+
+    def _render_all(self, ids: list[int], now: datetime, report: DispatchReport) -> dict[int, _Ready]:
+        ready: dict[int, _Ready] = {}
+        cancelled: list[int] = []
+        failed: list[tuple[int, str]] = []
+        waiting: dict[datetime, list[int]] = {}
+        done: set[int] = set()
+        self._refresh_people(ids, now)
+        try:
+            with self.services.uow(read_only=True) as session:
+                position = {rid: n for n, rid in enumerate(ids)}
+                reminders = session.scalars(select(Reminder).where(Reminder.id.in_(ids))).all()
+                session.info["preloaded"] = _preload(session, reminders)  # held while the session lives
+                for reminder in sorted(reminders, key=lambda r: position[r.id]):
+                    wait = wait_until(self.services, session, reminder, now)
+                    if wait is not None:  # the recipient is off work: back until their next start
+                        waiting.setdefault(wait, []).append(reminder.id)
+                        done.add(reminder.id)
+                        continue
+                    renderer = self.services.renderers.get(reminder.kind)
+                    if renderer is None:
+                        failed.append((reminder.id, "no renderer for this kind of reminder"))
+                        done.add(reminder.id)
+                        continue
+                    try:
+                        message = renderer(self.services, session, reminder)
+                    except (SQLAlchemyError, ReadOnlyUnitOfWork):
+                        raise  # the unit of work is unusable: render the rest one by one
+                    except Exception as exc:
+                        log.exception("renderer for reminder %s failed", reminder.id)
+                        failed.append((reminder.id, f"renderer failed: {type(exc).__name__}: {exc}"))
+                        done.add(reminder.id)
+                        continue
+                    if message is None:
+                        cancelled.append(reminder.id)
+                    else:
+                        late = reminder.due_at <= now - LATE_AFTER
+                        ready[reminder.id] = _Ready(reminder.id, message, late, reminder.due_at)
+                    done.add(reminder.id)
+        except (SQLAlchemyError, ReadOnlyUnitOfWork):
+            log.info("rendering %d reminders together failed; rendering them one by one", len(ids))
+        for reminder_id in ids:
+            if reminder_id not in done:
+                result = self._prepare(reminder_id, now, report)
+                if isinstance(result, _Ready):
+                    ready[reminder_id] = result
+        for wait, held in waiting.items():
+            self._update(held, {"status": "pending", "lease_until": None, "next_attempt_at": wait})
+            report.waiting += held
+        if cancelled:
+            self._finish(cancelled, status="cancelled")
+            report.cancelled += cancelled
+        for reminder_id, error in failed:
+            self._finish([reminder_id], status="failed", error=error)
+            report.failed.append(reminder_id)
+        return ready
+
     def _prepare(self, reminder_id: int, now: datetime, report: DispatchReport) -> _Ready | _Paused | None:
         with self.services.uow() as session:
             reminder = session.get(Reminder, reminder_id)
@@ -214,7 +388,7 @@ class Dispatcher:
                 return None
             if found is not None:
                 log.info("reminder %s was already delivered (ts %s)", reminder_id, found.ts)
-                self._mark_sent([reminder_id], ts=found.ts, channel=found.channel, now=now)
+                self._mark_sent([([reminder_id], found.ts, found.channel)], now=now)
                 report.sent.append(reminder_id)
                 report.recovered.append(reminder_id)
                 return None
@@ -247,24 +421,76 @@ class Dispatcher:
         """One message per reminder, except several for one person at once (see ``grouping``)."""
         return grouping.units(ready)
 
-    # -- sending -------------------------------------------------------------------------------
-    def _send(self, unit: list[_Ready], now: datetime, report: DispatchReport) -> int | None:
-        """Send one message for ``unit``; returns Retry-After seconds when Slack rate-limited it."""
-        channel = unit[0].message.channel
-        with self.services.uow() as session:
-            result = session.execute(
-                update(Reminder)
-                .where(*self._mine([r.reminder_id for r in unit]))
-                .values(attempts=Reminder.attempts + 1, attempt_channel=channel)
-                .returning(Reminder.id)
-                .execution_options(synchronize_session=False)
+    def _refresh_people(self, ids: list[int], now: datetime) -> None:
+        """Recipients whose profile is missing or more than a day old are read from Slack first (as
+        ``wait_until`` would), so that the batch is then rendered without writing."""
+        with self.services.uow(read_only=True) as session:
+            recipients = set(
+                session.scalars(
+                    select(Reminder.recipient_id).where(
+                        Reminder.id.in_(ids), Reminder.recipient_id.is_not(None)
+                    )
+                )
             )
-            still_mine = set(result.scalars())  # committed before the send: an unknown outcome is visible
-        unit = [r for r in unit if r.reminder_id in still_mine]
-        if not unit:
+            fresh = (
+                set(
+                    session.scalars(
+                        select(UserProfile.user_id).where(
+                            UserProfile.team_id == LOCAL_TEAM,
+                            UserProfile.user_id.in_(recipients),
+                            UserProfile.tz_checked_at >= now - REFRESH_AFTER,
+                        )
+                    )
+                )
+                if recipients
+                else set()
+            )
+        for user_id in sorted(recipients - fresh):
+            self.services.people.get(user_id)
+
+    # -- sending -------------------------------------------------------------------------------
+    def _send_wave(self, wave: list[list[_Ready]], now: datetime, report: DispatchReport) -> int | None:
+        """Post one message per unit of ``wave`` (distinct conversations, in parallel), then record
+        the outcomes. Returns Retry-After seconds when Slack rate-limited any of them."""
+        still_mine = self._begin_attempts(wave)  # committed before the posts: unknown outcomes are visible
+        wave = [[r for r in unit if r.reminder_id in still_mine] for unit in wave]
+        wave = [unit for unit in wave if unit]
+        if not wave:
             return None
+        if len(wave) == 1:
+            posted = [self._post(wave[0])]
+        else:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dispatch")
+            posted = list(self._pool.map(self._post, wave))
+        sent: list[tuple[list[int], str | None, str | None]] = []
+        retry_after: int | None = None
+        for outcome in posted:
+            ids = [r.reminder_id for r in outcome.unit]
+            if outcome.failure is None:
+                sent.append((ids, outcome.response.get("ts"), outcome.response.get("channel")))
+                continue
+            failure = outcome.failure
+            log.warning("reminders %s: chat.postMessage failed: %s", ids, failure.reason)
+            if failure.outcome is Outcome.RATE_LIMITED:
+                wait = failure.retry_after or 0
+                self._release(ids, now, wait, report, undo_attempt=True)
+                retry_after = max(retry_after or 0, wait)
+            else:
+                self._after_failure(ids, now, failure, report)
+        if sent:
+            self._mark_sent(sent, now=now)
+            for ids, _ts, _channel in sent:
+                report.sent += ids
+                report.messages += 1
+        if retry_after is not None:
+            self._paused_until = self.services.clock.now() + timedelta(seconds=retry_after)
+        return retry_after
+
+    def _post(self, unit: list[_Ready]) -> _Posted:
         ids = [r.reminder_id for r in unit]
         message = grouping.message_for(unit)
+        self.pacer.wait(message.channel)
         try:
             response = self.sender.chat_postMessage(
                 channel=message.channel,
@@ -273,17 +499,40 @@ class Dispatcher:
                 metadata=metadata_for(ids),
             )
         except Exception as exc:
-            failure = classify(exc)
-            log.warning("reminders %s: chat.postMessage failed: %s", ids, failure.reason)
-            if failure.outcome is Outcome.RATE_LIMITED:
-                self._release(ids, now, failure.retry_after or 0, report, undo_attempt=True)
-                return failure.retry_after or 0
-            self._after_failure(ids, now, failure, report)
-            return None
-        self._mark_sent(ids, ts=response.get("ts"), channel=response.get("channel"), now=now)
-        report.sent += ids
-        report.messages += 1
-        return None
+            return _Posted(unit, failure=classify(exc))
+        return _Posted(unit, response=response)
+
+    def _begin_attempts(self, wave: list[list[_Ready]]) -> set[int]:
+        """Count the attempt and renew the lease of every row in ``wave``, in one statement. Only rows
+        this instance still holds, with an unexpired lease, are returned: only those are sent."""
+        channel_of = {r.reminder_id: unit[0].message.channel for unit in wave for r in unit}
+        real_now = self.services.clock.now()
+        with self.services.uow() as session:
+            result = session.execute(
+                update(Reminder)
+                .where(*self._mine(channel_of), Reminder.lease_until >= real_now)
+                .values(
+                    attempts=Reminder.attempts + 1,
+                    attempt_channel=case(channel_of, value=Reminder.id),
+                    lease_until=real_now + self.lease,
+                )
+                .returning(Reminder.id)
+                .execution_options(synchronize_session=False)
+            )
+            return set(result.scalars())
+
+    def _renew(self, ids: list[int]) -> datetime:
+        """Extend the lease of rows still waiting in this pass (a slow Slack makes a pass long)."""
+        real_now = self.services.clock.now()
+        if ids:
+            with self.services.uow() as session:
+                session.execute(
+                    update(Reminder)
+                    .where(*self._mine(ids), Reminder.lease_until >= real_now)
+                    .values(lease_until=real_now + self.lease)
+                    .execution_options(synchronize_session=False)
+                )
+        return real_now
 
     # -- recording outcomes --------------------------------------------------------------------
     def _mine(self, ids: Iterable[int]) -> tuple[ColumnElement[bool], ...]:
@@ -293,23 +542,32 @@ class Dispatcher:
             Reminder.status == "claimed",
         )
 
-    def _mark_sent(self, ids: list[int], *, ts: str | None, channel: str | None, now: datetime) -> None:
-        self._finish(ids, status="sent", ts=ts, channel=channel, now=now)
+    def _mark_sent(self, sent: list[tuple[list[int], str | None, str | None]], *, now: datetime) -> None:
+        """Record every posted message's ``ts`` on its rows: one statement (executemany) for all."""
+        table = Reminder.__table__
+        params = [{"rid": rid, "ts": ts, "ch": channel} for ids, ts, channel in sent for rid in ids]
+        with self.services.uow() as session:
+            session.execute(
+                update(table)
+                .where(
+                    table.c.id == bindparam("rid"),
+                    table.c.claimed_by == self.instance_id,
+                    table.c.status == "claimed",
+                )
+                .values(
+                    status="sent",
+                    last_error=None,
+                    lease_until=None,
+                    sent_ts=bindparam("ts"),
+                    sent_channel=bindparam("ch"),
+                    sent_at=now,
+                    next_attempt_at=None,
+                ),
+                params,
+            )
 
-    def _finish(
-        self,
-        ids: list[int],
-        *,
-        status: str,
-        error: str | None = None,
-        ts: str | None = None,
-        channel: str | None = None,
-        now: datetime | None = None,
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "last_error": error, "lease_until": None}
-        if status == "sent":
-            values.update(sent_ts=ts, sent_channel=channel, sent_at=now, next_attempt_at=None)
-        self._update(ids, values)
+    def _finish(self, ids: list[int], *, status: str, error: str | None = None) -> None:
+        self._update(ids, {"status": status, "last_error": error, "lease_until": None})
 
     def _update(self, ids: list[int], values: dict[str, Any]) -> None:
         if not ids:
@@ -371,3 +629,50 @@ class Dispatcher:
                     row.last_error = failure.reason
                     row.next_attempt_at = now + backoff(row.attempts)
                     report.retrying.append(row.id)
+
+
+def _preload(session: Session, reminders: Sequence[Reminder]) -> list[object]:
+    """Load what renderers look up (tasks, their accounts, people's profiles) for the whole batch in
+    three queries: their ``session.get`` calls then find them in the session instead of one query
+    each. The caller keeps the returned objects alive while it renders."""
+    task_ids = {r.task_id for r in reminders if r.task_id}
+    tasks = list(session.scalars(select(Task).where(Task.id.in_(task_ids)))) if task_ids else []
+    loaded: list[object] = list(tasks)
+    account_ids = {t.account_id for t in tasks}
+    if account_ids:
+        loaded += session.scalars(select(Account).where(Account.id.in_(account_ids))).all()
+    users = {r.recipient_id for r in reminders if r.recipient_id} | {t.assignee_id for t in tasks}
+    if users:
+        loaded += session.scalars(
+            select(UserProfile).where(UserProfile.team_id == LOCAL_TEAM, UserProfile.user_id.in_(users))
+        ).all()
+    return loaded
+
+
+def _waves(units: list[list[_Ready]], size: int) -> list[list[list[_Ready]]]:
+    """Units in order, in waves of at most ``size`` with one unit per conversation each (a second
+    message to the same conversation waits for a later wave)."""
+    waves: list[list[list[_Ready]]] = []
+    channels: list[set[str]] = []
+    last_wave: dict[str, int] = {}
+    first_open = 0  # waves before this one are full
+    for unit in units:
+        channel = unit[0].message.channel
+        index = max(first_open, last_wave.get(channel, -1) + 1)
+        while index < len(waves) and (len(waves[index]) >= size or channel in channels[index]):
+            index += 1
+        if index == len(waves):
+            waves.append([])
+            channels.append(set())
+        waves[index].append(unit)
+        channels[index].add(channel)
+        last_wave[channel] = index
+        while first_open < len(waves) and len(waves[first_open]) >= size:
+            first_open += 1
+    return waves
+
+
+def _add(total: DispatchReport, report: DispatchReport) -> None:
+    for name in ("sent", "cancelled", "failed", "retrying", "deferred", "recovered"):
+        getattr(total, name).extend(getattr(report, name))
+    total.messages += report.messages

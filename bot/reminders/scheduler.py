@@ -125,8 +125,10 @@ def run_due(
     weekly: bool = True,
     dispatch: bool = True,
     dispatcher: Dispatcher | None = None,
+    budget: float | None = None,
 ) -> RunSummary:
-    """Everything due at ``now``: planning passes, the weekly slot (if due), then delivery."""
+    """Everything due at ``now``: planning passes, the weekly slot (if due), then delivery of
+    everything due (pass after pass; for at most ``budget`` seconds when given)."""
     summary = RunSummary(now)
     if plan:
         summary.planning, summary.planning_failed = run_passes(services, services.planning_passes, now)
@@ -135,7 +137,7 @@ def run_due(
             services, now, instance_id=dispatcher.instance_id if dispatcher else None
         )
     if dispatch:
-        summary.delivery = (dispatcher or Dispatcher(services)).run_once(now)
+        summary.delivery = (dispatcher or Dispatcher(services)).run(now, budget=budget)
     return summary
 
 

@@ -1,7 +1,7 @@
 """``salesbot tick``: run every due job once and exit, for deployments driven by cron.
 
-Runs the planning passes, the weekly slot if it is due, then one delivery pass, as of now or of
-``--now``, and prints a one-line summary. Safe to run from several hosts at once (claims and the
+Runs the planning passes, the weekly slot if it is due, then delivers everything due (for at most
+``--budget`` seconds, 50 by default), as of now or of ``--now``, and prints a one-line summary. Safe to run from several hosts at once (claims and the
 weekly slot record keep every message single).
 """
 
@@ -21,6 +21,20 @@ NOW_HELP = (
     "act as if it were this instant: ISO 8601 with a zone, e.g. 2026-11-23T09:00:00Z or "
     "2026-11-23T10:00:00+01:00 (a time without a zone is rejected)"
 )
+
+
+# Deliver for at most this long per run: a run started every minute is over before the next one.
+DEFAULT_BUDGET = 50.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; example: --budget 50")
+    return value
 
 
 def parse_instant(text: str) -> datetime:
@@ -46,6 +60,13 @@ def add_parser(sub: Any) -> None:
         description="Run every due job once: planning passes, the weekly digest if due, then delivery.",
     )
     tick.add_argument("--now", type=parse_instant, metavar="ISO8601", help=NOW_HELP)
+    tick.add_argument(
+        "--budget",
+        type=_seconds,
+        default=DEFAULT_BUDGET,
+        metavar="SECONDS",
+        help=f"deliver what is due for at most this long, so cron runs never overlap (default {DEFAULT_BUDGET:g})",
+    )
     tick.set_defaults(func=cmd_tick)
 
 
@@ -64,7 +85,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         prepare(services)
         # Building the app registers every feature's renderers and passes; nothing is served.
         build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
-        summary = run_due(services, clock.now())
+        summary = run_due(services, clock.now(), budget=args.budget)
     finally:
         engine.dispose()
     print(f"salesbot tick {summary.line()}")

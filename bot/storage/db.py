@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant will do: instances starting together on one PostgreSQL database take this lock in turn.
@@ -113,6 +115,8 @@ def unit_of_work(factory: SessionFactory, *, read_only: bool = False) -> Iterato
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # imported only when migrating (start-up time)
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -126,9 +130,41 @@ def upgrade(engine: Engine) -> None:
     migrate one after the other (the later ones then find the schema current); on SQLite the
     ``BEGIN IMMEDIATE`` of the transaction does the same.
     """
+    if at_head(engine):
+        return  # the usual start: nothing to migrate, and Alembic is not even imported
+    from alembic import command
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+
+
+def head_revisions() -> set[str]:
+    """The newest migration(s), read from the files without importing Alembic: revisions no other
+    migration names as its ``down_revision``."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if found := _REVISION.search(source):
+            revisions.add(found.group(1))
+        parents.update(_DOWN.findall(source))
+    return revisions - parents
+
+
+def at_head(engine: Engine) -> bool:
+    """Is the database's schema the newest one (``alembic_version`` holds exactly the head)?"""
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except Exception:  # let Alembic itself report what is wrong
+        return False
+    return bool(current) and current == head_revisions()

@@ -339,3 +339,72 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class Contact(Base):
+    """A person at an account: their role in the buying decision and how far along their journey they are."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        Index("ix_contacts_account_name", "account_id", "name_key"),
+        Index("ix_contacts_email", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200))  # case- and space-folded name, for lookups
+    title: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))  # lower-case
+    phone: Mapped[str | None] = mapped_column(String(60))
+    role: Mapped[str | None] = mapped_column(String(40))  # playbook buying_team.roles
+    stage: Mapped[str] = mapped_column(String(40))  # playbook buying_team.stages
+    stage_changed_at: Mapped[datetime]
+    stage_changed_by: Mapped[str | None] = mapped_column(String(32))
+    owner_id: Mapped[str | None] = mapped_column(String(32))  # the colleague who owns the relationship
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ContactStageChange(Base):
+    """One move of a contact along the buying journey: when, by whom, from where to where, and why."""
+
+    __tablename__ = "contact_stage_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(40))  # None: the contact was created
+    to_stage: Mapped[str] = mapped_column(String(40))
+    changed_by: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime]
+
+
+class ActivityContact(Base):
+    """Who from the customer's side took part in an activity."""
+
+    __tablename__ = "activity_contacts"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class OpportunityContact(Base):
+    """A member of an opportunity's buying team."""
+
+    __tablename__ = "opportunity_contacts"
+
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_by: Mapped[str | None] = mapped_column(String(32))
+    added_at: Mapped[datetime]

@@ -8,7 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.domain import accounts as acc
+from bot.domain import contacts as ct
 from bot.domain.activities import LOG_EXAMPLE
+from bot.domain.logging_grammar import WITH_EXAMPLE
+from bot.handlers import contacts as contact_handlers
 from bot.handlers.accounts import CARD_EXAMPLE, LINK_EXAMPLE, SET_EXAMPLE
 from bot.help_text import HELP
 from bot.storage.models import Opportunity, Task
@@ -43,8 +46,20 @@ def as_sent(example: str) -> tuple[str, str]:
     return command, text
 
 
+CONTACT_EXAMPLES = {
+    WITH_EXAMPLE,
+    ct.ADD_EXAMPLE,
+    ct.SET_EXAMPLE,
+    ct.CARD_EXAMPLE,
+    ct.LIST_EXAMPLE,
+    ct.REMOVE_EXAMPLE,
+    contact_handlers.TEAM_EXAMPLE,
+    contact_handlers.CARD_EXAMPLE,
+    contact_handlers.MAP_EXAMPLE,
+}
 EXAMPLES = sorted(
     {LOG_EXAMPLE, acc.ADD_EXAMPLE, acc.LIST_EXAMPLE, SET_EXAMPLE, LINK_EXAMPLE, CARD_EXAMPLE}
+    | CONTACT_EXAMPLES
     | {example for entry in HELP.values() for example, _ in entry.examples if example.startswith("/")}
 )
 
@@ -55,6 +70,9 @@ def test_example_works(bot: Harness, example: str) -> None:
     if not example.startswith("/account add"):
         bot.command(*as_sent(acc.ADD_EXAMPLE))
         assert "Created *Acme Corp*" in bot.last_text()
+    if "Jane Doe" in example and not example.startswith("/contact add"):  # examples about her team
+        bot.command("/contact", 'add Acme Corp "Jane Doe" role:economic-buyer')
+        bot.command("/contact", 'add Acme Corp "Tom Lee" role:procurement')
     command, text = as_sent(example)
     numbered = re.search(r"\b12\b", text)
     if numbered and command in CREATES:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 import bot.app
 from bot.cli import main
 from bot.playbook import PlaybookError, load_playbook
+from bot.reminders.outbox import enqueue
 from bot.services import Services
 from bot.storage.models import Reminder
-from tests.helpers import Harness, queue_reminders, render_test_reminder
+from tests.helpers import FakeUser, Harness, queue_reminders, render_test_reminder
 
 
 @pytest.fixture
@@ -61,6 +62,29 @@ def test_tick_runs_due_jobs_as_of_the_given_instant(
     assert "weekly digest: done already; delivery: 0 sent" in capsys.readouterr().out
     assert main(["tick", "--now", "2026-11-23T09:01:00Z"]) == 0
     assert "delivery: 1 sent in 1 messages" in capsys.readouterr().out
+
+
+def test_tick_drains_everything_due_not_one_batch(
+    db_bot: Harness, tick_env: list[datetime], capsys: pytest.CaptureFixture[str]
+) -> None:
+    people = [f"U8{n:04d}" for n in range(230)]  # more than one pass's batch (200)
+    for user in people:
+        db_bot.fake.add_user(FakeUser(user, user.lower(), tz="UTC"))
+    with db_bot.db() as s:
+        for user in people:
+            enqueue(
+                s,
+                kind="test_reminder",
+                due_at=db_bot.clock.now(),
+                now=db_bot.clock.now(),
+                recipient_id=user,
+                payload={"title": "Call Acme"},
+            )
+    assert main(["tick", "--now", "2026-11-23T09:00:00Z"]) == 0
+    assert "delivery: 230 sent in 230 messages" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["tick", "--budget", "soon"])
+    assert "'soon' is not a number of seconds; example: --budget 50" in capsys.readouterr().err
 
 
 def test_tick_rejects_a_time_without_a_zone(
