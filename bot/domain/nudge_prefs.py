@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
+from bot.domain.text import titled
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Task, UserProfile
 
 KINDS: dict[str, str] = {
@@ -178,9 +179,9 @@ def current_subject_snoozes(session: Session, user_id: str, now: datetime) -> li
         if what == "task" and ident.isdigit():
             task = session.get(Task, int(ident))
             if task is not None:
-                label = f"follow-up “{task.title}”"
                 found_account = session.get(Account, task.account_id)
                 account = found_account.name if found_account else None
+                label = f"follow-up “{titled(task.title, account or '')}”"
         elif what == "account" and ident.isdigit():
             found_account = session.get(Account, int(ident))
             account = found_account.name if found_account else None
