@@ -4,10 +4,11 @@ state, safe in a server's threads. Shared figure helpers; each chart has its own
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, not when the app starts
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 # Slack previews images about 360 px wide in the message list and opens them larger: draw at
 # 9 × 6 inches and 100 dpi (900 × 600 px) with fonts large enough to read once scaled down.
@@ -20,6 +21,9 @@ TARGET_COLOUR = "#24292f"
 
 def new_figure(rows: int = 1, *, size: tuple[float, float] = SIZE) -> tuple[Figure, list[Axes]]:
     """A figure with ``rows`` axes stacked vertically, attached to an Agg canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=size, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(rows, 1, squeeze=False)

@@ -3,10 +3,13 @@ the target), and the open expansion pipeline by stage."""
 
 from __future__ import annotations
 
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.charts import COLOURS, FONT, TARGET_COLOUR, empty, new_figure, png_bytes, style
 from bot.domain.digest import ChartData
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BAR = 0.8
 

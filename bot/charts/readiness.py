@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING
 
 from bot.charts import COLOURS, FONT, new_figure, png_bytes, style
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 MAX_ROWS = 25
 ROLE_COLOURS = (*COLOURS, "#d35400", "#16a2b8")
