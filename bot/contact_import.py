@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import re
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,16 +19,24 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import contacts as ct
 from bot.domain.accounts import name_key
 from bot.domain.errors import UserError
-from bot.importer import AccountImporter, EmailLookup, ImportFileError, ImportReport, Rejected, known_people
+from bot.exporter import run_csv_export, write_csv
+from bot.importer import (
+    AccountImporter,
+    EmailLookup,
+    ImportFileError,
+    ImportReport,
+    Rejected,
+    numbered_rows,
+    run_import_command,
+)
 from bot.playbook import Playbook
 from bot.settings import Settings
-from bot.storage.db import SessionFactory, make_engine, make_session_factory, unit_of_work, upgrade
+from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import LOCAL_TEAM, Account, Contact, ContactStageChange
 
 COLUMNS = ("account", "name", "title", "email", "phone", "role", "stage", "owner", "notes")
@@ -64,15 +71,7 @@ def read_rows(stream: TextIO) -> tuple[list[str], list[tuple[int, dict[str, str]
             f"no `{'` or `'.join(missing)}` column. The first line must name the columns, e.g. "
             + ",".join(COLUMNS)
         )
-    rows = []
-    line = reader.line_num + 1
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            rows.append(
-                (line, {c: (record[i].strip() if i < len(record) else "") for i, c in enumerate(columns)})
-            )
-        line = reader.line_num + 1
-    return columns, rows
+    return columns, list(numbered_rows(reader, columns))
 
 
 class ContactImporter:
@@ -291,46 +290,7 @@ def run_import_contacts(
     err: TextIO | None = None,
 ) -> int:
     """The CLI: 0 when every row was imported, 1 when some were rejected, 2 when the file was refused."""
-    from bot.runner import open_services
-
-    out = out or sys.stdout
-    err = err or sys.stderr
-    if not Path(path).is_file():
-        print(f"salesbot: no such file: {path}", file=err)
-        return 2
-    engine, services = open_services(settings)
-    lookup = services.people.lookup_by_email if settings.bot_token else known_people(services.people)
-    try:
-        report = import_file(
-            path,
-            services.session_factory,
-            services.playbook,
-            now=services.clock.now(),
-            lookup_email=lookup,
-            dry_run=dry_run,
-            offline=not settings.bot_token,
-        )
-    except UnicodeDecodeError as exc:
-        print(
-            f"salesbot: cannot import {path}: it is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
-            f'position {exc.start}). Save it as CSV in UTF-8 (e.g. "CSV UTF-8" in Excel) and try again.',
-            file=err,
-        )
-        return 2
-    except (ImportFileError, csv.Error) as exc:
-        print(f"salesbot: cannot import {path}: {exc}", file=err)
-        return 2
-    except IntegrityError as exc:
-        print(f"salesbot: nothing was imported; the database refused the changes: {exc.orig}", file=err)
-        return 2
-    finally:
-        engine.dispose()
-    if report.ignored_columns:
-        print(f"Ignored unknown columns: {', '.join(report.ignored_columns)}", file=err)
-    for rejected in report.rejected:
-        print(f"line {rejected.line}: {rejected.reason}", file=err)
-    print(report.summary(), file=out)
-    return 1 if report.rejected else 0
+    return run_import_command(settings, path, import_file, dry_run=dry_run, out=out, err=err)
 
 
 # -- export ------------------------------------------------------------------------------------------
@@ -345,27 +305,14 @@ def export_contacts(session: Session, out: TextIO, *, team_id: str = LOCAL_TEAM)
         .order_by(Account.name_key, Contact.name_key, Contact.id)
         .execution_options(yield_per=1000)
     )
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow((*COLUMNS, *EXPORT_ONLY))
-    count = 0
-    for contact, account_name in session.execute(stmt):
-        at = touched.get(contact.id)
-        writer.writerow(
-            (account_name, contact.name, contact.title or "", contact.email or "", contact.phone or "",
-             contact.role or "", contact.stage, contact.owner_id or "", contact.notes or "",
-             at.strftime("%Y-%m-%dT%H:%M:%SZ") if at else "")
-        )  # fmt: skip
-        count += 1
-    return count
+    rows = (
+        (account_name, contact.name, contact.title or "", contact.email or "", contact.phone or "",
+         contact.role or "", contact.stage, contact.owner_id or "", contact.notes or "",
+         at.strftime("%Y-%m-%dT%H:%M:%SZ") if (at := touched.get(contact.id)) else "")
+        for contact, account_name in session.execute(stmt)
+    )  # fmt: skip
+    return write_csv(out, (*COLUMNS, *EXPORT_ONLY), rows)
 
 
 def run_export_contacts(settings: Settings, *, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-        with unit_of_work(make_session_factory(engine)) as session:
-            export_contacts(session, out)
-    finally:
-        engine.dispose()
-    return 0
+    return run_csv_export(settings, export_contacts, out=out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TextIO
 
@@ -147,26 +148,38 @@ def export_accounts(session: Session, out: TextIO, *, team_id: str = LOCAL_TEAM)
         .order_by(Account.name_key, Account.id)
         .execution_options(yield_per=1000)
     )
+    return write_csv(out, ACCOUNT_COLUMNS, (account_row(a) for a in session.scalars(stmt)))
+
+
+def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """``header`` then ``rows`` as CSV on ``out``; returns how many rows were written."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(ACCOUNT_COLUMNS)
+    writer.writerow(header)
     count = 0
-    for account in session.scalars(stmt):
-        writer.writerow(account_row(account))
+    for row in rows:
+        writer.writerow(row)
         count += 1
     return count
 
 
-def run_export_accounts(settings: Settings, *, out: TextIO | None = None) -> int:
-    """The CLI: every account as CSV on ``out``."""
+def run_csv_export(
+    settings: Settings, export: Callable[[Session, TextIO], int], *, out: TextIO | None = None
+) -> int:
+    """The CLI for a CSV export: ``export`` (e.g. ``export_accounts``) writes on ``out``."""
     out = out or sys.stdout
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
         with unit_of_work(make_session_factory(engine)) as session:
-            export_accounts(session, out)
+            export(session, out)
     finally:
         engine.dispose()
     return 0
+
+
+def run_export_accounts(settings: Settings, *, out: TextIO | None = None) -> int:
+    """The CLI: every account as CSV on ``out``."""
+    return run_csv_export(settings, export_accounts, out=out)
 
 
 def run_export(

@@ -106,14 +106,16 @@ def read_rows(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, dict[str, 
             "no `name` column. The first line must name the columns, e.g. " + ",".join(COLUMNS)
         )
 
-    def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        line = reader.line_num + 1
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                yield line, {c: (record[i].strip() if i < len(record) else "") for i, c in enumerate(columns)}
-            line = reader.line_num + 1
+    return columns, numbered_rows(reader, columns)
 
-    return columns, rows()
+
+def numbered_rows(reader: Any, columns: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each non-empty record left in ``reader``; missing cells are empty."""
+    line = reader.line_num + 1
+    for record in reader:
+        if any(cell.strip() for cell in record):
+            yield line, {c: (record[i].strip() if i < len(record) else "") for i, c in enumerate(columns)}
+        line = reader.line_num + 1
 
 
 def repeated_external_ids(rows: list[tuple[int, dict[str, str]]]) -> dict[int, str]:
@@ -470,6 +472,20 @@ def run_import(
     err: TextIO | None = None,
 ) -> int:
     """The CLI: 0 when every row was imported, 1 when some were rejected, 2 when the file was refused."""
+    return run_import_command(settings, path, import_file, dry_run=dry_run, out=out, err=err)
+
+
+def run_import_command(
+    settings: Settings,
+    path: str,
+    import_path: Callable[..., ImportReport],
+    *,
+    dry_run: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Runs ``import_path`` (an ``import_file``) on ``path`` for the CLI and reports on ``out``/``err``:
+    0 when every row was imported, 1 when some were rejected, 2 when the file was refused."""
     from bot.runner import open_services
 
     out = out or sys.stdout
@@ -480,7 +496,7 @@ def run_import(
     engine, services = open_services(settings)
     lookup = services.people.lookup_by_email if settings.bot_token else known_people(services.people)
     try:
-        report = import_file(
+        report = import_path(
             path,
             services.session_factory,
             services.playbook,
