@@ -50,16 +50,8 @@ def schedule_visit_task(
         on_day = min(on_day, occurrence)
     if on_day < now:
         on_day = next_working_start(now, hours, tz)
-    enqueue(
-        session,
-        kind=VISIT_DUE,
-        due_at=on_day,
-        now=now,
-        recipient_id=task.assignee_id,
-        task_id=task.id,
-        dedupe_key=f"{VISIT_DUE}:{task.id}",
-        # A visit booked before the working start is reminded at its own time, not after it.
-        payload={"any_hour": True} if on_day < local_datetime(day, hours.start, tz) else None,
+    _enqueue_day_of(
+        session, task, on_day, local_datetime(day, hours.start, tz), now, f"{VISIT_DUE}:{task.id}"
     )
     if playbook.announce_days_ahead <= 0:
         return
@@ -131,6 +123,13 @@ def schedule_booked_visit(
     at = task.booked_at or task.due_at
     start = local_datetime(at.astimezone(tz).date(), hours.start, tz)
     on_day = max(min(start, at), now)
+    _enqueue_day_of(session, task, on_day, start, now, f"{VISIT_DUE}:{task.id}:booked:{at.isoformat()}")
+
+
+def _enqueue_day_of(
+    session: Session, task: Task, on_day: datetime, working_start: datetime, now: datetime, dedupe_key: str
+) -> None:
+    """The day-of reminder; a visit before the working start is reminded at its own time, not after it."""
     enqueue(
         session,
         kind=VISIT_DUE,
@@ -138,8 +137,8 @@ def schedule_booked_visit(
         now=now,
         recipient_id=task.assignee_id,
         task_id=task.id,
-        dedupe_key=f"{VISIT_DUE}:{task.id}:booked:{at.isoformat()}",
-        payload={"any_hour": True} if on_day < start else None,
+        dedupe_key=dedupe_key,
+        payload={"any_hour": True} if on_day < working_start else None,
     )
 
 
