@@ -32,6 +32,7 @@ from bot.importer import (
     ImportReport,
     Rejected,
     numbered_rows,
+    refuse_control_characters,
     run_import_command,
 )
 from bot.playbook import Playbook
@@ -96,6 +97,7 @@ class ContactImporter:
 
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
         """The filled-in cells as column values; ``UserError`` says what is wrong, worded for a file."""
+        refuse_control_characters(row)
         if not row.get("name"):
             raise UserError("the name is empty")
         fields = {k: row[k] for k in ("title", "email", "phone", "role", "stage", "notes") if row.get(k)}

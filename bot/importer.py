@@ -26,6 +26,7 @@ from tqdm import tqdm
 from bot.domain.accounts import name_key, validate_fields
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of
+from bot.domain.inputs import OutOfRange, control_character
 from bot.people import People
 from bot.playbook import Playbook
 from bot.settings import Settings
@@ -42,8 +43,8 @@ DATA_COLUMNS = (
 )  # fmt: skip
 BATCH = 2000
 PROGRESS_FROM = 5000  # rows; smaller files finish before a bar would help
-_USER_ID = re.compile(r"[UW][A-Z0-9]{3,}")
-_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{3,}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{3,31}")  # an id column holds 32 characters
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9_]{3,31}")
 
 # What a cell of these columns must look like, for the reason given when it does not.
 CELL_FORMATS = {
@@ -137,6 +138,14 @@ def repeated_external_ids(rows: list[tuple[int, dict[str, str]]]) -> dict[int, s
     return reasons
 
 
+def refuse_control_characters(row: dict[str, str]) -> None:
+    """A cell holding a NUL or another control character is a broken file: the row is refused (no
+    database stores a NUL, and what else would be stored is not what anyone typed)."""
+    for column, cell in row.items():
+        if (found := control_character(cell)) is not None:
+            raise UserError(f"{column} holds a control character ({found}); remove it and import again")
+
+
 class AccountImporter:
     def __init__(
         self,
@@ -166,6 +175,7 @@ class AccountImporter:
     # -- one row ---------------------------------------------------------------------------------
     def parse(self, row: dict[str, str]) -> dict[str, Any]:
         """Column values for the cells that were filled in; ``UserError`` names the bad one."""
+        refuse_control_characters(row)
         raw_name = row.get("name", "")
         if not raw_name:
             raise UserError("the name is empty")
@@ -197,8 +207,12 @@ class AccountImporter:
         """One cell checked with the ``/account`` rules; a refusal is worded for a CSV file, not a command."""
         try:
             return validate_fields({field_name: cell}, self.playbook)
-        except UserError:
+        except UserError as err:
             if column in CELL_FORMATS:
+                if isinstance(err, OutOfRange):
+                    raise UserError(
+                        f"{column} `{cell}` is out of range ({err.message.partition('(')[2]}"
+                    ) from None
                 raise UserError(f"{column} `{cell}` is not {CELL_FORMATS[column]}") from None
             if column == "status":
                 raise UserError(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
 from bot.storage.db import make_engine, upgrade
@@ -22,6 +23,19 @@ from tests.helpers import (
 )
 
 POSTGRES_ENV = "SALESBOT_TEST_POSTGRES_URL"
+
+# Property-based tests are reproducible and bounded: the same examples on every run (derandomize,
+# no example database), no per-example deadline (the machine is shared). A test may ask for fewer
+# examples with @settings(max_examples=…); ``python -m bench.fuzz`` runs the long campaign.
+settings.register_profile(
+    "salesbot",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("SALESBOT_HYPOTHESIS_PROFILE", "salesbot"))
 EXPECTED = {"channel_not_found", "user_not_in_channel"}
 
 

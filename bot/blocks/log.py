@@ -21,6 +21,7 @@ from bot.blocks.common import (
     static_select,
 )
 from bot.domain.activities import MAX_NOTES, LogForm
+from bot.domain.inputs import record_id
 from bot.domain.text import a_or_an, escape, quote
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity, Contact
@@ -139,7 +140,7 @@ def read_log_form(values: dict[str, Any]) -> LogForm:
         day=element("date").get("selected_date"),
         at=element("time").get("selected_time"),
         notes=element("notes").get("value") or "",
-        contact_ids=tuple(int(o["value"]) for o in picked if str(o.get("value", "")).isdigit()),
+        contact_ids=tuple(i for o in picked if (i := record_id(str(o.get("value", "")))) is not None),
     )
 
 

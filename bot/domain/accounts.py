@@ -12,11 +12,14 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.domain.dates import YEARS
 from bot.domain.errors import UserError
 from bot.domain.events import AccountRoleChanged, record
 from bot.domain.grammar import channel_id_of, normalise_choice, user_id_of
+from bot.domain.inputs import OutOfRange, check_amount, check_length, fits
 from bot.playbook import Playbook
 from bot.storage.keys import search_key
+from bot.storage.limits import INTEGER_MAX, max_length
 from bot.storage.models import LOCAL_TEAM, Account
 
 ACCOUNT_FIELDS = {
@@ -44,6 +47,35 @@ def name_key(name: str) -> str:
     return clean_name(name).casefold()
 
 
+NAME_MAX = max_length(Account.name) or 200
+
+
+def check_name(clean: str, example: str | None = ADD_EXAMPLE) -> str:
+    """``clean`` (a ``clean_name``) if it and the keys it is found by fit their columns: a name of
+    200 ``ß`` is 400 characters once case-folded (``ss``), so it is refused like a longer one."""
+    keys = (
+        (Account.name, clean),
+        (Account.name_key, name_key(clean)),
+        (Account.search_key, search_key(clean)),
+    )
+    if not all(fits(column, text) for column, text in keys):
+        raise UserError(f"That name is too long ({NAME_MAX} characters at most).", example)
+    return clean
+
+
+def name_prefixes(words: list[str], *, longest: int | None = None) -> range:
+    """The ``i`` (longest first, at most ``longest``) for which ``words[:i]`` is short enough to be
+    an account's name: loops that look for a known name at the start of a text stay bounded."""
+    longest = len(words) if longest is None else min(longest, len(words))
+    count, length = 0, -1
+    for word in words[:longest]:
+        length += len(word) + 1
+        if length > NAME_MAX:
+            break
+        count += 1
+    return range(count, 0, -1)
+
+
 @dataclass
 class Resolution:
     """The outcome of looking an account up by what someone typed."""
@@ -62,13 +94,24 @@ def starts_with_key(key: str, dialect: str) -> ColumnElement[bool]:
     return Account.search_key.like(key + "%")
 
 
-def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolution:
+def find(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Account | None:
+    """The account ``name`` names (``resolve`` without the suggestions, for trying splits of a text)."""
+    return resolve(session, name, team_id=team_id, suggestions=False).account
+
+
+def resolve(
+    session: Session, name: str, *, team_id: str = LOCAL_TEAM, suggestions: bool = True
+) -> Resolution:
     """One indexed query: every account whose ``search_key`` starts with what was typed.
 
     The same name (case and spaces aside) wins, then the same letters (``L’Oréal`` for
     ``L'Oréal``), then a unique prefix (``loreal`` for ``L'Oréal & Co``); several are candidates.
     """
+    if len(name) > 4 * NAME_MAX:  # longer than any name, even with its spaces and punctuation
+        return Resolution()
     key, exact_name = search_key(name), name_key(name)
+    if len(key) > (max_length(Account.search_key) or NAME_MAX) and not fits(Account.name_key, exact_name):
+        return Resolution()  # no stored name or key is that long
     if not key:  # all punctuation ("!!!"): only the very same name
         same_name = select(Account).where(Account.team_id == team_id, Account.name_key == exact_name)
         return Resolution(account=session.scalar(same_name)) if exact_name else Resolution()
@@ -88,20 +131,23 @@ def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolu
         return Resolution(account=(same or rows)[0])
     if rows:
         return Resolution(candidates=(same if len(same) > 1 else rows)[:5])
-    return Resolution(suggestions=suggest(session, name, team_id=team_id))
+    return Resolution(suggestions=suggest(session, name, team_id=team_id) if suggestions else [])
 
 
 def suggest(
     session: Session, name: str, *, team_id: str = LOCAL_TEAM, limit: int = 3, cutoff: int = 60
 ) -> list[str]:
     """The names closest to ``name``, best first, scoring at least ``cutoff`` (0 to 100)."""
+    if len(name) > NAME_MAX:
+        return []
     names = list(session.scalars(select(Account.name).where(Account.team_id == team_id)))
     matches = process.extract(name, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
     return [m[0] for m in matches]
 
 
 def search(session: Session, text: str, *, team_id: str = LOCAL_TEAM, limit: int = 20) -> list[Account]:
-    """For pickers: prefix matches first, then fuzzy ones."""
+    """For pickers: prefix matches first, then fuzzy ones. Only a name's length of ``text`` is read."""
+    text = text[:NAME_MAX]
     resolution = resolve(session, text, team_id=team_id)
     found: list[Account] = []
     if resolution.account:
@@ -148,11 +194,15 @@ def require(session: Session, name: str, *, example: str, team_id: str = LOCAL_T
 
 
 def parse_mrr(value: str) -> int:
+    """``4200``, ``4.2k``, ``$4,200`` → 4200: whole currency units a month, at most ``INTEGER_MAX``
+    (the columns are 32-bit integers on PostgreSQL)."""
     text = value.strip().lower().replace(",", "").replace("_", "").lstrip("+").lstrip("$€£")
     factor = 1
     if text.endswith("k"):
         factor, text = 1000, text[:-1]
     try:
+        if len(text) > 40:  # no amount is typed with more characters: not worth parsing
+            raise ValueError(text)
         amount = float(text) * factor
         if not math.isfinite(amount):
             raise ValueError(text)
@@ -160,14 +210,20 @@ def parse_mrr(value: str) -> int:
         raise UserError(
             f"`mrr:{value}` is not an amount. Use a number like `mrr:4200` or `mrr:4.2k`.", ADD_EXAMPLE
         ) from None
-    if amount < 0 or amount > 10**12:
-        raise UserError(f"`mrr:{value}` is out of range.", ADD_EXAMPLE)
-    return round(amount)
+    if amount < 0 or amount > INTEGER_MAX:
+        raise OutOfRange(f"`mrr:{value}` is out of range (0 to {INTEGER_MAX:,}).", ADD_EXAMPLE)
+    return check_amount(Account.mrr, round(amount), f"`mrr:{value}`", ADD_EXAMPLE)
 
 
 def parse_date(value: str, field_name: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
+        if day.year not in YEARS:
+            raise OutOfRange(
+                f"`{field_name}:{value}` is out of range (years {YEARS.start} to {YEARS.stop - 1}).",
+                ADD_EXAMPLE,
+            )
+        return day
     except ValueError:
         raise UserError(
             f"`{field_name}:{value}` is not a date. Use YYYY-MM-DD, e.g. `{field_name}:2027-03-31`.",
@@ -181,7 +237,7 @@ def _user(value: str, field_name: str) -> str | None:
     uid = user_id_of(value)
     if uid is None and re.fullmatch(r"[UW][A-Z0-9]{6,}", value):
         uid = value
-    if uid is None:
+    if uid is None or not fits(Account.owner_id, uid):
         raise UserError(
             f"`{field_name}:{value}` is not a person. Mention them with @ and pick them from Slack's list, "
             f"e.g. `{field_name}:@alice` (or `{field_name}:none`).",
@@ -222,17 +278,18 @@ def validate_fields(fields: dict[str, str], playbook: Playbook) -> dict[str, Any
             out["renewal_date"] = None if raw.lower() in ("none", "-") else parse_date(raw, "renewal")
         elif key == "channel":
             cid = channel_id_of(raw)
-            if cid is None and raw.lower() not in ("none", "-"):
+            if (cid is None and raw.lower() not in ("none", "-")) or not fits(Account.channel_id, cid or ""):
                 raise UserError("`channel:` takes a #channel link, e.g. `channel:#acme-shared`.", ADD_EXAMPLE)
             out["channel_id"] = cid
         elif key == "external_id":
-            out["external_id"] = None if raw.strip().lower() in ("none", "-") else raw or None
+            external = None if raw.strip().lower() in ("none", "-") else raw or None
+            out["external_id"] = external and check_length(
+                Account.external_id, external, "`external_id:`", ADD_EXAMPLE
+            )
         elif key == "name":
             if not raw.strip():
                 raise UserError('`name:` needs the new name, e.g. `name:"Acme Corporation"`.', ADD_EXAMPLE)
-            if len(raw.strip()) > 200:
-                raise UserError("That name is too long (200 characters at most).", ADD_EXAMPLE)
-            out["name"] = clean_name(raw)
+            out["name"] = check_name(clean_name(raw))
     return out
 
 
@@ -249,8 +306,7 @@ def create(
     clean = clean_name(name)
     if not clean:
         raise UserError("The account needs a name.", ADD_EXAMPLE)
-    if len(clean) > 200:
-        raise UserError("That name is too long (200 characters at most).", ADD_EXAMPLE)
+    check_name(clean)
     existing = session.scalar(
         select(Account).where(Account.team_id == team_id, Account.name_key == name_key(clean))
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.dates import When, local_datetime
 from bot.domain.errors import UserError
 from bot.domain.events import ActivityLogged, ActivityUndone, TaskCancelled, record
+from bot.domain.inputs import record_id
 from bot.storage.models import Account, Activity, ActivityContact, Contact, Task
 
 LOG_EXAMPLE = "/log call Acme Corp: discussed renewal, wants pricing for 20 more seats"
@@ -60,7 +61,7 @@ def check_form(form: LogForm, *, types: dict[str, str], now: datetime, tz: ZoneI
     Keys are the form's fields: account, type, date, time, notes.
     """
     errors: dict[str, str] = {}
-    if not (form.account_id and form.account_id.isdigit()):
+    if record_id(form.account_id or "") is None:
         errors["account"] = "Pick an account (type a few letters of its name)."
     if form.activity_type not in types:
         errors["type"] = "Pick a type: " + ", ".join(types) + "."

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.domain.accounts import clean_name, name_key
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, user_id_of
+from bot.domain.inputs import fits, record_id
 from bot.domain.teams import managers_of
 from bot.domain.text import escape
 from bot.playbook import Playbook
@@ -95,7 +96,7 @@ def email_of(value: str, example: str) -> str | None:
 def phone_of(value: str, example: str) -> str | None:
     if value.lower() in ("none", "-"):
         return None
-    if not _PHONE.fullmatch(value.strip()):
+    if not _PHONE.fullmatch(value.strip()) or not fits(Contact.phone, value.strip()):
         raise UserError(f"`phone:{value}` is not a phone number, e.g. `phone:+1-555-0100`.", example)
     return value.strip()
 
@@ -104,8 +105,8 @@ def name_of(value: str, example: str) -> str:
     name = clean_name(value)
     if not name:
         raise UserError('Give the contact\'s name, in quotes when it has spaces: `"Jane Doe"`.', example)
-    if len(name) > MAX_NAME:
-        raise UserError(f"That name is {len(name)} characters; {MAX_NAME} at most.", example)
+    if len(name) > MAX_NAME or not fits(Contact.name_key, name_key(name)):
+        raise UserError(f"That name is too long ({MAX_NAME} characters at most).", example)
     if name.startswith("#") or "@" in name:
         raise UserError(f"“{name}” does not read as a person's name.", example)
     return name
@@ -128,7 +129,7 @@ def validate(fields: dict[str, str], playbook: Playbook, example: str) -> dict[s
                 out["owner_id"] = None
             else:
                 uid = user_id_of(raw)
-                if uid is None:
+                if uid is None or not fits(Contact.owner_id, uid):
                     raise UserError("`owner:` takes an @mention, e.g. `owner:@alice`.", example)
                 out["owner_id"] = uid
         elif key == "title":
@@ -172,8 +173,11 @@ def find(session: Session, typed: str, *, team_id: str = LOCAL_TEAM, account_id:
     if account_id is not None:
         stmt = stmt.where(Contact.account_id == account_id)
     if re.fullmatch(r"#\d+", text):
-        row = session.execute(stmt.where(Contact.id == int(text[1:]))).first()
+        contact_id = record_id(text)
+        row = session.execute(stmt.where(Contact.id == contact_id)).first() if contact_id else None
         return Found(contact=row[0]) if row else Found()
+    if not fits(Contact.email, text) and not fits(Contact.name_key, name_key(text)):
+        return Found()  # longer than any stored name or address
     if "@" in text:
         rows = session.execute(stmt.where(Contact.email == text.lower())).all()
     else:

@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
 
+from bot.domain.inputs import whole_number
+
 Prefer = Literal["past", "future"]
 DateOrder = Literal["DMY", "MDY"]  # how a numeric date without a year name reads: 31/12 or 12/31
 DATE_ORDERS: tuple[DateOrder, ...] = ("DMY", "MDY")
@@ -55,6 +57,9 @@ UNITS = {
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12}  # fmt: skip
 PERIODS = {"eom": "month", "eoq": "quarter", "eoy": "year", "eow": "week"}
+# The most words a date takes ("next tuesday at 3:30 pm" is 5): splitting a text into a name and a
+# date only tries its last few words, so the work is bounded whatever the length of the text.
+MAX_DATE_WORDS = 8
 AFTERNOON_UNTIL = 7  # "at 2" is 14:00: nobody books a 2 a.m. call; "at 8" is 08:00
 
 _TIME = re.compile(r"^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
@@ -113,7 +118,10 @@ def local_datetime(day: date, at: time, tz: ZoneInfo) -> datetime:
     naive = datetime.combine(day, at)
     aware = naive.replace(tzinfo=tz)
     # Round-trip through UTC: a non-existent local time (spring forward) comes back shifted.
-    return aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
+    try:
+        return aware.astimezone(ZoneInfo("UTC")).astimezone(tz)
+    except (OverflowError, ValueError):  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise _out_of_range(day.isoformat()) from None
 
 
 def _not_a_time(tok: str) -> DateParseError:
@@ -277,10 +285,10 @@ def _parse_day(tokens: list[str], today: date, prefer: Prefer, order: DateOrder)
         if prefer == "past":
             return today - timedelta(days=(today.weekday() - wd) % 7), 1
         return today + timedelta(days=(wd - today.weekday()) % 7 or 7), 1
-    if tok in MONTH_NAMES and len(tokens) > 1 and tokens[1].rstrip(",").isdigit():
-        return _month_day(MONTH_NAMES[tok], int(tokens[1].rstrip(",")), tokens[2:], today, prefer, 2)
-    if tok.isdigit() and len(tokens) > 1 and tokens[1] in MONTH_NAMES:
-        return _month_day(MONTH_NAMES[tokens[1]], int(tok), tokens[2:], today, prefer, 2)
+    if tok in MONTH_NAMES and len(tokens) > 1 and (day := whole_number(tokens[1].rstrip(","))) is not None:
+        return _month_day(MONTH_NAMES[tok], day, tokens[2:], today, prefer, 2)
+    if (day := whole_number(tok)) is not None and len(tokens) > 1 and tokens[1] in MONTH_NAMES:
+        return _month_day(MONTH_NAMES[tokens[1]], day, tokens[2:], today, prefer, 2)
     return None
 
 
@@ -306,33 +314,56 @@ def _parse_relative(tokens: list[str], now: datetime) -> tuple[datetime, bool, i
 
 
 def _shift(now: datetime, unit: str, amount: int) -> datetime:
-    """Hours and minutes are elapsed time (computed in UTC); days and longer keep the wall clock."""
-    if unit in ("minutes", "hours"):
-        tz = now.tzinfo
-        return (now.astimezone(ZoneInfo("UTC")) + relativedelta(**{unit: amount})).astimezone(tz)
-    return now + relativedelta(**{unit: amount})
+    """Hours and minutes are elapsed time (computed in UTC); days and longer keep the wall clock.
+
+    Beyond the calendar (``in 99999999 days``): a ``DateParseError`` saying so, not an overflow."""
+    try:
+        if unit in ("minutes", "hours"):
+            tz = now.tzinfo
+            return (now.astimezone(ZoneInfo("UTC")) + relativedelta(**{unit: amount})).astimezone(tz)
+        return now + relativedelta(**{unit: amount})
+    except (OverflowError, ValueError):
+        raise _out_of_range(f"{amount} {unit}") from None
+
+
+def _out_of_range(typed: str) -> DateParseError:
+    return DateParseError(f"{typed} is out of range (years {YEARS.start} to {YEARS.stop - 1})", definite=True)
 
 
 def _amount(tok: str) -> int | None:
-    if tok.isdigit():
-        return int(tok)
-    return NUMBER_WORDS.get(tok)
+    """``3``, ``three``: ASCII digits or a number word (``²`` is not an amount)."""
+    number = whole_number(tok)
+    return number if number is not None else NUMBER_WORDS.get(tok)
 
 
 def _tokens(text: str) -> list[str]:
     return [t for t in re.split(r"\s+", text.strip().lower().replace(",", " ")) if t]
 
 
+# The years a date may fall in: anything else is a typing mistake, and stays clear of the calendar's
+# ends (0001-01-01 and 9999-12-31 overflow as soon as a zone or a working day is applied).
+YEARS = range(1900, 2200)
+
+
 def parse_when(text: str, now: datetime, *, prefer: Prefer = "future", order: DateOrder = "DMY") -> When:
     """Parse a whole date/time expression; ``now`` is aware and in the person's zone.
 
-    Raises ``DateParseError`` if any part is not understood.
+    Raises ``DateParseError`` if any part is not understood, or the date is outside ``YEARS``.
     """
+    when = _parse_when(text, now, prefer=prefer, order=order)
+    if when.at.year not in YEARS:
+        raise _out_of_range(text.strip())
+    return when
+
+
+def _parse_when(text: str, now: datetime, *, prefer: Prefer, order: DateOrder) -> When:
     tz = now.tzinfo
     assert tz is not None, "now must be aware"
     tokens = _tokens(text)
     if not tokens:
         raise DateParseError("no date given")
+    if len(tokens) > MAX_DATE_WORDS:
+        raise DateParseError(f"I couldn't read “{' '.join(tokens[:MAX_DATE_WORDS])} …” as a date")
     if tokens == ["now"]:
         return When(now, True)
     if m := _ISO_DATETIME.match(" ".join(tokens)):
@@ -396,7 +427,7 @@ def definite_error(text: str, now: datetime, *, order: DateOrder = "DMY") -> Dat
     tokens = _tokens(text)
     for i in range(len(tokens)):
         try:
-            _parse_time(tokens[i:])
+            _parse_time(tokens[i : i + MAX_DATE_WORDS])
             _parse_day(tokens[i : i + 1], now.date(), "future", order)
         except DateParseError as exc:
             if exc.definite:
@@ -412,7 +443,7 @@ def split_trailing_when(
     Takes the longest run of trailing words that reads as a date/time; the text before it is kept.
     """
     words = text.split()
-    for start in range(len(words)):
+    for start in range(max(0, len(words) - MAX_DATE_WORDS), len(words)):
         tail = " ".join(words[start:])
         when = try_parse_when(tail, now, prefer=prefer, order=order)
         if when is not None and start > 0:
@@ -420,9 +451,26 @@ def split_trailing_when(
     return text.strip(), None
 
 
+def trailing_date_error(
+    text: str, now: datetime, *, prefer: Prefer = "future", order: DateOrder = "DMY"
+) -> DateParseError | None:
+    """Why the last words of ``text`` do not read as a date when they look like one that can't be:
+    out of range (``0001-01-01``, ``in 99999999 days``) or not in the calendar (``2026-02-30``)."""
+    words = text.split()
+    for start in range(max(0, len(words) - MAX_DATE_WORDS), len(words)):
+        try:
+            parse_when(" ".join(words[start:]), now, prefer=prefer, order=order)
+        except DateParseError as exc:
+            if exc.definite:
+                return exc
+    return None
+
+
 def candidate_splits(words: list[str]) -> list[tuple[str, str]]:
-    """Every (name, date-text) split of ``words``, longest name first; the name is never empty."""
-    return [(" ".join(words[:i]), " ".join(words[i:])) for i in range(len(words), 0, -1)]
+    """Every (name, date-text) split of ``words``, longest name first; the name is never empty and
+    the date at most ``MAX_DATE_WORDS`` words."""
+    shortest = max(1, len(words) - MAX_DATE_WORDS)
+    return [(" ".join(words[:i]), " ".join(words[i:])) for i in range(len(words), shortest - 1, -1)]
 
 
 def format_when(

@@ -19,6 +19,7 @@ from bot.domain.dates import (
     format_when,
     local_datetime,
     split_trailing_when,
+    trailing_date_error,
     try_parse_when,
 )
 from bot.domain.errors import UserError
@@ -119,6 +120,8 @@ def split_what_when(
     if try_parse_when(body, local_now, prefer="future", order=order) is not None:
         raise UserError("What should be done? Write it before the date.", FOLLOWUP_EXAMPLE)
     what, when = split_trailing_when(body, local_now, prefer="future", order=order)
+    if when is None and (bad := trailing_date_error(body, local_now, prefer="future", order=order)):
+        raise UserError(bad.sentence(), FOLLOWUP_EXAMPLE)  # "0001-01-01 is out of range (…)"
     if when is None:
         raise UserError(
             f"I couldn't find when “{what}” is due. End with a day or time: "

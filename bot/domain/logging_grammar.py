@@ -16,7 +16,15 @@ from sqlalchemy.orm import Session
 from bot.domain import accounts as acc
 from bot.domain.activities import LOG_EXAMPLE
 from bot.domain.contacts import split_names
-from bot.domain.dates import DateOrder, DateParseError, When, definite_error, parse_when, try_parse_when
+from bot.domain.dates import (
+    MAX_DATE_WORDS,
+    DateOrder,
+    DateParseError,
+    When,
+    definite_error,
+    parse_when,
+    try_parse_when,
+)
 from bot.domain.errors import UserError
 from bot.domain.grammar import split_head
 from bot.storage.models import LOCAL_TEAM, Account
@@ -69,7 +77,7 @@ def resolve_head(
         # "Acme Corp 25:00": a mistyped time, never part of an account name nor a new account.
         raise UserError(bad.sentence(), LOG_EXAMPLE)
     options: list[tuple[str, When]] = []
-    for i in range(len(words), 0, -1):
+    for i in range(len(words), max(1, len(words) - MAX_DATE_WORDS) - 1, -1):
         name, rest = " ".join(words[:i]), " ".join(words[i:])
         when = (
             When(local_now, True) if not rest else try_parse_when(rest, local_now, prefer="past", order=order)
@@ -77,13 +85,12 @@ def resolve_head(
         if when is not None:
             options.append((name, when))
     for name, when in options:
-        found = acc.resolve(session, name, team_id=team_id)
-        if found.account:
-            return found.account, name, when
+        if (account := acc.find(session, name, team_id=team_id)) is not None:
+            return account, name, when
     # Nothing known. A date that reads like one but does not exist (2026-02-30) is the likelier mistake.
     name, when = options[-1]
     if name == head.strip():
-        for i in range(1, len(words)):
+        for i in range(max(1, len(words) - MAX_DATE_WORDS), len(words)):
             try:
                 parse_when(" ".join(words[i:]), local_now, prefer="past", order=order)
             except DateParseError as exc:
@@ -127,7 +134,8 @@ def _split_with(
     The ``with`` that follows a known account (and date) wins; an account whose own name contains
     "with" is kept whole. ``None`` when there is no ``with``.
     """
-    splits = list(_WITH.finditer(head))
+    # Only a "with" near the start can follow an account's name and a date: the work stays bounded.
+    splits = [m for m in _WITH.finditer(head[: 2 * acc.NAME_MAX + 8])]
     if not splits:
         return head, None
     near: list[re.Match[str]] = []  # splits whose account part is a known name's start ("Acme")
@@ -167,10 +175,9 @@ def _with_hint(
     if not creates or err.typed != head.strip():
         return err
     words = head.split()
-    for i in range(len(words) - 1, 0, -1):
-        found = acc.resolve(session, " ".join(words[:i]), team_id=team_id)
-        if found.account is not None:
-            name, rest = found.account.name, words[i:]
+    for i in acc.name_prefixes(words, longest=len(words) - 1):
+        if (found := acc.find(session, " ".join(words[:i]), team_id=team_id)) is not None:
+            name, rest = found.name, words[i:]
             break
     else:
         return err
@@ -179,7 +186,7 @@ def _with_hint(
         date_words = next(
             (
                 j
-                for j in range(len(rest), 0, -1)
+                for j in range(min(len(rest), MAX_DATE_WORDS), 0, -1)
                 if try_parse_when(" ".join(rest[:j]), local_now, prefer="past", order=order)
             ),
             0,

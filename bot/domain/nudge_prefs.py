@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
+from bot.domain.inputs import record_id
 from bot.domain.text import titled
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Task, UserProfile
 
@@ -176,14 +177,14 @@ def current_subject_snoozes(session: Session, user_id: str, now: datetime) -> li
         what, _, ident = rest.partition(":")
         ident = ident.split(":")[0]
         label, account = KINDS.get(kind, kind.replace("_", " ")), None
-        if what == "task" and ident.isdigit():
-            task = session.get(Task, int(ident))
+        if what == "task" and (task_id := record_id(ident)) is not None:
+            task = session.get(Task, task_id)
             if task is not None:
                 found_account = session.get(Account, task.account_id)
                 account = found_account.name if found_account else None
                 label = f"follow-up “{titled(task.title, account or '')}”"
-        elif what == "account" and ident.isdigit():
-            found_account = session.get(Account, int(ident))
+        elif what == "account" and (account_id := record_id(ident)) is not None:
+            found_account = session.get(Account, account_id)
             account = found_account.name if found_account else None
             label = kind.replace("_", " ").replace("overdue visit", "visit overdue")
         found.append(SubjectSnooze(row.subject, label, account, row.snoozed_until))

@@ -15,6 +15,7 @@ from bot.domain.dates import DateOrder, DateParseError, parse_when
 from bot.domain.errors import UserError
 from bot.domain.events import OpportunityClosed, record
 from bot.domain.grammar import normalise_choice, parse_fields, user_id_of
+from bot.domain.inputs import record_id
 from bot.playbook import Playbook
 from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Signal
 
@@ -150,8 +151,8 @@ def parse_add(
     if not words:
         raise UserError("Which account, and what kind of opportunity?", ADD_EXAMPLE)
     if not positions:
-        for i in range(len(words) - 1, 0, -1):  # a known account, then a word that is not a kind
-            if acc.resolve(session, " ".join(words[:i]), team_id=team_id).account is not None:
+        for i in acc.name_prefixes(words, longest=len(words) - 1):  # a known account, then a non-kind
+            if acc.find(session, " ".join(words[:i]), team_id=team_id) is not None:
                 kind_of(words[i], playbook, ADD_EXAMPLE)  # raises: names the word and lists the kinds
         raise UserError(
             "Say the kind after the account name: "
@@ -160,8 +161,8 @@ def parse_add(
             ADD_EXAMPLE,
         )
     split = positions[0]
-    for i in positions:
-        if acc.resolve(session, " ".join(words[:i]), team_id=team_id).account is not None:
+    for i in positions[:20]:  # the first kind words: an account's name holds no more
+        if acc.find(session, " ".join(words[:i]), team_id=team_id) is not None:
             split = i
             break
     account = acc.require(session, " ".join(words[:split]), example=ADD_EXAMPLE, team_id=team_id)
@@ -217,10 +218,10 @@ def kind_for_signal(signal_kind: str, risk: bool, playbook: Playbook) -> str:
 
 
 def parse_id(token: str, example: str) -> int:
-    text = token.strip().lstrip("#")
-    if not text.isdigit():
+    number = record_id(token.strip())
+    if number is None:
         raise UserError(f"“{token}” is not an opportunity number. Find it with `/opportunity list`.", example)
-    return int(text)
+    return number
 
 
 def require(session: Session, number: int, example: str, *, team_id: str = LOCAL_TEAM) -> Opportunity:

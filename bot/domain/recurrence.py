@@ -27,6 +27,7 @@ from bot.domain.dates import (
     parse_when,
 )
 from bot.domain.errors import UserError
+from bot.domain.inputs import whole_number
 
 VISIT_EXAMPLE = "/visit Acme Corp every 2 weeks on tuesday"
 EXAMPLES = (
@@ -111,7 +112,8 @@ def _cadence(tokens: list[str]) -> tuple[str, int, int]:
             return u[0], u[1] * 2, 3
         if u := _unit(rest[0]):
             return u[0], u[1], 2
-        amount = int(rest[0]) if rest[0].isdigit() else NUMBER_WORDS.get(rest[0])
+        number = whole_number(rest[0])
+        amount = number if number is not None else NUMBER_WORDS.get(rest[0])
         if amount is not None and len(rest) > 1 and (u := _unit(rest[1])):
             if amount < 1 or amount > 60:
                 raise _bad(f"“every {amount}” is out of range.")

@@ -130,7 +130,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
 def _is_account(services: Services, name: str, team_id: str) -> bool:
     """Whether ``name`` (ending in "map") is itself an account's name, e.g. "Road Map"."""
     with services.uow() as session:
-        return acc.resolve(session, name, team_id=team_id).account is not None
+        return acc.find(session, name, team_id=team_id) is not None
 
 
 def move_link(services: Services, account_id: int, channel: str, user_id: str) -> list[dict[str, Any]]:

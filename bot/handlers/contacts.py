@@ -138,13 +138,13 @@ def _add(services: Services, rest: str, user_id: str, team_id: str, now: datetim
     values = ct.validate(parsed.fields, services.playbook, ct.ADD_EXAMPLE)
     with services.uow() as session:
         account = None
-        for i in range(len(words) - 1, 0, -1):
-            found = acc.resolve(session, " ".join(words[:i]), team_id=team_id).account
+        for i in acc.name_prefixes(words, longest=len(words) - 1):
+            found = acc.find(session, " ".join(words[:i]), team_id=team_id)
             if found is not None and acc.name_key(found.name) == acc.name_key(" ".join(words[:i])):
                 account, name = found, " ".join(words[i:])
                 break
         if account is None:
-            whole = acc.resolve(session, " ".join(words), team_id=team_id).account
+            whole = acc.find(session, " ".join(words), team_id=team_id)
             if whole is not None and acc.name_key(whole.name) == acc.name_key(" ".join(words)):
                 raise UserError("Give the account, then the person's name in quotes.", ct.ADD_EXAMPLE)
             account = acc.require(session, " ".join(words[:-1]), example=ct.ADD_EXAMPLE, team_id=team_id)

@@ -1,6 +1,8 @@
 """Request plumbing that runs before every listener.
 
 - Slack retries events it thinks we missed: act on each ``event_id`` once.
+- Control characters (NUL …) are dropped from everything a person sent (``bot.domain.inputs.clean``):
+  no listener sees them, and no database is asked to store them.
 - Slack sends ``&``, ``<`` and ``>`` typed in a slash command as ``&amp;``, ``&lt;``, ``&gt;``: listeners
   (and the database) get the text as typed; it is escaped again whenever it is echoed. (A message a
   shortcut runs on is read with ``bot.domain.text.message_as_read``.)
@@ -15,6 +17,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from sqlalchemy.exc import IntegrityError
 
+from bot.domain.inputs import cleaned
 from bot.domain.text import unescape_typed
 from bot.services import Services
 from bot.storage.models import ProcessedEvent
@@ -23,6 +26,13 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
+    @app.middleware
+    def without_control_characters(
+        body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        body.update(cleaned(body))
+        return next()
+
     @app.middleware
     def command_text_as_typed(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         if isinstance(body.get("command"), str) and isinstance(body.get("text"), str):

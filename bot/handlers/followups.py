@@ -32,6 +32,7 @@ from bot.domain.followup_text import (
     snooze_until,
     split_what_when,
 )
+from bot.domain.inputs import record_id
 from bot.domain.text import ACCOUNT_SLOT
 from bot.domain.workhours import holiday_of
 from bot.handlers.accounts import card_blocks
@@ -138,13 +139,13 @@ def _list(services: Services, user_id: str, respond: Respond) -> None:
 
 
 def _close_by_number(services: Services, verb: str, number: str, user_id: str, respond: Respond) -> None:
-    digits = number.strip().lstrip("#")
-    if not digits.isdigit():
+    task_id = record_id(number.strip())
+    if task_id is None:
         raise UserError(
             f"Which follow-up? Give its number from `/followup list`, e.g. `/followup {verb} 12`.",
             DONE_EXAMPLE,
         )
-    blocks = _close(services, int(digits), user_id, done=verb == "done")
+    blocks = _close(services, task_id, user_id, done=verb == "done")
     reply(respond, blocks)
 
 

@@ -13,6 +13,7 @@ from bot.domain import accounts as acc
 from bot.domain import history
 from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
+from bot.domain.inputs import record_id
 from bot.domain.text import escape
 from bot.handlers.common import reply, team_of
 from bot.services import Services
@@ -91,12 +92,13 @@ def register(app: App, services: Services) -> None:
         ack()
         user_id = body["user"]["id"]
         value = action.get("value") or ""
-        if not value.isdigit():
+        entry_id = record_id(value)
+        if entry_id is None:
             reply(respond, [section("That button is out of date; run the history command again.")])
             return
         try:
             with services.uow() as session:
-                undone = history.undo(session, int(value), user_id=user_id, now=services.clock.now())
+                undone = history.undo(session, entry_id, user_id=user_id, now=services.clock.now())
                 fields = ", ".join(escape(history_field(f)) for f in undone.fields)
                 record = undone.record_type
         except UserError as err:

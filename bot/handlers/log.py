@@ -24,8 +24,9 @@ from bot.blocks.log import (
 )
 from bot.domain import accounts as acc
 from bot.domain import activities, contacts, noshows
-from bot.domain.activities import LogForm
+from bot.domain.activities import LOG_EXAMPLE, LogForm
 from bot.domain.errors import UserError
+from bot.domain.inputs import record_id
 from bot.domain.logging_grammar import WITH_EXAMPLE, parse_log
 from bot.domain.text import escape, message_as_read
 from bot.handlers.accounts import card_blocks
@@ -45,7 +46,8 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
         return
     person = services.people.get(user_id)
     now = services.clock.now()
-    with services.uow() as session:
+    # Read the command first, without the write lock: however long the text, nobody waits for it.
+    with services.uow(read_only=True) as session:
         parsed = parse_log(
             session,
             text,
@@ -55,12 +57,16 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             extra=noshows.LOG_TYPES,
             order=person.date_order,
         )
+    with services.uow() as session:
+        account = session.get(Account, parsed.account.id)
+        if account is None:  # deleted meanwhile
+            raise UserError(f"“{parsed.typed_account}” no longer exists.", LOG_EXAMPLE)
         people = contacts.resolve_names(
-            session, parsed.account, parsed.contacts, example=WITH_EXAMPLE, team_id=team_id
+            session, account, parsed.contacts, example=WITH_EXAMPLE, team_id=team_id
         )
         logged = activities.log_activity(
             session,
-            account=parsed.account,
+            account=account,
             activity_type=parsed.activity_type,
             user_id=user_id,
             occurred_at=activities.occurred_at(parsed.when, now),
@@ -218,12 +224,13 @@ def register(app: App, services: Services) -> None:
         ack()
         view = body.get("view") or {}
         value = (action.get("selected_option") or {}).get("value") or ""
-        if not value.isdigit() or not view.get("id"):
+        account_id = record_id(value)
+        if account_id is None or not view.get("id"):
             return
         local = services.clock.now().astimezone(services.people.get(body["user"]["id"], refresh=False).tz)
         state = read_log_form((view.get("state") or {}).get("values") or {})
         with services.uow() as session:
-            account = session.get(Account, int(value))
+            account = session.get(Account, account_id)
             if account is None:
                 return
             people = contacts.of_account(session, account.id)

@@ -15,6 +15,7 @@ from bot.blocks.opportunities import card_section, list_blocks, opportunity_line
 from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, parse_fields, tokenize, user_id_of
+from bot.domain.inputs import record_id
 from bot.domain.text import escape, mention
 from bot.handlers import history
 from bot.handlers.common import reply, reply_error, team_of
@@ -140,7 +141,7 @@ def run_opportunity_command(
     elif verb == "team":
         reply(respond, run_team_command(services, rest, user_id, team_id))
         services.changed(user_id)
-    elif verb.lstrip("#").isdigit() and not rest.strip():
+    elif record_id(verb) is not None and not rest.strip():
         reply(respond, run_opportunity_card(services, verb, team_id))
     else:
         raise UserError(f"I don't know `/opportunity {escape(word)}`. Use {VERBS}.", opp.ADD_EXAMPLE)

@@ -50,7 +50,8 @@ def split_account_and_rule(text: str) -> list[tuple[str, str]]:
     """Every (account, rule) split: rules that start with a rule word (every, on, quarterly …) first,
     then the shortest account name first (so an unknown account is reported without the rule's words)."""
     words = text.split()
-    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    names = acc.name_prefixes(words, longest=len(words) - 1)  # a rule is a few words after a name
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in reversed(names) if len(words) - i <= 16]
     return sorted(splits, key=lambda s: s[1].split()[0].lower() not in RULE_STARTERS)
 
 
@@ -81,7 +82,7 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
     order = services.people.get(user_id).date_order  # how the writer types dates
     with services.uow() as session:
         ctx = visit_planning.planning_context(services, session)
-        whole = acc.resolve(session, text, team_id=team_id).account
+        whole = acc.find(session, text, team_id=team_id)
         if whole is not None:
             raise UserError(
                 f"How often should {whole.name} be visited? Put it after the name.",
@@ -92,7 +93,7 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
         known_error: UserError | None = None  # the account is known but the rule doesn't read
         first_error: UserError | None = None
         for name, rule in splits:
-            account = acc.resolve(session, name, team_id=team_id).account
+            account = acc.find(session, name, team_id=team_id)
             tz = ctx.person(account.owner_id if account and account.owner_id else user_id)[0]
             try:
                 recurrence = parse_recurrence(rule, ctx.now.astimezone(tz), order=order)

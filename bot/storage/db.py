@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage import audit  # noqa: F401  (every session writes the audit trail)
+from bot.storage import (
+    audit,  # noqa: F401  (every session writes the audit trail)
+    limits,  # noqa: F401  (no session writes a value its column can't hold)
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,12 +145,23 @@ def test_split_trailing_when_without_a_date_keeps_everything() -> None:
     assert split_trailing_when("tomorrow", NOW) == ("tomorrow", None)  # nothing would be left
 
 
-@given(st.integers(0, 23), st.integers(0, 59), st.dates())
+@given(st.integers(0, 23), st.integers(0, 59), st.dates(date(1900, 1, 1), date(2199, 12, 31)))
 def test_iso_date_times_read_back_exactly(hour: int, minute: int, day: object) -> None:
     text = f"{day.isoformat()} {hour:02d}:{minute:02d}"  # type: ignore[attr-defined]
     when = parse_when(text, NOW)
     local = local_datetime(day, datetime(2000, 1, 1, hour, minute).time(), PARIS)  # type: ignore[arg-type]
     assert when.at == local and when.has_time
+
+
+@given(
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.dates(max_value=date(1899, 12, 31)) | st.dates(date(2200, 1, 1)),
+)
+def test_iso_date_times_outside_the_years_are_refused(hour: int, minute: int, day: date) -> None:
+    text = f"{day.isoformat()} {hour:02d}:{minute:02d}"
+    with pytest.raises(DateParseError, match="out of range"):
+        parse_when(text, NOW)
 
 
 # Monday 23 November 2026, 10:00 in Paris (NOW): the forms people write.

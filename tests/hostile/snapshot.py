@@ -1,0 +1,53 @@
+"""Every table's row count and a checksum of its rows: what a rejected request must leave unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from bot.storage.models import Base
+
+# Things that change without anyone asking: a person's profile is refreshed from Slack; events
+# already handled are remembered. Neither is a write a request can be refused for.
+VOLATILE = {"user_profiles", "processed_events"}
+# What pings when Slack reads it in mrkdwn and the bot never writes itself: special mentions, user
+# groups, and a person's mention with its label (typed text; the bot's own mentions are ``<@U…>``).
+PINGS = re.compile(r"<!(?:channel|here|everyone|subteam)[^>]*>|<@[UW][A-Z0-9]*\|[^>]*>")
+
+
+def snapshot(engine: Engine) -> dict[str, tuple[int, str]]:
+    out: dict[str, tuple[int, str]] = {}
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in VOLATILE:
+                continue
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
+            digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
+            out[table.name] = (len(rows), digest)
+    return out
+
+
+def changed(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> list[str]:
+    return sorted(name for name in after if before.get(name) != after[name])
+
+
+def texts(node: Any) -> list[str]:
+    """Every text Slack reads as mrkdwn in a payload: mrkdwn objects and a message's ``text``."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") != "plain_text" and isinstance(node.get("text"), str):
+            found.append(node["text"])
+        for value in node.values():
+            found.extend(texts(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(texts(value))
+    return found
+
+
+def pings(payload: Any) -> list[str]:
+    """The pings anywhere in a message or view the bot sent."""
+    return [m for text in texts(payload) for m in PINGS.findall(text)]
