@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage import (
     audit,  # noqa: F401  (every session writes the audit trail)
     limits,  # noqa: F401  (no session writes a value its column can't hold)
+    planning_marks,  # noqa: F401  (every change marks what the planning passes must check)
 )
 
 if TYPE_CHECKING:
