@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -11,14 +12,17 @@ from slack_sdk import WebClient
 from bot.clock import Clock
 from bot.domain import teams
 from bot.handlers import register_all
+from bot.oplog import log_request
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
 from bot.reminders import listeners
+from bot.replays import once_per_request
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
+from bot.workspace_guard import Installation, guard_applies, single_workspace_guard
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +69,17 @@ class SalesbotApp(AckFirstApp):
     ``services.work`` carries the same context (``WorkPool.submit``)."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        user_id, surface = actor_of(req.body if isinstance(req.body, dict) else {})
-        with acting_as(user_id, surface):
-            return super().dispatch(req)
+        started = time.perf_counter()
+        body = req.body if isinstance(req.body, dict) else {}
+        user_id, surface = actor_of(body)
+        status = 500
+        try:
+            with acting_as(user_id, surface):
+                response = super().dispatch(req)
+            status = response.status
+            return response
+        finally:
+            log_request(body, req.headers, status, started)  # one line per request (bot/oplog.py)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -131,5 +143,9 @@ def build_app(
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
+    if guard_applies(settings):
+        installation = Installation(client, team_id=settings.team_id, app_id=settings.app_id)
+        app.middleware(single_workspace_guard(installation))
+    app.middleware(once_per_request(services))  # Slack's retries and replayed copies run once
     register_all(app, services)
     return app

@@ -14,6 +14,11 @@ class Settings:
     bot_token: str | None = None
     signing_secret: str | None = None
     app_token: str | None = None
+    # The one workspace (and Slack app) a single bot token serves; asked of Slack when not set.
+    # Requests for another are refused (bot/workspace_guard.py); SALESBOT_WORKSPACE_GUARD=off disables it.
+    team_id: str | None = None
+    app_id: str | None = None
+    workspace_guard: bool = True
     slack_api_url: str = SLACK_API_DEFAULT
     database_url: str = "sqlite:///salesbot.db"
     config_path: str | None = None
@@ -31,6 +36,10 @@ class Settings:
             bot_token=env.get("SLACK_BOT_TOKEN") or None,
             signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
             app_token=env.get("SLACK_APP_TOKEN") or None,
+            team_id=env.get("SLACK_TEAM_ID") or None,
+            app_id=env.get("SLACK_APP_ID") or None,
+            workspace_guard=(env.get("SALESBOT_WORKSPACE_GUARD") or "on").lower()
+            not in ("off", "0", "false", "no"),
             slack_api_url=api if api.endswith("/") else api + "/",
             database_url=env.get("DATABASE_URL") or "sqlite:///salesbot.db",
             config_path=env.get("SALESBOT_CONFIG") or None,

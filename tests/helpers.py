@@ -25,7 +25,7 @@ from bot.app import build_app, build_services, make_client, prepare
 from bot.blocks.common import actions, button, section
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
-from bot.console.slack_requests import Sent, SlackDriver, sign
+from bot.console.slack_requests import TEAM, Sent, SlackDriver, sign
 from bot.reminders.dispatcher import Dispatcher, DispatchReport
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
@@ -182,13 +182,17 @@ class Harness:
         *,
         now: datetime = DEFAULT_NOW,
         config_path: str | None = None,
+        **settings: Any,
     ) -> Harness:
+        """``settings``: other ``Settings`` fields. The test workspace and app are configured (so
+        requests for another are refused without asking Slack; ``team_id=None`` makes it ask)."""
         settings = Settings(
             bot_token="xoxb-test",
             signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
             config_path=config_path,
             process_before_response=True,
+            **{"team_id": TEAM["id"], "app_id": "A_SALESBOT", **settings},
         )
         clock = FixedClock(now)
         fake.clock = clock.now  # message ts values follow the test's clock, as they follow Slack's

@@ -392,6 +392,16 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
+class SeenRequest(Base):
+    """Signed requests already acted on (SHA-256 of their bytes), kept until ``expires_at``: Slack's
+    retries and replayed copies run once (bot/replays.py)."""
+
+    __tablename__ = "seen_requests"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditEntry(Base):
     """One change to an audited row: who, when, from which surface, which fields before → after."""
 
