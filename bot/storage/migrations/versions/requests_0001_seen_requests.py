@@ -1,7 +1,7 @@
 """seen requests: signed requests already acted on, so retries and replays run once
 
 Revision ID: requests_0001_seen_requests
-Revises: audit_0001
+Revises: perf_0002_planning_marks
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import bot.storage.models
 
 
 revision = "requests_0001_seen_requests"
-down_revision = "audit_0001"
+down_revision = "perf_0002_planning_marks"
 branch_labels = None
 depends_on = None
 
