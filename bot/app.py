@@ -19,6 +19,8 @@ from bot.reminders import listeners
 from bot.replays import once_per_request
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_client import SlackClient
+from bot.slack_client import install as fit_everything_sent
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
@@ -83,8 +85,9 @@ class SalesbotApp(AckFirstApp):
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise)."""
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise) and fits
+    every message and view to Slack's limits before sending it (``bot/slack_client.py``)."""
+    return SlackClient(token=settings.bot_token, base_url=settings.slack_api_url)
 
 
 def build_services(
@@ -143,6 +146,7 @@ def build_app(
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
+    fit_everything_sent(app)  # first: every reply is fitted to Block Kit's limits
     if guard_applies(settings):
         installation = Installation(client, team_id=settings.team_id, app_id=settings.app_id)
         app.middleware(single_workspace_guard(installation))
