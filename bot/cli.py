@@ -22,9 +22,17 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.oplog import configure
     from bot.runner import run
 
+    configure(verbose=args.verbose)  # logfmt on stderr: a line per request and per delivery
     return run(settings, http=args.http, host=args.host, port=args.port, scheduler=not args.no_scheduler)
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import run_backup
+
+    return run_backup(settings, args.file)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -218,6 +226,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this manager's team (user id or name), in the manager's time zone; default: all, UTC",
     )
     stats.set_defaults(func=cmd_export_stats)
+
+    backup = sub.add_parser(
+        "backup",
+        help="copy the SQLite database to FILE while salesbot runs (PostgreSQL: use pg_dump)",
+        description="A consistent copy of the SQLite database of DATABASE_URL, taken with SQLite's online "
+        "backup API while salesbot keeps running, checked (integrity_check) and written as one file "
+        "(FILE is replaced only once the copy is complete). On PostgreSQL it says to use pg_dump, and exits 2.",
+    )
+    backup.add_argument("file", help="where to write the copy (replaced if it exists)")
+    backup.set_defaults(func=cmd_backup)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -258,5 +258,9 @@ def serve_http(app: App, engine: Engine, host: str, port: int, *, heartbeat: Hea
         f"(health: {HEALTH_PATH}). Press Ctrl+C to stop.",
         flush=True,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:  # also on SIGTERM (bot/runner.py): no new connections, request threads stopped
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)

@@ -7,9 +7,14 @@ anything that runs next to the app (e.g. a scheduler) starts from its ``Runtime`
 from __future__ import annotations
 
 import enum
+import logging
+import signal
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -18,11 +23,17 @@ from sqlalchemy import Engine
 
 from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, SystemClock
+from bot.health import Heartbeat
 from bot.http_server import serve_http
+from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.scheduler import build_scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
+
+lifecycle = logging.getLogger("salesbot.lifecycle")
+# At shutdown, how long the work already acknowledged (a command's reply …) may take to finish.
+WORK_GRACE_SECONDS = 20.0
 
 CONNECT_HELP = """\
 No Slack credentials are set, so salesbot starts its local console: a fake workspace on this machine.
@@ -115,6 +126,52 @@ def build_runtime(
     return Runtime(app, services, engine)
 
 
+class Terminated(Exception):
+    """SIGTERM arrived: stop serving, finish what is in flight, give back what is claimed."""
+
+
+@contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """While serving, SIGTERM raises ``Terminated`` in the main thread (once; a second one is ignored)."""
+
+    def terminate(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (an embedding application handles signals)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def shut_down(runtime: Runtime, jobs: Any, dispatcher: Dispatcher | None) -> None:
+    """After serving: let the delivery in flight finish (the rest of its batch goes back to pending),
+    wait for the scheduler's jobs and for the work already acknowledged, then give back any claim."""
+    lifecycle.info("stopping")
+    started = time.perf_counter()
+    if dispatcher is not None:
+        dispatcher.stop()
+    if jobs is not None:
+        jobs.shutdown(wait=True)
+    finished = runtime.services.work.join(timeout=WORK_GRACE_SECONDS)
+    released = dispatcher.release_claims() if dispatcher is not None else 0
+    lifecycle.info(
+        "stopped",
+        extra={
+            "fields": {
+                "released_claims": released,
+                "work_finished": finished,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        },
+    )
+
+
 def run(
     settings: Settings,
     *,
@@ -138,20 +195,26 @@ def run(
 
         return run_console(settings)
     runtime = build_runtime(settings)
-    jobs = build_scheduler(runtime.services) if scheduler else None
-    if jobs is not None:
-        jobs.start()  # the clock for reminders and nudges; what is due lives in the database
-    try:
-        if mode is Mode.SOCKET:
-            print(
-                "salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.",
-                file=out,
-                flush=True,
-            )
-            SocketModeHandler(runtime.app, settings.app_token).start()
-        else:
-            serve_http(runtime.app, runtime.engine, host, port)
-    finally:
+    heartbeat = Heartbeat(runtime.services.clock) if scheduler else None
+    dispatcher = Dispatcher(runtime.services) if scheduler else None
+    jobs = (
+        build_scheduler(runtime.services, dispatcher=dispatcher, heartbeat=heartbeat) if scheduler else None
+    )
+    with sigterm_stops():
         if jobs is not None:
-            jobs.shutdown(wait=False)
+            jobs.start()  # the clock for reminders and nudges; what is due lives in the database
+        try:
+            if mode is Mode.SOCKET:
+                print(
+                    "salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.",
+                    file=out,
+                    flush=True,
+                )
+                SocketModeHandler(runtime.app, settings.app_token).start()
+            else:
+                serve_http(runtime.app, runtime.engine, host, port, heartbeat=heartbeat)
+        except (Terminated, KeyboardInterrupt):
+            print("salesbot: stopping (finishing the deliveries in flight) …", file=err, flush=True)
+        finally:
+            shut_down(runtime, jobs, dispatcher)
     return 0

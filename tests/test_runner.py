@@ -71,7 +71,9 @@ def test_socket_mode_starts_the_handler_with_the_migrated_app(
 
 def test_http_mode_serves_on_the_given_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[tuple[str, int]] = []
-    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port: served.append((host, port)))
+    monkeypatch.setattr(
+        runner, "serve_http", lambda app, engine, host, port, **_: served.append((host, port))
+    )
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "xoxb-1",
@@ -119,8 +121,8 @@ def test_serving_runs_the_scheduler_unless_told_not_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_scheduler: bool
 ) -> None:
     events: list[str] = []
-    monkeypatch.setattr(runner, "build_scheduler", lambda services: RecordingScheduler(events))
-    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port: events.append("serve"))
+    monkeypatch.setattr(runner, "build_scheduler", lambda services, **_: RecordingScheduler(events))
+    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port, **_: events.append("serve"))
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "xoxb-1",

@@ -6,6 +6,7 @@ An account snooze is a ``NudgeState`` row with the subject ``snooze:account:<id>
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +17,16 @@ from sqlalchemy.orm import Session
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.text import titled
-from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Task, UserProfile
+from bot.storage.models import (
+    LOCAL_TEAM,
+    Account,
+    Contact,
+    NudgeState,
+    Opportunity,
+    Signal,
+    Task,
+    UserProfile,
+)
 
 KINDS: dict[str, str] = {
     "overdue_visit": "accounts overdue on their visit plan or tier cadence",
@@ -119,6 +129,31 @@ def snooze_account(session: Session, user_id: str, account_id: int, until: datet
 
 def snooze_subject(session: Session, user_id: str, subject: str, until: datetime, now: datetime) -> None:
     _snooze(session, user_id, subject, until, now, active=True)
+
+
+# The rows a nudge subject names: ``followup_overdue:task:12``, ``renewal:account:3:…``.
+SUBJECT_ROWS: dict[str, type[Account] | type[Task] | type[Signal] | type[Opportunity] | type[Contact]] = {
+    "account": Account,
+    "task": Task,
+    "signal": Signal,
+    "opportunity": Opportunity,
+    "contact": Contact,
+}
+
+
+def subject_exists(session: Session, subject: str) -> bool:
+    """False when a row the subject names (``kind:id``) no longer exists."""
+    parts = subject.split(":")
+    for kind, value in itertools.pairwise(parts):
+        model = SUBJECT_ROWS.get(kind)
+        if (
+            model is not None
+            and value.isascii()
+            and value.isdigit()
+            and session.get(model, int(value)) is None
+        ):
+            return False
+    return True
 
 
 def unsnooze_account(session: Session, user_id: str, account_id: int) -> bool:

@@ -78,6 +78,11 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         back = format_when(until, tz, now=now, with_time=False)
         with services.uow() as session:
             if data.get("s"):
+                if not prefs.subject_exists(session, str(data["s"])):
+                    reply(
+                        respond, [section("That no longer exists: there is nothing to snooze.")], replace=True
+                    )
+                    return
                 prefs.snooze_subject(session, user_id, str(data["s"]), until, now)
                 what = ""
             else:  # a button from before subjects were snoozed one by one: the whole account

@@ -20,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.health import Heartbeat
 from bot.playbook import WEEKDAYS, parse_weekly
 from bot.reminders.dispatcher import Dispatcher, DispatchReport, default_instance_id
 from bot.services import PlanningPass, Services
@@ -142,21 +143,37 @@ def run_due(
 
 
 # -- the jobs (each reads the clock, so tests call them directly with a FixedClock) ------------------
-def dispatch_job(services: Services, dispatcher: Dispatcher) -> RunSummary:
-    return run_due(services, services.clock.now(), plan=False, weekly=False, dispatcher=dispatcher)
+# A job that returns (nothing raised) beats the heartbeat ``GET /healthz`` reports (bot/health.py).
+def dispatch_job(
+    services: Services, dispatcher: Dispatcher, heartbeat: Heartbeat | None = None
+) -> RunSummary:
+    summary = run_due(services, services.clock.now(), plan=False, weekly=False, dispatcher=dispatcher)
+    if heartbeat is not None:
+        heartbeat.beat()
+    return summary
 
 
-def plan_job(services: Services, dispatcher: Dispatcher | None = None) -> RunSummary:
+def plan_job(
+    services: Services, dispatcher: Dispatcher | None = None, heartbeat: Heartbeat | None = None
+) -> RunSummary:
     """Planning passes, and the weekly slot if it was missed (the bot was down when it came)."""
-    return run_due(services, services.clock.now(), dispatch=False, dispatcher=dispatcher)
+    summary = run_due(services, services.clock.now(), dispatch=False, dispatcher=dispatcher)
+    if heartbeat is not None:
+        heartbeat.beat()
+    return summary
 
 
-def weekly_job(services: Services, dispatcher: Dispatcher | None = None) -> RunSummary:
+def weekly_job(
+    services: Services, dispatcher: Dispatcher | None = None, heartbeat: Heartbeat | None = None
+) -> RunSummary:
     return run_due(services, services.clock.now(), plan=False, dispatch=False, dispatcher=dispatcher)
 
 
-def build_scheduler(services: Services, *, dispatcher: Dispatcher | None = None) -> BackgroundScheduler:
-    """The fixed jobs, not started. ``scheduler.start()`` in the process that serves Slack."""
+def build_scheduler(
+    services: Services, *, dispatcher: Dispatcher | None = None, heartbeat: Heartbeat | None = None
+) -> BackgroundScheduler:
+    """The fixed jobs, not started. ``scheduler.start()`` in the process that serves Slack; each
+    finished dispatch or planning run beats ``heartbeat``."""
     dispatcher = dispatcher or Dispatcher(services)
     playbook = services.playbook
     weekday, at = parse_weekly(playbook.weekly_digest)
@@ -170,7 +187,7 @@ def build_scheduler(services: Services, *, dispatcher: Dispatcher | None = None)
         "coalesce": True,
         "max_instances": 1,
         "misfire_grace_time": None,  # late is fine: what is due comes from the database
-        "args": [services, dispatcher],
+        "args": [services, dispatcher, heartbeat],
     }
     scheduler.add_job(
         dispatch_job,
