@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.oplog import configure as configure_logs
 from bot.playbook import PlaybookError
 from bot.reminders import tick
 from bot.settings import Settings
@@ -22,10 +23,8 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.oplog import configure
     from bot.runner import run
 
-    configure(verbose=args.verbose)  # logfmt on stderr: a line per request and per delivery
     return run(settings, http=args.http, host=args.host, port=args.port, scheduler=not args.no_scheduler)
 
 
@@ -248,10 +247,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if getattr(args, "func", None) is cmd_run:
+        configure_logs(verbose=args.verbose)  # logfmt: a line per request and per delivery (bot/oplog.py)
+    else:
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

@@ -50,14 +50,14 @@ class LogfmtFormatter(logging.Formatter):
 
 def configure(*, verbose: bool = False, stream: TextIO | None = None) -> None:
     """Logs for a serving process: logfmt on stderr; the request and delivery lines at info, the rest
-    at warning (everything at debug with ``verbose``)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(LogfmtFormatter())
+    at warning (everything at debug with ``verbose``). Where logging is set up already (an embedding
+    application, the tests), its handlers are kept and only the levels are set."""
     root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not root.handlers:
+        handler = logging.StreamHandler(stream or sys.stderr)
+        handler.setFormatter(LogfmtFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for logger in (request_log, delivery_log, logging.getLogger("salesbot.lifecycle")):
         logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
