@@ -135,7 +135,7 @@ def test_the_migration_numbers_existing_follow_ups_per_assignee(tmp_path: Path) 
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "audit_0001")
+        command.upgrade(cfg, "perf_0002_planning_marks")  # the revision before numbers
         conn.execute(
             text(
                 "INSERT INTO accounts (team_id, name, name_key, search_key, status, tags, created_at, updated_at) "

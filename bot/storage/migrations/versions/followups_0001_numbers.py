@@ -3,7 +3,7 @@
 Existing follow-ups are numbered 1, 2, 3 … per assignee in the order they were created.
 
 Revision ID: followups_0001_numbers
-Revises: audit_0001
+Revises: perf_0002_planning_marks
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "followups_0001_numbers"
-down_revision = "audit_0001"
+down_revision = "perf_0002_planning_marks"
 branch_labels = None
 depends_on = None
 
