@@ -16,6 +16,8 @@ from bot.playbook import Playbook, load_playbook
 from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_client import SlackClient
+from bot.slack_client import install as fit_everything_sent
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
@@ -71,8 +73,9 @@ class SalesbotApp(AckFirstApp):
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise)."""
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise) and fits
+    every message and view to Slack's limits before sending it (``bot/slack_client.py``)."""
+    return SlackClient(token=settings.bot_token, base_url=settings.slack_api_url)
 
 
 def build_services(
@@ -131,5 +134,6 @@ def build_app(
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
+    fit_everything_sent(app)  # first: every reply is fitted to Block Kit's limits
     register_all(app, services)
     return app

@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import activity_line, when_local
-from bot.blocks.common import Block, actions, button, context, header, line_sections, section
+from bot.blocks.common import Block, actions, bounded_lines, button, context, header, line_sections, section
 from bot.domain.buying_team import (
     FOLLOWUP_ACTION,
     Member,
@@ -119,11 +119,12 @@ def list_blocks(
             context(f'Add one: `/contact add {escape(account.name)} "Jane Doe" role:champion`'),
         ]
     lines = [contact_line(c, touched.get(c.id), now) for c in contacts]
-    blocks = line_sections(f"*{total} contact{'s' if total != 1 else ''} at {escape(account.name)}*", lines)[
-        :40
-    ]
-    if total > len(contacts):
-        blocks.append(context(f"Showing {len(contacts)} of {total}. Everything: `salesbot export`."))
+    blocks = bounded_lines(
+        f"*{total} contact{'s' if total != 1 else ''} at {escape(account.name)}*",
+        lines,
+        total=total,
+        hint="Everything: `salesbot export`.",
+    )
     return blocks
 
 
