@@ -1,7 +1,7 @@
 """seen requests: signed requests already acted on, so retries and replays run once
 
 Revision ID: requests_0001_seen_requests
-Revises: perf_0002_planning_marks
+Revises: followups_0001_numbers
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import bot.storage.models
 
 
 revision = "requests_0001_seen_requests"
-down_revision = "perf_0002_planning_marks"
+down_revision = "followups_0001_numbers"
 branch_labels = None
 depends_on = None
 
