@@ -73,7 +73,8 @@ class Browser:
             with self.opener.open(url, timeout=10) as response:
                 return Page(response.status, response.geturl(), response.read().decode())
         except urllib.error.HTTPError as err:
-            return Page(err.code, err.geturl(), err.read().decode())
+            with err:
+                return Page(err.code, err.geturl(), err.read().decode())
 
 
 @dataclass
@@ -102,7 +103,8 @@ class Server:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
+            with err:
+                return err.code, err.read().decode()
 
     def command(
         self, team: str, command: str, text: str, *, user: str = "U0ALICE", key: str = "1", **extra: Any
@@ -151,6 +153,7 @@ def oauth_server(fake_slack: FakeSlack, db_url: str) -> Iterator[Server]:
     try:
         yield Server(base, app, services, engine, clock, fake_slack)
     finally:
+        server.task_dispatcher.shutdown()  # let a request still being served finish first
         stop_http_server(server)
         thread.join(timeout=30)
         engine.dispose()
