@@ -58,6 +58,7 @@ def time_executemany(path: Path, url: str) -> float:
                 "team_id": "T_LOCAL",
                 "name": r["name"],
                 "name_key": r["name"].lower(),
+                "search_key": r["name"].lower(),
                 "status": r["status"],
                 "tier": r["tier"] or None,
                 "tags": r["tags"].split(",") if r["tags"] else [],

@@ -339,6 +339,29 @@ class JobRun(Base):
     ran_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class PlanningMark(Base):
+    """Something a planning pass reads changed: written with the change, in its transaction
+    (``bot.storage.planning_marks``). A pass handles the marks it finds, then deletes them."""
+
+    __tablename__ = "planning_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # account | person
+    # account: this account's visit plans (or, with user_id, those of the accounts the person owns;
+    # with neither, every account). person: someone the bot may not know yet (neither: look at everyone).
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class PlanningState(Base):
+    """What a planning pass last ran with (e.g. the playbook's tier cadences), by pass."""
+
+    __tablename__ = "planning_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
 @audited("team member")
 class TeamMember(Base):
     """Who reports to whom, per Slack workspace: a member has at most one manager."""
