@@ -18,6 +18,8 @@ from bot.playbook import Playbook, load_playbook
 from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_client import SlackClient
+from bot.slack_client import install as fit_everything_sent
 from bot.storage import tenancy
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
@@ -81,11 +83,12 @@ class SalesbotApp(AckFirstApp):
 
 
 def make_client(settings: Settings, installations: InstallationStore | None = None) -> WebClient:
-    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise); in
-    OAuth mode it carries the bot token of the workspace being served (``WorkspaceClient``)."""
+    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise) and fits
+    every message and view to Slack's limits before sending it (``bot/slack_client.py``); in OAuth
+    mode it carries the bot token of the workspace being served (``WorkspaceClient``)."""
     if installations is not None:
         return WorkspaceClient(installations, base_url=settings.slack_api_url)
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+    return SlackClient(token=settings.bot_token, base_url=settings.slack_api_url)
 
 
 def build_services(
@@ -151,6 +154,7 @@ def build_app(
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
+    fit_everything_sent(app)  # first: every reply is fitted to Block Kit's limits
     register_all(app, services)
     if settings.oauth:
         installs.register(app, services)

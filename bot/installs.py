@@ -24,13 +24,13 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.listener.builtins import TokenRevocationListeners
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, and_, delete, select
 
 from bot.clock import Clock
 from bot.settings import Settings
+from bot.slack_client import SlackClient
 from bot.storage import tenancy
 from bot.storage.db import READ_ONLY
 
@@ -153,7 +153,7 @@ class InstallationStore(SQLAlchemyInstallationStore):
         ]
 
 
-class WorkspaceClient(WebClient):
+class WorkspaceClient(SlackClient):
     """A Web API client whose token is the current workspace's (``bot.storage.tenancy``): the one
     client the scheduler, the dispatcher and the services use in OAuth mode."""
 
@@ -168,6 +168,17 @@ class WorkspaceClient(WebClient):
     @token.setter
     def token(self, _value: str | None) -> None:
         pass  # always the current workspace's
+
+    def without_retries(self, *, timeout: float | None = None) -> WorkspaceClient:
+        """The same client with no automatic retries and at most ``timeout`` per call (delivery)."""
+        return WorkspaceClient(
+            self._store,
+            base_url=self.base_url,
+            timeout=max(1, int(min(self.timeout, timeout))) if timeout else self.timeout,
+            headers=dict(self.headers or {}),
+            logger=self.logger,
+            retry_handlers=[],
+        )
 
 
 PAGE = """<!DOCTYPE html>

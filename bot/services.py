@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from bot.installs import InstallationStore
 
 # Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
+# ``now`` is in the reader's zone (``now.tzinfo``): dates on the card read in it.
 CardSection = Callable[[Session, Account, datetime], list[dict[str, Any]]]
 # Called after something changed for a person (e.g. to refresh their App Home).
 ChangeListener = Callable[[str], None]

@@ -12,7 +12,9 @@ looks to a client. Give it a ``clock`` and message ``ts`` values follow that clo
 
 It refuses what real Slack refuses, so a bug of that kind fails a test (and shows in the console):
 ``chat.update``/``chat.delete`` of an ephemeral message or of a ``ts`` it never posted
-(``message_not_found``), more than 50 blocks or a block over its limits (``invalid_blocks``), a
+(``message_not_found``), more than 50 blocks (100 in a view), a block or element over its limits
+(texts, fields, labels, options, placeholders, initial values) or more than 13,000 characters of text in
+a message's blocks (``invalid_blocks``), a view's title or metadata over its limits, a
 ``text`` over 40,000 characters (``msg_too_long``), a channel the workspace doesn't have
 (``channel_not_found``). Refused calls are also kept in ``refusals``. A ``response_url`` knows
 the message it belongs to: ``replace_original`` on a posted message edits it in the history.
@@ -72,6 +74,16 @@ MAX_ID = 255
 MAX_ACTIONS_ELEMENTS = 25
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FIELDS = 10
+MAX_MESSAGE_BLOCK_CHARS = 13_000  # text in one message's blocks (Slack: "msg_blocks_too_long")
+MAX_OPTION_TEXT = 75
+MAX_OPTIONS = 100
+MAX_OVERFLOW_OPTIONS = 5
+MAX_PLACEHOLDER = 150
+MAX_LABEL = 2000
+MAX_INITIAL_VALUE = 3000
+MAX_CONTEXT_TEXT = 3000
+MAX_VIEW_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
 DEFAULT_CHANNELS = {
     "C_GENERAL": "general",
     "C0ACME": "acme-team",
@@ -642,7 +654,7 @@ class FakeSlack:
             view = params.get("view")
             if isinstance(view, str):
                 view = json.loads(view)
-            problem = check_blocks((view or {}).get("blocks") or [], limit=MAX_VIEW_BLOCKS)
+            problem = check_view(view or {})
             if problem:
                 return self._refuse(method, "invalid_arguments", problem, params)
             return {**ok, "view": {**(view or {}), "id": f"V{next(self._ts)}"}}
@@ -661,7 +673,34 @@ def check_message(params: dict[str, Any]) -> tuple[str, str] | None:
         except ValueError:
             return "invalid_blocks_format", "blocks are not JSON"
     problem = check_blocks(blocks or [], limit=MAX_BLOCKS)
+    if not problem and _text_chars(blocks or []) > MAX_MESSAGE_BLOCK_CHARS:
+        problem = (
+            f"{_text_chars(blocks or [])} characters of text in blocks (at most {MAX_MESSAGE_BLOCK_CHARS})"
+        )
     return ("invalid_blocks", problem) if problem else None
+
+
+def check_view(view: dict[str, Any]) -> str | None:
+    """What Slack would say is wrong with a modal or Home tab view, or ``None``."""
+    for key in ("title", "submit", "close"):
+        text = (view.get(key) or {}).get("text", "") if isinstance(view.get(key), dict) else ""
+        if len(str(text)) > MAX_VIEW_TITLE:
+            return f"view {key} longer than {MAX_VIEW_TITLE}"
+    if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
+        return f"private_metadata longer than {MAX_PRIVATE_METADATA}"
+    return check_blocks(view.get("blocks") or [], limit=MAX_VIEW_BLOCKS)
+
+
+def _text_chars(node: Any) -> int:
+    """Text shown in a message (a menu's options are not shown until it is opened)."""
+    if isinstance(node, dict):
+        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+            return len(node["text"])
+        menus = ("options", "option_groups", "initial_option", "initial_options")
+        return sum(_text_chars(v) for k, v in node.items() if k not in menus)
+    if isinstance(node, list):
+        return sum(_text_chars(v) for v in node)
+    return 0
 
 
 def check_blocks(blocks: list[dict[str, Any]], *, limit: int) -> str | None:
@@ -690,13 +729,25 @@ def check_blocks(blocks: list[dict[str, Any]], *, limit: int) -> str | None:
                 return f"{where}: at most {MAX_FIELDS} fields of {MAX_FIELD_TEXT} characters"
         elif kind == "header" and text and len(str(text.get("text", ""))) > MAX_HEADER_TEXT:
             return f"{where}: header text longer than {MAX_HEADER_TEXT}"
+        elif kind == "header" and text and text.get("type") != "plain_text":
+            return f"{where}: header text must be plain_text"
         elif kind == "context" and not (1 <= len(block.get("elements") or []) <= MAX_CONTEXT_ELEMENTS):
             return f"{where}: 1 to {MAX_CONTEXT_ELEMENTS} elements"
+        elif kind == "context" and any(
+            len(str(e.get("text", ""))) > MAX_CONTEXT_TEXT for e in block["elements"] if isinstance(e, dict)
+        ):
+            return f"{where}: a context text longer than {MAX_CONTEXT_TEXT}"
+        elif kind == "input":
+            for key in ("label", "hint"):
+                if len(str((block.get(key) or {}).get("text", ""))) > MAX_LABEL:
+                    return f"{where}: {key} longer than {MAX_LABEL}"
         elif kind == "actions" and not (1 <= len(block.get("elements") or []) <= MAX_ACTIONS_ELEMENTS):
             return f"{where}: 1 to {MAX_ACTIONS_ELEMENTS} elements"
         elements = list(block.get("elements") or [])
         if isinstance(block.get("accessory"), dict):
             elements.append(block["accessory"])
+        if isinstance(block.get("element"), dict):
+            elements.append(block["element"])
         for element in elements:
             problem = _check_element(element)
             if problem:
@@ -713,6 +764,23 @@ def _check_element(element: dict[str, Any]) -> str | None:
             return f"button value longer than {MAX_VALUE}"
     if len(str(element.get("action_id", ""))) > MAX_ID:
         return f"action_id longer than {MAX_ID}"
+    if len(str((element.get("placeholder") or {}).get("text", ""))) > MAX_PLACEHOLDER:
+        return f"placeholder longer than {MAX_PLACEHOLDER}"
+    if (
+        element.get("type") == "plain_text_input"
+        and len(str(element.get("initial_value", ""))) > MAX_INITIAL_VALUE
+    ):
+        return f"initial_value longer than {MAX_INITIAL_VALUE}"
+    limit = MAX_OVERFLOW_OPTIONS if element.get("type") == "overflow" else MAX_OPTIONS
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or []
+    if len(element.get("options") or []) > limit:
+        return f"more than {limit} options"
+    initial = element.get("initial_option")
+    for option in [*options, *(element.get("initial_options") or []), *([initial] if initial else [])]:
+        if not 1 <= len(str((option.get("text") or {}).get("text", ""))) <= MAX_OPTION_TEXT:
+            return f"option text must be 1 to {MAX_OPTION_TEXT} characters"
     return None
 
 

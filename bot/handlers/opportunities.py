@@ -88,7 +88,7 @@ def run_opportunity_command(
         )
         with services.uow() as session:
             found = opp.require_open(session, number, opp.SET_EXAMPLE, team_id=team_id)
-            changes = opp.update(found, values)
+            changes = opp.update(found, values, now=now, by=user_id)
             account = session.get(Account, found.account_id)
             line = opportunity_line(found, account)
         if not changes:

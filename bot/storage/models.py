@@ -199,13 +199,18 @@ class Task(Base):
     """Something a person has to do by a time: a follow-up, a planned visit, a no-show chase."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
+        UniqueConstraint("assignee_id", "number", name="uq_tasks_assignee_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # followup | visit | noshow
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(Text)
     assignee_id: Mapped[str] = mapped_column(String(32))
+    # A follow-up's number in its assignee's own sequence (1, 2, 3 …): what people type and read.
+    number: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime]
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)  # given as a day, not a time
@@ -469,6 +474,7 @@ class Contact(Base):
     updated_at: Mapped[datetime]
 
 
+@audited("contact stage change")
 class ContactStageChange(Base):
     """One move of a contact along the buying journey: when, by whom, from where to where, and why."""
 
@@ -496,6 +502,7 @@ class ActivityContact(Base):
     )
 
 
+@audited("opportunity team member")
 class OpportunityContact(Base):
     """A member of an opportunity's buying team."""
 

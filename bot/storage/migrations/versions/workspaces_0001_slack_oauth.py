@@ -1,7 +1,7 @@
 """workspaces: OAuth installations, their bot tokens and the OAuth states (slack_sdk's SQLAlchemy stores)
 
 Revision ID: workspaces_0001
-Revises: perf_0002_planning_marks
+Revises: followups_0001_numbers
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "workspaces_0001"
-down_revision = "perf_0002_planning_marks"
+down_revision = "followups_0001_numbers"
 branch_labels = None
 depends_on = None
 
