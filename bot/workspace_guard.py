@@ -34,7 +34,7 @@ Middleware = Callable[..., BoltResponse | None]
 
 def guard_applies(settings: Settings) -> bool:
     """Single-token mode: one bot token, hence one workspace (off when no token is configured)."""
-    return bool(settings.bot_token) and settings.workspace_guard
+    return bool(settings.bot_token) and not settings.oauth and settings.workspace_guard
 
 
 class Installation:
