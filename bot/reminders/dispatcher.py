@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
+from bot.installs import WorkspaceClient
 from bot.people import REFRESH_AFTER
 from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
@@ -159,6 +160,8 @@ def sending_client(client: WebClient, *, timeout: float | None = None) -> WebCli
     each call, so that a send always ends well within the claim's lease."""
     if not isinstance(client, WebClient):
         return client
+    if isinstance(client, WorkspaceClient):  # OAuth mode: each call carries its workspace's token
+        return client.without_retries(timeout=timeout)
     return without_retries(client, timeout=timeout)
 
 
