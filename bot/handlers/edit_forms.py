@@ -219,7 +219,9 @@ def register(app: App, services: Services) -> None:
                         session, int(meta.get("opportunity") or 0), opp.SET_EXAMPLE, team_id=team_of(body)
                     )
                     changes = opp.update(found, values, now=services.clock.now(), by=user_id)
-                    line = opportunity_line(found, session.get(Account, found.account_id))
+                    line = opportunity_line(
+                        found, session.get(Account, found.account_id), now=services.clock.now()
+                    )
                     owner = found.owner_id
             except UserError as err:  # won or lost meanwhile
                 errors = {"title": field_message(err.message)}

@@ -15,7 +15,7 @@ from bot.blocks.common import section
 from bot.blocks.signals import article, kind_label, morning_button_value, routed_blocks
 from bot.domain import signals as sig
 from bot.domain import teams
-from bot.domain.dates import zone
+from bot.domain.dates import format_when, zone
 from bot.domain.nudges import NudgeItem
 from bot.domain.scoring import REARM_RATIO, display, is_risk, reached, score
 from bot.domain.text import escape, mention, plain
@@ -361,7 +361,7 @@ def nudge_source(session: Session, services: Services, now: datetime) -> list[Nu
             for user in sig.team_of_account(account):
                 line = (
                     f"*{name}* {why}: its {what} reached {display(threshold)} on "
-                    f"{alerted_at.astimezone(tz_of(user)):%a %d %b} (now {display(value)})"
+                    f"{format_when(alerted_at, tz_of(user), now=now, with_time=False)} (now {display(value)})"
                 )
                 items.append(
                     NudgeItem(
