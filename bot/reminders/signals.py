@@ -22,7 +22,8 @@ from bot.domain.text import escape, mention, plain
 from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import WEEKDAYS, WorkingHours
 from bot.reminders.outbox import OutgoingMessage, enqueue
-from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Reminder, Signal, UserProfile
+from bot.storage.models import Account, Opportunity, Reminder, Signal, UserProfile
+from bot.storage.tenancy import current_team
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -49,7 +50,7 @@ def _profile(
     services: Services, session: Session, user_id: str
 ) -> tuple[ZoneInfo, WorkingHours, tuple[str, ...]]:
     default = services.playbook.working_hours
-    profile = session.get(UserProfile, (LOCAL_TEAM, user_id))
+    profile = session.get(UserProfile, (current_team(), user_id))
     if profile is None:
         return ZoneInfo("UTC"), default, ()
     hours = WorkingHours(
