@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import roles as staff_roles
 from bot.domain.accounts import clean_name, name_key
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, user_id_of
@@ -554,7 +555,7 @@ def can_see_private(
     never in a shared channel."""
     if shared_channel:
         return False
-    if playbook.is_admin(viewer):
+    if staff_roles.role_of(session, viewer, team_id=account.team_id) == staff_roles.ADMIN:
         return True
     keepers = [u for u in (account.owner_id, account.csm_id) if u]
     if viewer in keepers:
