@@ -1,7 +1,9 @@
 """The weekly picture on its schedule: each team's digest (chart + text) at the playbook's local day
 and time (``scheduler.weekly_digest``, default Monday 08:30) in the manager's zone, posted to the
 team's channel or the manager's DMs; and each rep's personal summary at the same local time in
-their own zone, unless they turned ``weekly`` nudges off.
+their own zone, unless they turned ``weekly`` nudges off. Every one of them goes at that time, as
+the morning message does: a DM is not held back until the recipient's working day starts (09:00
+by default), so a manager's DM digest and a channel digest go at the same 08:30.
 
 Exactly once per team (and rep) per week: every message is an outbox row whose ``dedupe_key`` names
 the week, so instances and restarts can't queue it twice; a slot missed while the bot was down is
@@ -109,7 +111,15 @@ def weekly_pass(services: Services, now: datetime, *, team_id: str = LOCAL_TEAM)
                 now=now,
                 recipient_id=None if channel else user_id,
                 channel_id=channel,
-                payload={"user": user_id, "week": week.first.isoformat(), "tz": week.tz.key, "team": team_id},
+                # at the playbook's local time for everyone, DM or channel: not held until the
+                # working day starts (a slot missed by more than LATE_AFTER waits for it, as any row)
+                payload={
+                    "user": user_id,
+                    "week": week.first.isoformat(),
+                    "tz": week.tz.key,
+                    "team": team_id,
+                    "any_hour": True,
+                },
                 dedupe_key=key,
             )
 

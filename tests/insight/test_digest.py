@@ -183,3 +183,20 @@ def test_the_personal_summary(world: Harness) -> None:
     assert "• opportunities won: *2* · last week 0 ↑" in text
     assert "• *Wayne*: 1 open task, the oldest due 11 days ago" in text
     assert "`/salesbot nudges off weekly` stops this summary" in text
+
+
+def test_digests_and_summaries_go_at_the_playbooks_time_before_the_working_day(world: Harness) -> None:
+    """Monday 08:30 is the playbook's time for everyone: a DM to the manager or a rep is not held
+    back until their working day starts at 09:00, just as a post in the team's channel is not."""
+    bot = world
+    bot.clock.set(datetime(2026, 11, 30, 13, 30, tzinfo=UTC))  # 08:30 in New York
+    run_weekly(bot)
+    digests = [str(p["text"]) for p in bot.dms("U0MGR") if "Weekly digest" in str(p["text"])]
+    summaries = [str(p["text"]) for p in bot.dms("U0BOB") if "Your week" in str(p["text"])]
+    assert digests == ["Weekly digest · week of Mon 23 Nov 2026"]
+    assert summaries == ["Your week · week of Mon 23 Nov 2026"]
+    with bot.db() as s:
+        rows = s.query(Reminder).filter(Reminder.kind.in_((TEAM_DIGEST, WEEKLY_SUMMARY))).all()
+        sent = {(r.kind, str(r.payload["user"])): r for r in rows}
+    assert sent[(TEAM_DIGEST, "U0MGR")].status == "sent"
+    assert sent[(WEEKLY_SUMMARY, "U0BOB")].status == "sent"
