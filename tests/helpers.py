@@ -26,6 +26,7 @@ from bot.blocks.common import actions, button, section
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
 from bot.console.slack_requests import Sent, SlackDriver, sign
+from bot.domain import roles
 from bot.reminders.dispatcher import Dispatcher, DispatchReport
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
@@ -318,6 +319,11 @@ class Harness:
 
     def dms(self, user: str) -> list[dict[str, Any]]:
         return [p for p in self.fake.params("chat.postMessage") if p.get("channel") == user]
+
+    def give_role(self, user: str, role: str) -> None:
+        """``user`` gets ``role`` (as an admin would with ``/salesbot role``), for tests about something else."""
+        with self.db() as session:
+            roles.set_role(session, user, role, now=self.clock.now(), set_by=None)
 
     def count(self, model: type[Any]) -> int:
         """How many rows ``model`` has: to prove a bad command wrote nothing."""

@@ -86,6 +86,7 @@ def test_example_works(bot: Harness, example: str) -> None:
         "digest"
     ):  # a manager's commands, run by the manager of Alice and Bob
         user = "U0CAROL"
+        bot.give_role(user, "manager")
         bot.command("/team", "add <@U0CAROL|carol> <@U0ALICE|alice> <@U0BOB|bob>", user=user)
     bot.command(command, text, user=user)
     if text or command != "/log":
