@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,7 @@ from bot.storage.db import (
     unit_of_work,
     upgrade,
 )
-from bot.storage.models import Account, Reminder, Task
+from bot.storage.models import LOCAL_TEAM, Account, Reminder, Role, Task
 
 __all__ = [
     "ALICE",
@@ -321,9 +321,15 @@ class Harness:
         return [p for p in self.fake.params("chat.postMessage") if p.get("channel") == user]
 
     def give_role(self, user: str, role: str) -> None:
-        """``user`` gets ``role`` (as an admin would with ``/salesbot role``), for tests about something else."""
+        """``user`` gets ``role``, for tests about something else: stored directly (like a seed at the
+        first start), so the test's audit trail holds only what it is about."""
+        row = {"kind": roles.USER, "role": role, "members": [], "updated_at": self.clock.now()}
         with self.db() as session:
-            roles.set_role(session, user, role, now=self.clock.now(), set_by=None)
+            key = (Role.team_id == LOCAL_TEAM) & (Role.subject_id == user)
+            if session.scalar(select(func.count()).select_from(Role).where(key)):
+                session.execute(update(Role.__table__).where(key).values(**row))
+            else:
+                session.execute(insert(Role.__table__).values(team_id=LOCAL_TEAM, subject_id=user, **row))
 
     def count(self, model: type[Any]) -> int:
         """How many rows ``model`` has: to prove a bad command wrote nothing."""

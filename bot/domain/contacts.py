@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain import roles as staff_roles
 from bot.domain.accounts import clean_name, name_key
 from bot.domain.errors import UserError
@@ -287,6 +288,8 @@ def create(
     now: datetime,
     example: str = ADD_EXAMPLE,
 ) -> Contact:
+    if created_by is not None:  # a person (not the operator's import): viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     name = name_of(name, example)
     key = name_key(name)
     clash = session.scalar(select(Contact).where(Contact.account_id == account.id, Contact.name_key == key))

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.events import TaskCancelled, TaskDone, TaskMoved, record
 from bot.domain.followup_text import DONE_EXAMPLE
@@ -34,6 +35,8 @@ def create(
     channel_id: str | None = None,
     source_activity_id: int | None = None,
 ) -> Task:
+    if created_by is not None:  # a person: viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     task = Task(
         kind=KIND,
         account_id=account.id,
@@ -60,12 +63,10 @@ def find(session: Session, task_id: int) -> Task:
 
 
 def for_change(session: Session, task_id: int, user_id: str) -> Task:
-    """The open task, if ``user_id`` may change it (its assignee or whoever asked for it)."""
+    """The open task, if ``user_id`` may change it (its assignee, whoever asked for it, the account's
+    people, their managers, an admin: ``permissions``)."""
     task = find(session, task_id)
-    if user_id not in (task.assignee_id, task.created_by):
-        raise UserError(
-            f"Follow-up #{task_id} is not yours: only its assignee or the person who asked for it can change it."
-        )
+    permissions.require(session, user_id, permissions.CHANGE, task)
     if task.status != "open":
         raise UserError(f"Follow-up #{task_id} is already {task.status}.")
     return task

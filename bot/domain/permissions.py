@@ -86,6 +86,8 @@ class PermissionDenied(UserError):
 
 
 def _owns(actor: Actor, subject: Subject) -> bool:
+    if not subject.everyone():  # nobody's (an account without owner or CSM): anyone's to take on
+        return True
     if actor.user_id == subject.owner or actor.user_id in subject.people:
         return True
     return actor.user_id == subject.csm and actor.role != roles.REP  # CSMs (and above) on their accounts
@@ -141,7 +143,9 @@ def explain(actor: Actor, action: str, subject: Subject | str | None, admins: li
         if extra:
             who.append(_people(extra))
         who.append("their manager" if who else "a manager")
-        return f"Sorry, you can't change {subject.label}: only {', '.join(who)} or an admin can ({ask})."
+        return (
+            f"Sorry, {subject.label} is not yours: only {', '.join(who)} or an admin can change it ({ask})."
+        )
     person = f"<@{subject}>" if isinstance(subject, str) else "them"
     if action == NUMBERS:
         return f"Sorry, only {person}, their manager or an admin can see {person}'s numbers."
@@ -194,16 +198,16 @@ def subject_of(session: Session, record: Record) -> Subject:
     account = session.get(Account, record.account_id)
     owner, csm = (account.owner_id, account.csm_id) if account else (None, None)
     on = f" on *{escape(account.name)}*" if account else ""
-    if isinstance(record, Activity):
-        return Subject(f"this activity{on}", owner, csm, (record.user_id,))
+    if isinstance(record, Activity):  # the author's (and their managers'), not the account's people
+        return Subject(f"this activity{on}", people=(record.user_id,))
     if isinstance(record, Task):
         what = "follow-up" if record.kind == "followup" else "task"
         people = tuple(p for p in (record.assignee_id, record.created_by) if p)
         return Subject(f"{what} #{record.id}{on}", owner, csm, people)
     if isinstance(record, Opportunity):
         return Subject(f"opportunity #{record.id}{on}", owner, csm, tuple(p for p in (record.owner_id,) if p))
-    if isinstance(record, Signal):
-        return Subject(f"this signal{on}", owner, csm)
+    if isinstance(record, Signal):  # routed to the owner and the CSM: either decides
+        return Subject(f"this signal{on}", owner, csm, tuple(p for p in (owner, csm) if p))
     if isinstance(record, VisitPlan):
         return Subject(f"the visit plan{on}", owner, csm)
     if isinstance(record, Contact):
@@ -212,16 +216,29 @@ def subject_of(session: Session, record: Record) -> Subject:
     raise TypeError(f"no permission rule for {type(record).__name__}")
 
 
+def _team_of(session: Session, record: Record | str | None, team_id: str | None) -> str:
+    """The workspace whose roles and teams apply: given, else the record's account's."""
+    if team_id is not None:
+        return team_id
+    if isinstance(record, Account):
+        return record.team_id
+    if record is not None and not isinstance(record, str):
+        account = session.get(Account, record.account_id)
+        if account is not None:
+            return account.team_id
+    return LOCAL_TEAM
+
+
 def allowed(
     session: Session,
     user_id: str,
     action: str,
     record: Record | str | None = None,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> bool:
     subject = subject_of(session, record) if record is not None and not isinstance(record, str) else record
-    return can(actor(session, user_id, team_id=team_id), action, subject)
+    return can(actor(session, user_id, team_id=_team_of(session, record, team_id)), action, subject)
 
 
 def require(
@@ -230,10 +247,13 @@ def require(
     action: str,
     record: Record | str | None = None,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     example: str | None = None,
 ) -> None:
-    """Raise ``PermissionDenied`` (naming who may do it) unless ``user_id`` may do ``action``."""
+    """Raise ``PermissionDenied`` (naming who may do it) unless ``user_id`` may do ``action``.
+
+    ``team_id``: the workspace; by default the record's account's."""
+    team_id = _team_of(session, record, team_id)
     who = actor(session, user_id, team_id=team_id)
     subject = subject_of(session, record) if record is not None and not isinstance(record, str) else record
     if not can(who, action, subject):

@@ -99,7 +99,7 @@ def run_team_command(services: Services, text: str, user_id: str, respond: Respo
 def error_blocks(err: UserError) -> list[Block]:
     """Like the shared error reply, but the message may hold mentions built from user ids (never typed
     text: that is escaped where it is quoted), so people read names rather than ids."""
-    blocks = [section(f":warning: {err.message}")]
+    blocks = [section(f"{':lock:' if err.mrkdwn else ':warning:'} {err.message}")]
     if err.example:
         blocks.append(context(f"Example: `{escape(err.example)}`"))
     return blocks
