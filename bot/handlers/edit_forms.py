@@ -50,12 +50,11 @@ def _field_refusal(services: Services, err: UserError) -> str:
     """A refusal as a form field's error (plain text: people by name, not as mentions)."""
     if not err.mrkdwn:
         return field_message(err.message)
-    text = re.sub(
-        r"<@([UW][A-Z0-9]+)>",
-        lambda m: "@" + services.people.get(m.group(1), refresh=False).name,
-        err.message,
-    )
-    return field_message(text.replace("*", ""))
+
+    def name(match: re.Match[str]) -> str:
+        return "@" + (services.people.get(match.group(1), refresh=False).name or match.group(1))
+
+    return field_message(re.sub(r"<@([UW][A-Z0-9]+)>", name, err.message).replace("*", ""))
 
 
 def register(app: App, services: Services) -> None:
