@@ -111,6 +111,7 @@ def load_team(services: Services, rnd: random.Random, reps: list[str], args: arg
                 {
                     "name": f"Company {i:05d}",
                     "name_key": f"company {i:05d}",
+                    "search_key": f"company {i:05d}",
                     "status": rnd.choice(pb.statuses),
                     "tier": rnd.choice([*pb.tiers, None]),
                     "tags": [],

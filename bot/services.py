@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -23,7 +23,11 @@ from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import Account
 from bot.workers import WorkPool
 
+if TYPE_CHECKING:
+    from bot.installs import InstallationStore
+
 # Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
+# ``now`` is in the reader's zone (``now.tzinfo``): dates on the card read in it.
 CardSection = Callable[[Session, Account, datetime], list[dict[str, Any]]]
 # Called after something changed for a person (e.g. to refresh their App Home).
 ChangeListener = Callable[[str], None]
@@ -54,6 +58,10 @@ class Services:
     work: WorkPool = field(default_factory=lambda: WorkPool("work", inline=True))
     # Side effects nobody waits for (App Home refreshes), so they never queue before commands.
     background: WorkPool = field(default_factory=lambda: WorkPool("background", inline=True))
+    # OAuth mode: every workspace's installation and bot token (bot/installs.py); None with one token.
+    installations: InstallationStore | None = None
+    # Called with (team_id, reason) when a workspace uninstalls the app or revokes its bot token.
+    uninstall_listeners: list[Callable[[str, str], None]] = field(default_factory=list)
 
     @contextmanager
     def uow(self, *, read_only: bool = False) -> Iterator[Session]:

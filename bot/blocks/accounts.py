@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,12 +25,12 @@ def account_fields(account: Account) -> str:
     )
 
 
-def activity_line(activity: Activity, playbook: Playbook, tz: ZoneInfo) -> str:
+def activity_line(activity: Activity, playbook: Playbook, tz: ZoneInfo, *, now: datetime) -> str:
     raw = activity.notes or ""
     notes = escape(raw if len(raw) <= 200 else raw[:199] + "…")  # cut before escaping: never half an entity
     link = f" <{activity.permalink}|message>" if activity.permalink else ""
     return (
-        f"{playbook.emoji(activity.type)} *{playbook.label(activity.type)}* · {when_local(activity.occurred_at, tz)} · "
+        f"{playbook.emoji(activity.type)} *{playbook.label(activity.type)}* · {when_local(activity.occurred_at, tz, now=now)} · "
         f"{mention(activity.user_id)}{(' — ' + notes) if notes else ''}{link}"
     )
 
@@ -41,12 +41,16 @@ def account_card(
     playbook: Playbook,
     tz: ZoneInfo,
     extra: list[Block],
+    *,
+    now: datetime,
 ) -> list[Block]:
     blocks: list[Block] = [header(account.name), section(account_fields(account))]
     blocks.append(divider())
     if activities:
         blocks.append(
-            section("*Last activities*\n" + "\n".join(activity_line(a, playbook, tz) for a in activities))
+            section(
+                "*Last activities*\n" + "\n".join(activity_line(a, playbook, tz, now=now) for a in activities)
+            )
         )
     else:
         blocks.append(

@@ -4,6 +4,7 @@ button for older changes."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,8 @@ PEOPLE = {
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 # What a creation shows (the rest is in the export): the fields that say what the record is.
-SUMMARY = ("name", "title", "type", "kind", "status", "stage", "mrr", "owner_id", "assignee_id", "member_id")
+SUMMARY = ("name", "title", "type", "kind", "status", "stage", "from_stage", "to_stage", "reason", "mrr", "owner_id",
+           "assignee_id", "member_id")  # fmt: skip
 VALUE_LIMIT = 80
 SURFACE_LABEL = {"command": "command", "button": "button", "modal": "form", "shortcut": "shortcut"}
 
@@ -80,7 +82,13 @@ def who(entry: AuditEntry) -> str:
 
 
 def history_blocks(
-    title: str, page: Page, *, viewer: str, tz: ZoneInfo, more_value: dict[str, Any] | None
+    title: str,
+    page: Page,
+    *,
+    viewer: str,
+    tz: ZoneInfo,
+    now: datetime,
+    more_value: dict[str, Any] | None,
 ) -> list[Block]:
     """``more_value``: the Older button's value without ``b`` (the id to continue before)."""
     blocks: list[Block] = [section(f":scroll: *History of {escape(title)}*, newest first")]
@@ -88,7 +96,7 @@ def history_blocks(
         blocks.append(section("_No changes recorded yet._"))
         return blocks
     for entry in page.entries:
-        line = f"*{when_local(entry.at, tz)}* · {who(entry)}\n{describe(entry)}"
+        line = f"*{when_local(entry.at, tz, now=now)}* · {who(entry)}\n{describe(entry)}"
         undo = None
         if why_not_undoable(entry, viewer, page.latest) is None:
             undo = button("Undo", UNDO_ACTION, str(entry.id), style="danger")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.blocks.common import Block, context, line_sections, section
+from bot.blocks.common import Block, bounded_lines, context, section
 from bot.blocks.edit_forms import has_items, opportunity_menu
 from bot.domain.opportunities import StageTotal
 from bot.domain.text import escape, mention, money
@@ -34,16 +34,17 @@ def list_blocks(rows: list[tuple[Opportunity, Account]], description: str) -> li
         ]
     total = sum(o.mrr for o, _ in rows)
     lines = [f"• {opportunity_line(o, a)}" for o, a in rows[:50]]
-    blocks = line_sections(
+    blocks = bounded_lines(
         f"*{len(rows)} opportunit{'ies' if len(rows) != 1 else 'y'}* {description} · MRR +{money(total)}",
         lines,
+        total=len(rows),
+        hint="Narrow with `kind:`, `stage:`, `owner:` or `account:`.",
     )
+    more = blocks.pop() if blocks[-1].get("block_id") == "more" else None
     menu = opportunity_menu([o for o, _ in rows[:50]])
     if has_items(menu):
         blocks.append(menu)
-    if len(rows) > 50:
-        blocks.append(context(f"Showing 50 of {len(rows)}. Narrow with `kind:`, `stage:` or `owner:`."))
-    return blocks
+    return [*blocks, more] if more else blocks
 
 
 def pipeline_blocks(totals: list[StageTotal], description: str) -> list[Block]:

@@ -151,7 +151,7 @@ def card_section(
         for s in open_signals[:5]:
             snippet = s.quote if len(s.quote) <= 100 else s.quote[:99] + "…"
             snoozed = (
-                f" (snoozed until {when_local(s.snoozed_until, tz, with_time=False)})"
+                f" (snoozed until {when_local(s.snoozed_until, tz, now=now, with_time=False)})"
                 if s.status == "snoozed" and s.snoozed_until and s.snoozed_until > now
                 else ""
             )

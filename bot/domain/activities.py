@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -191,14 +191,17 @@ def last_activity_at(
 
 
 def last_activity_by_type(
-    session: Session, types: tuple[str, ...] | None = None
+    session: Session, types: tuple[str, ...] | None = None, *, accounts: Collection[int] | None = None
 ) -> dict[tuple[int, str], datetime]:
-    """The last (not undone) activity of each type (of ``types``, or all) on each account, in one query."""
+    """The last (not undone) activity of each type (of ``types``, or all) on each account (of
+    ``accounts``, or all), in one query."""
     stmt = select(Activity.account_id, Activity.type, func.max(Activity.occurred_at)).where(
         Activity.undone_at.is_(None)
     )
     if types:
         stmt = stmt.where(Activity.type.in_(types))
+    if accounts is not None:
+        stmt = stmt.where(Activity.account_id.in_(accounts))
     rows = session.execute(stmt.group_by(Activity.account_id, Activity.type)).all()
     # func.max bypasses the column type on SQLite: make sure each is an aware UTC datetime.
     return {(account_id, kind): _aware(at) for account_id, kind, at in rows}

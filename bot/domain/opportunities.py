@@ -14,7 +14,7 @@ from bot.domain import accounts as acc
 from bot.domain import permissions
 from bot.domain.dates import DateOrder, DateParseError, parse_when
 from bot.domain.errors import UserError
-from bot.domain.events import OpportunityClosed, record
+from bot.domain.events import OpportunityClosed, OpportunityOwnerChanged, record
 from bot.domain.grammar import normalise_choice, parse_fields, user_id_of
 from bot.playbook import Playbook
 from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Signal
@@ -241,13 +241,21 @@ def require_open(session: Session, number: int, example: str, *, team_id: str = 
     return opportunity
 
 
-def update(opportunity: Opportunity, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def update(
+    opportunity: Opportunity, values: dict[str, Any], *, now: datetime, by: str | None = None
+) -> dict[str, tuple[Any, Any]]:
+    """Set the fields that differ; a new owner set by a person (``by``) is announced
+    (``OpportunityOwnerChanged``: the previous and the new owner are told), from any surface."""
     changes: dict[str, tuple[Any, Any]] = {}
     for column, value in values.items():
         old = getattr(opportunity, column)
         if old != value:
             changes[column] = (old, value)
             setattr(opportunity, column, value)
+    session = object_session(opportunity)
+    if "owner_id" in changes and by is not None and session is not None:
+        before, after = changes["owner_id"]
+        record(session, OpportunityOwnerChanged(opportunity, before, after, by, now))
     return changes
 
 

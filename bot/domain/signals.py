@@ -226,18 +226,16 @@ def waiting(session: Session) -> list[Signal]:
     return list(rows)
 
 
-def open_for_escalation(session: Session) -> list[Signal]:
-    """Signals nobody reacted to (still ``open``) that were not escalated yet.
+def open_for_escalation(session: Session, created_before: datetime | None = None) -> list[Signal]:
+    """Signals nobody reacted to (still ``open``) that were not escalated yet (and, when given,
+    created before ``created_before``: younger ones cannot be due).
 
     "Not now" counts as a reaction: a snoozed signal is never escalated.
     """
-    return list(
-        session.scalars(
-            select(Signal)
-            .where(Signal.status == "open", Signal.escalated_at.is_(None))
-            .order_by(Signal.created_at, Signal.id)
-        )
-    )
+    stmt = select(Signal).where(Signal.status == "open", Signal.escalated_at.is_(None))
+    if created_before is not None:
+        stmt = stmt.where(Signal.created_at <= created_before)
+    return list(session.scalars(stmt.order_by(Signal.created_at, Signal.id)))
 
 
 def resolve_account(session: Session, text: str, *, team_id: str) -> Account:

@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from bot.domain.cadence import parse_cadence
@@ -97,6 +108,9 @@ def _at(value: datetime) -> Any:
     return literal(value, UTCDateTime())
 
 
+Window = tuple[datetime, datetime]  # [start, end)
+
+
 def compute(
     session: Session,
     people: Sequence[str],
@@ -108,69 +122,76 @@ def compute(
     team_id: str = LOCAL_TEAM,
 ) -> dict[str, Figures]:
     """person → their figures over ``[start, end)``, for every person in ``people``."""
+    return compute_windows(session, people, [(start, end)], now=now, playbook=playbook, team_id=team_id)[0]
+
+
+def compute_windows(
+    session: Session,
+    people: Sequence[str],
+    windows: Sequence[Window],
+    *,
+    now: datetime,
+    playbook: Playbook,
+    team_id: str = LOCAL_TEAM,
+) -> list[dict[str, Figures]]:
+    """For each window ``[start, end)`` (a period and the one before it), person → their figures.
+
+    Each family of figures is one GROUP BY over all the people and all the windows at once: a
+    conditional sum per window (``SUM(CASE WHEN occurred_at >= :start_0 AND … THEN 1 ELSE 0 END)``),
+    so the number of queries is fixed whatever the number of people and windows."""
     ids = list(dict.fromkeys(people))
-    out = {p: Figures() for p in ids}
-    if not ids:
+    wins = list(windows)
+    out: list[dict[str, Figures]] = [{p: Figures() for p in ids} for _ in wins]
+    if not ids or not wins:
         return out
-    _activities(session, out, ids, start, end)
-    _noshows(session, out, ids, start, end)
-    _followups(session, out, ids, start, end)
-    _visits(session, out, ids, start, end)
-    _opportunities(session, out, ids, start, end, team_id)
-    _signals(session, out, ids, start, end, team_id)
-    for who, median in median_days_to_opportunity(session, ids, start, end, team_id=team_id).items():
-        out[who].median_days_to_opportunity = median
-    _coverage(session, out, ids, min(end, now), playbook, team_id)
-    for who, counts in tier_activity(session, ids, start, end, team_id=team_id).items():
-        for metric, count in counts.items():
-            out[who].add(metric, count)
+    _activities(session, out, ids, wins)
+    _noshows(session, out, ids, wins)
+    _tasks(session, out, ids, wins)
+    _opportunities(session, out, ids, wins, team_id)
+    _signals(session, out, ids, wins, team_id)
+    for k, medians in enumerate(_medians(session, ids, wins, team_id=team_id, together=False)):
+        for who, median in medians.items():
+            out[k][who].median_days_to_opportunity = median
+    _coverage(session, out, ids, [min(e, now) for _, e in wins], playbook, team_id)
+    _tier_activity(session, out, ids, wins, team_id)
     return out
 
 
-def team_total(
-    session: Session,
-    figures: dict[str, Figures],
-    start: datetime,
-    end: datetime,
-    *,
-    team_id: str = LOCAL_TEAM,
-) -> Figures:
-    """The sum of the members' figures; the median is taken again over the whole team."""
-    total = Figures()
-    for fig in figures.values():
-        for metric, value in fig.values.items():
-            total.add(metric, value)
-        for tier, (touched, accounts) in fig.coverage.items():
-            t, a = total.coverage.get(tier, (0, 0))
-            total.coverage[tier] = (t + touched, a + accounts)
-        for reason, count in fig.lost_reasons.items():
-            total.lost_reasons[reason] = total.lost_reasons.get(reason, 0) + count
-    medians = median_days_to_opportunity(session, list(figures), start, end, team_id=team_id, together=True)
-    total.median_days_to_opportunity = medians.get(TEAM)
-    return total
+def _within(column: Any, window: Window) -> ColumnElement[bool]:
+    return and_(column >= window[0], column < window[1])
 
 
-def _activities(
-    session: Session, out: dict[str, Figures], ids: list[str], start: datetime, end: datetime
-) -> None:
+def _spanning(column: Any, wins: Sequence[Window]) -> ColumnElement[bool]:
+    """The rows any window may count (one range scan for all of them)."""
+    return and_(column >= min(s for s, _ in wins), column < max(e for _, e in wins))
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _add(figs: dict[str, Figures], who: str, metric: str, value: Any) -> None:
+    if value:
+        figs[who].add(metric, value)
+
+
+def _activities(session: Session, out: list[dict[str, Figures]], ids: list[str], wins: list[Window]) -> None:
     rows = session.execute(
-        select(Activity.user_id, Activity.type, func.count())
+        select(Activity.user_id, Activity.type, *(_count(_within(Activity.occurred_at, w)) for w in wins))
         .where(
             Activity.user_id.in_(ids),
-            Activity.occurred_at >= start,
-            Activity.occurred_at < end,
+            _spanning(Activity.occurred_at, wins),
             Activity.undone_at.is_(None),
             Activity.type != NOSHOW,
         )
         .group_by(Activity.user_id, Activity.type)
     )
-    for who, kind, count in rows:
-        out[who].add(plural(kind), count)
+    for who, kind, *counts in rows:
+        for figs, count in zip(out, counts, strict=True):
+            _add(figs, who, plural(kind), count)
 
 
-def _noshows(
-    session: Session, out: dict[str, Figures], ids: list[str], start: datetime, end: datetime
-) -> None:
+def _noshows(session: Session, out: list[dict[str, Figures]], ids: list[str], wins: list[Window]) -> None:
     later = aliased(Activity)
     rebooked = exists().where(
         later.account_id == Activity.account_id,
@@ -179,144 +200,122 @@ def _noshows(
         later.occurred_at > Activity.occurred_at,
         _days(session, later.occurred_at, Activity.occurred_at) <= REBOOK_DAYS,
     )
-    rows = session.execute(
-        select(Activity.user_id, func.count(), func.sum(case((rebooked, 1), else_=0)))
+    each = (
+        select(Activity.user_id, Activity.occurred_at, case((rebooked, 1), else_=0).label("rebooked"))
         .where(
             Activity.user_id.in_(ids),
             Activity.type == NOSHOW,
-            Activity.occurred_at >= start,
-            Activity.occurred_at < end,
+            _spanning(Activity.occurred_at, wins),
             Activity.undone_at.is_(None),
         )
-        .group_by(Activity.user_id)
+        .subquery()
     )
-    for who, count, rebooked_count in rows:
-        out[who].add("noshows", count)
-        out[who].add("noshows_rebooked", rebooked_count)
+    sums = []
+    for w in wins:
+        inside = _within(each.c.occurred_at, w)
+        sums += [_count(inside), func.sum(case((inside, each.c.rebooked), else_=0))]
+    for who, *counts in session.execute(select(each.c.user_id, *sums).group_by(each.c.user_id)):
+        for k, figs in enumerate(out):
+            _add(figs, who, "noshows", counts[2 * k])
+            _add(figs, who, "noshows_rebooked", counts[2 * k + 1])
 
 
-def _followups(
-    session: Session, out: dict[str, Figures], ids: list[str], start: datetime, end: datetime
-) -> None:
+TASK_METRICS = ("followups_on_time", "followups_late", "followups_open", "visits_planned", "visits_done")
+
+
+def _tasks(session: Session, out: list[dict[str, Figures]], ids: list[str], wins: list[Window]) -> None:
+    """Follow-ups done on time, late, still open; visits planned (not cancelled) and done: one pass."""
     done = Task.status == "done"
+    followup, visit = Task.kind == "followup", and_(Task.kind == "visit", Task.status != "cancelled")
+    sums = []
+    for w in wins:
+        inside = _within(Task.due_at, w)
+        sums += [
+            _count(and_(inside, followup, done, Task.completed_at <= Task.due_at)),
+            _count(and_(inside, followup, done, Task.completed_at > Task.due_at)),
+            _count(and_(inside, followup, Task.status == "open")),
+            _count(and_(inside, visit)),
+            _count(and_(inside, visit, done)),
+        ]
     rows = session.execute(
-        select(
-            Task.assignee_id,
-            func.sum(case((and_(done, Task.completed_at <= Task.due_at), 1), else_=0)),
-            func.sum(case((and_(done, Task.completed_at > Task.due_at), 1), else_=0)),
-            func.sum(case((Task.status == "open", 1), else_=0)),
-        )
-        .where(Task.kind == "followup", Task.assignee_id.in_(ids), Task.due_at >= start, Task.due_at < end)
+        select(Task.assignee_id, *sums)
+        .where(Task.kind.in_(("followup", "visit")), Task.assignee_id.in_(ids), _spanning(Task.due_at, wins))
         .group_by(Task.assignee_id)
     )
-    for who, on_time, late, still_open in rows:
-        out[who].add("followups_on_time", on_time)
-        out[who].add("followups_late", late)
-        out[who].add("followups_open", still_open)
+    n = len(TASK_METRICS)
+    for who, *counts in rows:
+        for k, figs in enumerate(out):
+            for metric, count in zip(TASK_METRICS, counts[n * k : n * (k + 1)], strict=True):
+                _add(figs, who, metric, count)
 
 
-def _visits(
-    session: Session, out: dict[str, Figures], ids: list[str], start: datetime, end: datetime
-) -> None:
-    rows = session.execute(
-        select(Task.assignee_id, func.count(), func.sum(case((Task.status == "done", 1), else_=0)))
-        .where(
-            Task.kind == "visit",
-            Task.status != "cancelled",
-            Task.assignee_id.in_(ids),
-            Task.due_at >= start,
-            Task.due_at < end,
-        )
-        .group_by(Task.assignee_id)
-    )
-    for who, planned, done in rows:
-        out[who].add("visits_planned", planned)
-        out[who].add("visits_done", done)
+OPPORTUNITY_METRICS = ("opportunities", "won", "lost", "won_mrr", "expansion_mrr", "renewals_won")
 
 
 def _opportunities(
-    session: Session, out: dict[str, Figures], ids: list[str], start: datetime, end: datetime, team_id: str
+    session: Session, out: list[dict[str, Figures]], ids: list[str], wins: list[Window], team_id: str
 ) -> None:
+    """Created (by ``created_at``), won and lost (by ``closed_at``), MRR, renewals and the reasons for
+    losing: one GROUP BY per owner and lost reason."""
     in_team = Opportunity.account_id.in_(select(Account.id).where(Account.team_id == team_id))
-    created = session.execute(
-        select(Opportunity.owner_id, func.count())
+    won, lost = Opportunity.status == "won", Opportunity.status == "lost"
+    mrr = Opportunity.mrr
+    sums = []
+    for w in wins:
+        closed = _within(Opportunity.closed_at, w)
+        sums += [
+            _count(_within(Opportunity.created_at, w)),
+            _count(and_(won, closed)),
+            _count(and_(lost, closed)),
+            func.sum(case((and_(won, closed), mrr), else_=0)),
+            func.sum(case((and_(won, closed, Opportunity.kind.in_(EXPANSION_KINDS)), mrr), else_=0)),
+            _count(and_(won, closed, Opportunity.kind == "renewal")),
+        ]
+    rows = session.execute(
+        select(Opportunity.owner_id, Opportunity.lost_reason, *sums)
         .where(
             Opportunity.owner_id.in_(ids),
-            Opportunity.created_at >= start,
-            Opportunity.created_at < end,
             in_team,
-        )
-        .group_by(Opportunity.owner_id)
-    )
-    for who, count in created:
-        out[who].add("opportunities", count)
-    won = Opportunity.status == "won"
-    closed = session.execute(
-        select(
-            Opportunity.owner_id,
-            func.sum(case((won, 1), else_=0)),
-            func.sum(case((Opportunity.status == "lost", 1), else_=0)),
-            func.sum(case((won, Opportunity.mrr), else_=0)),
-            func.sum(case((and_(won, Opportunity.kind.in_(EXPANSION_KINDS)), Opportunity.mrr), else_=0)),
-            func.sum(case((and_(won, Opportunity.kind == "renewal"), 1), else_=0)),
-        )
-        .where(
-            Opportunity.owner_id.in_(ids),
-            Opportunity.status.in_(("won", "lost")),
-            Opportunity.closed_at >= start,
-            Opportunity.closed_at < end,
-            in_team,
-        )
-        .group_by(Opportunity.owner_id)
-    )
-    for who, won_count, lost, won_mrr, expansion, renewals in closed:
-        fig = out[who]
-        fig.add("won", won_count)
-        fig.add("lost", lost)
-        fig.add("won_mrr", won_mrr)
-        fig.add("expansion_mrr", expansion)
-        fig.add("renewals_won", renewals)
-    reasons = session.execute(
-        select(Opportunity.owner_id, Opportunity.lost_reason, func.count())
-        .where(
-            Opportunity.owner_id.in_(ids),
-            Opportunity.status == "lost",
-            Opportunity.closed_at >= start,
-            Opportunity.closed_at < end,
-            in_team,
+            or_(
+                _spanning(Opportunity.created_at, wins),
+                and_(Opportunity.status.in_(("won", "lost")), _spanning(Opportunity.closed_at, wins)),
+            ),
         )
         .group_by(Opportunity.owner_id, Opportunity.lost_reason)
     )
-    for who, reason, count in reasons:
-        key = (reason or "").strip().lower() or "no reason given"
-        out[who].lost_reasons[key] = out[who].lost_reasons.get(key, 0) + int(count)
+    n = len(OPPORTUNITY_METRICS)
+    for who, reason, *values in rows:
+        for k, figs in enumerate(out):
+            mine = dict(zip(OPPORTUNITY_METRICS, values[n * k : n * (k + 1)], strict=True))
+            for metric, value in mine.items():
+                _add(figs, who, metric, value)
+            if mine["lost"]:
+                key = (reason or "").strip().lower() or "no reason given"
+                reasons = figs[who].lost_reasons
+                reasons[key] = reasons.get(key, 0) + int(mine["lost"])
 
 
 def _signals(
-    session: Session, out: dict[str, Figures], ids: list[str], start: datetime, end: datetime, team_id: str
+    session: Session, out: list[dict[str, Figures]], ids: list[str], wins: list[Window], team_id: str
 ) -> None:
+    converted, won = Opportunity.id.is_not(None), Opportunity.status == "won"
+    sums = []
+    for w in wins:
+        inside = _within(Signal.created_at, w)
+        sums += [_count(inside), _count(and_(inside, converted)), _count(and_(inside, won))]
     rows = session.execute(
-        select(
-            Account.owner_id,
-            func.count(Signal.id),
-            func.count(Opportunity.id),
-            func.sum(case((Opportunity.status == "won", 1), else_=0)),
-        )
+        select(Account.owner_id, *sums)
         .select_from(Signal)
         .join(Account, Account.id == Signal.account_id)
         .outerjoin(Opportunity, Opportunity.id == Signal.opportunity_id)
-        .where(
-            Account.team_id == team_id,
-            Account.owner_id.in_(ids),
-            Signal.created_at >= start,
-            Signal.created_at < end,
-        )
+        .where(Account.team_id == team_id, Account.owner_id.in_(ids), _spanning(Signal.created_at, wins))
         .group_by(Account.owner_id)
     )
-    for who, signals, converted, won in rows:
-        out[who].add("signals", signals)
-        out[who].add("signals_to_opportunity", converted)
-        out[who].add("signals_won", won)
+    for who, *counts in rows:
+        for k, figs in enumerate(out):
+            _add(figs, who, "signals", counts[3 * k])
+            _add(figs, who, "signals_to_opportunity", counts[3 * k + 1])
+            _add(figs, who, "signals_won", counts[3 * k + 2])
 
 
 def median_days_to_opportunity(
@@ -329,103 +328,156 @@ def median_days_to_opportunity(
     together: bool = False,
 ) -> dict[str, float]:
     """Median days from a signal (flagged in the period, on an account the person owns) to the
-    opportunity made from it: per person, or (``together``) over all of them as ``TEAM``. Window
-    functions pick the middle row(s) in the database."""
+    opportunity made from it: per person, or (``together``) over all of them as ``TEAM``."""
+    return _medians(session, list(people), [(start, end)], team_id=team_id, together=together)[0]
+
+
+def _medians(
+    session: Session, people: Sequence[str], wins: Sequence[Window], *, team_id: str, together: bool
+) -> list[dict[str, float]]:
+    """The medians for every window in one statement: window functions number each window's (and
+    person's) rows in the database, and the middle one or two are averaged (the same on SQLite and
+    PostgreSQL, which alone has ``percentile_cont``)."""
     ids = list(dict.fromkeys(people))
-    if not ids:
-        return {}
+    out: list[dict[str, float]] = [{} for _ in wins]
+    if not ids or not wins:
+        return out
     days = _days(session, Opportunity.created_at, Signal.created_at)
     who = literal(TEAM) if together else Account.owner_id
-    partition = [] if together else [Account.owner_id]
-    ranked = (
-        select(
-            who.label("who"),
-            days.label("days"),
-            func.row_number().over(partition_by=partition or None, order_by=days).label("rn"),
-            func.count().over(partition_by=partition or None).label("n"),
+    partition = None if together else [Account.owner_id]
+    ranked = union_all(
+        *(
+            select(
+                literal_column(str(k)).label("k"),
+                who.label("who"),
+                days.label("days"),
+                func.row_number().over(partition_by=partition, order_by=days).label("rn"),
+                func.count().over(partition_by=partition).label("n"),
+            )
+            .select_from(Signal)
+            .join(Account, Account.id == Signal.account_id)
+            .join(Opportunity, Opportunity.id == Signal.opportunity_id)
+            .where(Account.team_id == team_id, Account.owner_id.in_(ids), _within(Signal.created_at, w))
+            for k, w in enumerate(wins)
         )
-        .select_from(Signal)
-        .join(Account, Account.id == Signal.account_id)
-        .join(Opportunity, Opportunity.id == Signal.opportunity_id)
-        .where(
-            Account.team_id == team_id,
-            Account.owner_id.in_(ids),
-            Signal.created_at >= start,
-            Signal.created_at < end,
-        )
-        .subquery()
-    )
+    ).subquery()
     middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    rows = session.execute(select(ranked.c.who, func.avg(ranked.c.days)).where(middle).group_by(ranked.c.who))
-    return {str(w): round(float(d), 1) for w, d in rows if d is not None}
+    rows = session.execute(
+        select(ranked.c.k, ranked.c.who, func.avg(ranked.c.days))
+        .where(middle)
+        .group_by(ranked.c.k, ranked.c.who)
+    )
+    for k, w, d in rows:
+        if d is not None:
+            out[int(k)][str(w)] = round(float(d), 1)
+    return out
 
 
 def _coverage(
-    session: Session, out: dict[str, Figures], ids: list[str], at: datetime, playbook: Playbook, team_id: str
+    session: Session,
+    out: list[dict[str, Figures]],
+    ids: list[str],
+    ats: list[datetime],
+    playbook: Playbook,
+    team_id: str,
 ) -> None:
     """Per owner and tier: accounts they own now, and how many had an activity within the tier's
-    cadence before ``at`` (the end of the period, or now while it runs)."""
-    since = {tier: at - parse_cadence(c.rrule).every for tier, c in playbook.tier_cadence.items()}
-    if not since:
+    cadence before each ``at`` (the end of a period, or now while it runs): each account's last
+    activity before each ``at`` is one conditional ``MAX`` of one pass over its activities."""
+    every = {tier: parse_cadence(c.rrule).every for tier, c in playbook.tier_cadence.items()}
+    if not every:
         return
-    earliest = min(since.values())
+    earliest = min(at - e for at in ats for e in every.values())
     owned = select(Account.id).where(Account.team_id == team_id, Account.owner_id.in_(ids))
     last = (
-        select(Activity.account_id, func.max(Activity.occurred_at).label("last"))
+        select(
+            Activity.account_id,
+            *(
+                func.max(case((Activity.occurred_at < at, Activity.occurred_at))).label(f"last{k}")
+                for k, at in enumerate(ats)
+            ),
+        )
         .where(
             Activity.account_id.in_(owned),
             Activity.occurred_at >= earliest,
-            Activity.occurred_at < at,
+            Activity.occurred_at < max(ats),
             Activity.undone_at.is_(None),
             Activity.type != NOSHOW,
         )
         .group_by(Activity.account_id)
         .subquery()
     )
-    window_start = case(*((Account.tier == t, _at(s)) for t, s in since.items()), else_=_at(at))
-    touched = func.sum(case((last.c.last >= window_start, 1), else_=0))
+    touched = []
+    for k, at in enumerate(ats):
+        since = case(*((Account.tier == t, _at(at - e)) for t, e in every.items()), else_=_at(at))
+        touched.append(func.sum(case((last.c[f"last{k}"] >= since, 1), else_=0)))
     rows = session.execute(
-        select(Account.owner_id, Account.tier, func.count(Account.id), touched)
+        select(Account.owner_id, Account.tier, func.count(Account.id), *touched)
         .select_from(Account)
         .outerjoin(last, last.c.account_id == Account.id)
-        .where(Account.team_id == team_id, Account.owner_id.in_(ids), Account.tier.in_(list(since)))
+        .where(Account.team_id == team_id, Account.owner_id.in_(ids), Account.tier.in_(list(every)))
         .group_by(Account.owner_id, Account.tier)
     )
-    for who, tier, accounts, touched_count in rows:
-        out[who].coverage[tier] = (int(touched_count or 0), int(accounts))
+    for who, tier, accounts, *counts in rows:
+        for figs, count in zip(out, counts, strict=True):
+            figs[who].coverage[tier] = (int(count or 0), int(accounts))
 
 
-def tier_activity(
-    session: Session,
-    people: Sequence[str],
-    start: datetime,
-    end: datetime,
-    *,
-    team_id: str = LOCAL_TEAM,
-) -> dict[str, dict[str, int]]:
+def _tier_activity(
+    session: Session, out: list[dict[str, Figures]], ids: list[str], wins: list[Window], team_id: str
+) -> None:
     """owner → ``<tier>_<activity type>s`` → activities (by anyone) in the period on the accounts of
     that tier they own now: what the coverage targets are compared with."""
-    ids = list(dict.fromkeys(people))
-    out: dict[str, dict[str, int]] = {p: {} for p in ids}
-    if not ids:
-        return out
     rows = session.execute(
-        select(Account.owner_id, Account.tier, Activity.type, func.count())
+        select(
+            Account.owner_id,
+            Account.tier,
+            Activity.type,
+            *(_count(_within(Activity.occurred_at, w)) for w in wins),
+        )
         .select_from(Activity)
         .join(Account, Account.id == Activity.account_id)
         .where(
             Account.team_id == team_id,
             Account.owner_id.in_(ids),
             Account.tier.is_not(None),
-            Activity.occurred_at >= start,
-            Activity.occurred_at < end,
+            _spanning(Activity.occurred_at, wins),
             Activity.undone_at.is_(None),
         )
         .group_by(Account.owner_id, Account.tier, Activity.type)
     )
-    for who, tier, kind, count in rows:
-        out[who][f"{tier}_{plural(kind)}"] = int(count)
-    return out
+    for who, tier, kind, *counts in rows:
+        for figs, count in zip(out, counts, strict=True):
+            _add(figs, who, f"{tier}_{plural(kind)}", count)
+
+
+def team_totals(
+    session: Session,
+    figures: Sequence[dict[str, Figures]],
+    windows: Sequence[Window],
+    *,
+    team_id: str = LOCAL_TEAM,
+) -> list[Figures]:
+    """For each window, the sum of the members' figures; the median is taken again over the whole
+    team (one statement for every window)."""
+    totals = []
+    for figs in figures:
+        total = Figures()
+        for fig in figs.values():
+            for metric, value in fig.values.items():
+                total.add(metric, value)
+            for tier, (touched, accounts) in fig.coverage.items():
+                t, a = total.coverage.get(tier, (0, 0))
+                total.coverage[tier] = (t + touched, a + accounts)
+            for reason, count in fig.lost_reasons.items():
+                total.lost_reasons[reason] = total.lost_reasons.get(reason, 0) + count
+        totals.append(total)
+    members = list(dict.fromkeys(p for figs in figures for p in figs))
+    for total, medians in zip(
+        totals, _medians(session, members, windows, team_id=team_id, together=True), strict=True
+    ):
+        total.median_days_to_opportunity = medians.get(TEAM)
+    return totals
 
 
 # -- what /stats, the digest and the export show ---------------------------------------------------
@@ -577,10 +629,14 @@ def reports(
     """Each person's lines (against their own targets and the coverage their accounts imply), with
     the figures behind them: a fixed number of GROUP BY queries whatever the number of people."""
     ids = list(dict.fromkeys(people))
-    figs = compute(session, ids, period.start, period.end, now=now, playbook=playbook, team_id=team_id)
-    prev_period = period.previous()
-    prev = compute(
-        session, ids, prev_period.start, prev_period.end, now=now, playbook=playbook, team_id=team_id
+    before = period.previous()
+    figs, prev = compute_windows(
+        session,
+        ids,
+        [(period.start, period.end), (before.start, before.end)],
+        now=now,
+        playbook=playbook,
+        team_id=team_id,
     )
     plans = targets_of(session, REP, ids, team_id=team_id)
     tiers = accounts_by_tier(session, ids, team_id=team_id)
@@ -602,9 +658,10 @@ def team_report(
     team_id: str = LOCAL_TEAM,
 ) -> TeamReport:
     by_member, figs, prev = reports(session, members, period, now=now, playbook=playbook, team_id=team_id)
-    total = team_total(session, figs, period.start, period.end, team_id=team_id)
-    prev_period = period.previous()
-    prev_total = team_total(session, prev, prev_period.start, prev_period.end, team_id=team_id)
+    before = period.previous()
+    total, prev_total = team_totals(
+        session, [figs, prev], [(period.start, period.end), (before.start, before.end)], team_id=team_id
+    )
     team_plan = targets_of(session, TEAM_SCOPE, [manager_id], team_id=team_id)[manager_id]
     tiers: dict[str, int] = {}
     for counts in accounts_by_tier(session, members, team_id=team_id).values():

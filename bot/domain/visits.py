@@ -16,7 +16,7 @@ changed, plan stopped) is cancelled with its pending reminders, and the right ta
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -247,11 +247,16 @@ class Snapshot:
     missed: set[tuple[int, datetime]] = field(default_factory=set)  # (plan id, occurrence) of no-shows
 
 
-def snapshot(session: Session, playbook: Playbook) -> Snapshot:
+def snapshot(session: Session, playbook: Playbook, accounts: Collection[int] | None = None) -> Snapshot:
+    """Read for every account, or only for ``accounts`` (a batch of account ids)."""
     plans: dict[int, list[VisitPlan]] = defaultdict(list)
-    for plan in session.scalars(select(VisitPlan).where(VisitPlan.active.is_(True)).order_by(VisitPlan.id)):
-        plans[plan.account_id].append(plan)
+    plan_rows = select(VisitPlan).where(VisitPlan.active.is_(True)).order_by(VisitPlan.id)
     active_ids = select(VisitPlan.id).where(VisitPlan.active.is_(True))
+    if accounts is not None:
+        plan_rows = plan_rows.where(VisitPlan.account_id.in_(accounts))
+        active_ids = active_ids.where(VisitPlan.account_id.in_(accounts))
+    for plan in session.scalars(plan_rows):
+        plans[plan.account_id].append(plan)
     tasks: dict[int, list[Task]] = defaultdict(list)
     for task in session.scalars(
         select(Task)
@@ -269,7 +274,9 @@ def snapshot(session: Session, playbook: Playbook) -> Snapshot:
     ):
         last_done[task.visit_plan_id or 0] = task
     cadences = {c.activity: satisfying_types(c.activity) for c in playbook.tier_cadence.values()}
-    by_type = last_activity_by_type(session, tuple({t for types in cadences.values() for t in types}))
+    by_type = last_activity_by_type(
+        session, tuple({t for types in cadences.values() for t in types}), accounts=accounts
+    )
     last_seen: dict[str, dict[int, datetime]] = {a: {} for a in cadences}
     for (account_id, kind), at in by_type.items():
         for activity, types in cadences.items():
@@ -440,11 +447,12 @@ def effective_plan(session: Session, account: Account) -> VisitPlan | None:
     return (explicit or recurring or plans or [None])[-1]
 
 
-def plan_words(plan: VisitPlan, account: Account | None = None) -> str:
-    """``a visit every 4 months (gold tier)``; ``a visit once, on Thu 10 Dec 2026, 10:00``."""
+def plan_words(plan: VisitPlan, account: Account | None, *, now: datetime) -> str:
+    """``a visit every 4 months (gold tier)``; ``a visit once, on Thu 10 Dec, 10:00`` (the year
+    when it is not ``now``'s)."""
     start = local_start(plan)
     words = f"a {plan.activity_type} " + describe(
-        plan.rrule, start, has_time=has_time_of_day(plan.dtstart, plan_tz(plan))
+        plan.rrule, start, has_time=has_time_of_day(plan.dtstart, plan_tz(plan)), now=now
     )
     if plan.source == "tier":
         words += f" ({account.tier} tier cadence)" if account and account.tier else " (tier cadence)"

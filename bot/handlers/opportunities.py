@@ -90,7 +90,7 @@ def run_opportunity_command(
         with services.uow() as session:
             found = opp.require_open(session, number, opp.SET_EXAMPLE, team_id=team_id)
             permissions.require(session, user_id, permissions.CHANGE, found)
-            changes = opp.update(found, values)
+            changes = opp.update(found, values, now=now, by=user_id)
             account = session.get(Account, found.account_id)
             line = opportunity_line(found, account)
         if not changes:

@@ -364,10 +364,10 @@ def register(app: App, services: Services) -> None:
                 account = session.get(Account, signal.account_id)
                 assert account is not None and signal.snoozed_until is not None
                 back = flow.resurface_later(services, session, signal, user_id, now)
-                until = when_local(signal.snoozed_until, tz, with_time=False)
+                until = when_local(signal.snoozed_until, tz, now=now, with_time=False)
                 then = "then"
                 if back > signal.snoozed_until:  # a weekend or an evening: their next working morning
-                    then = f"{when_local(back, tz)}, the next working morning"
+                    then = f"{when_local(back, tz, now=now)}, the next working morning"
                 blocks = decided_blocks(
                     signal,
                     account,

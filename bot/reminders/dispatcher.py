@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
+from bot.installs import WorkspaceClient
 from bot.people import REFRESH_AFTER
 from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
@@ -53,6 +54,7 @@ from bot.reminders.recipient_hours import wait_until
 from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
+from bot.slack_client import without_retries
 from bot.storage.db import ReadOnlyUnitOfWork
 from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, UTCDateTime
 
@@ -158,16 +160,9 @@ def sending_client(client: WebClient, *, timeout: float | None = None) -> WebCli
     each call, so that a send always ends well within the claim's lease."""
     if not isinstance(client, WebClient):
         return client
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=max(1, int(min(client.timeout, timeout))) if timeout else client.timeout,
-        ssl=client.ssl,
-        proxy=client.proxy,
-        headers=dict(client.headers or {}),
-        logger=client.logger,
-        retry_handlers=[],
-    )
+    if isinstance(client, WorkspaceClient):  # OAuth mode: each call carries its workspace's token
+        return client.without_retries(timeout=timeout)
+    return without_retries(client, timeout=timeout)
 
 
 class Dispatcher:

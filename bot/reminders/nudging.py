@@ -5,7 +5,8 @@ CSMs, follow-up assignees, anyone the bot knows), once their local time reaches
 ``scheduler.daily_nudge_time`` on one of their working days, and if today's message isn't built:
 gather every source's items, keep what started since they were last told (``bot.domain.nudge_diff``),
 record it in ``NudgeState``, and queue ONE ``morning_digest`` message (dedupe key
-``morning:<user>:<local date>``). Cheap when nothing is due: two queries, no source runs.
+``morning:<user>:<local date>``). Cheap when nothing is due: three small queries (profiles, who
+got today's message, people marked as new since the last run), no source runs.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.domain.nudges import NudgeItem
 from bot.people import Person
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
+from bot.storage import planning_marks as marks
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile
 
 log = logging.getLogger(__name__)
@@ -77,8 +79,11 @@ def concerned(session: Session) -> set[str]:
 def due_people(services: Services, now: datetime) -> list[tuple[Person, date]]:
     """Who gets their morning message built now, and for which local day."""
     nudge_time = services.playbook.daily_nudge_time
-    with services.uow() as session:
-        user_ids = concerned(session)
+    with services.uow(read_only=True) as session:
+        # Everyone concerned gets a profile the first time they are looked at (below), so the people
+        # to look at are those with a profile and those marked since as new owners, CSMs or assignees.
+        found = marks.pending(session, marks.PERSON)
+        new_people = {u for _, _, u in found if u}
         profiles = {
             p.user_id: p
             for p in session.scalars(select(UserProfile).where(UserProfile.team_id == LOCAL_TEAM))
@@ -90,6 +95,8 @@ def due_people(services: Services, now: datetime) -> list[tuple[Person, date]]:
                 )
             ).all()
         )
+        everyone = any(u is None for _, _, u in found)
+        user_ids = concerned(session) if everyone else set(profiles) | new_people
     due: list[tuple[Person, date]] = []
     for user_id in sorted(user_ids):
         profile = profiles.get(user_id)
@@ -101,6 +108,9 @@ def due_people(services: Services, now: datetime) -> list[tuple[Person, date]]:
         day = morning_due(now, person.tz, person.working_hours, nudge_time, built.get(user_id))
         if day is not None:
             due.append((person, day))
+    if found:  # everyone marked has a profile now
+        with services.uow() as session:
+            marks.clear(session, [i for i, _, _ in found])
     return due
 
 

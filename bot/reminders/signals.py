@@ -5,7 +5,7 @@ the team once when an account's score crosses its threshold. Everything goes thr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -236,16 +236,23 @@ def render_outcome(services: Services, session: Session, reminder: Reminder) -> 
 def escalate_pass(services: Services, now: datetime) -> None:
     """Signals still ``open`` after N working days (in the owner's zone) go to the owner's manager, once."""
     pb = services.playbook
-    with services.uow() as session:
+    # N working days later is the same wall-clock time at least N calendar days later (give or take a
+    # clock change): younger signals cannot be due, and are not even read.
+    days = pb.escalate_after_working_days
+    old_enough = now - timedelta(days=days) + timedelta(hours=2) if days > 0 else now
+    with services.uow(read_only=True) as session:
+        candidates = sig.open_for_escalation(session, old_enough)
+        if not candidates:
+            return
         owners = [
             a.owner_id
-            for s in sig.open_for_escalation(session)
+            for s in candidates
             if (a := session.get(Account, s.account_id)) is not None and a.owner_id
         ]
         managers = teams.managers_of(session, [o for o in owners if o])
     warm(services, [*owners, *managers.values()])
     with services.uow() as session:
-        for signal in sig.open_for_escalation(session):
+        for signal in sig.open_for_escalation(session, old_enough):
             account = session.get(Account, signal.account_id)
             if account is None or not account.owner_id:
                 continue

@@ -7,6 +7,7 @@ visit task with its reminders. It is idempotent: running it twice changes nothin
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from bot.domain.activities import ActivityHook, last_activity_at
 from bot.domain.recurrence import describe, next_occurrence
 from bot.domain.text import escape, titled
 from bot.playbook import WorkingHours
+from bot.storage import planning_marks as marks
 from bot.storage.models import Account, Activity
 
 if TYPE_CHECKING:
@@ -47,33 +49,69 @@ def planning_context(
 # Accounts synced per transaction: a first run over thousands of accounts must not hold SQLite's
 # write lock for long, or people's commands would wait behind it.
 SYNC_BATCH = 100
+# Accounts read per snapshot: memory stays flat however many accounts there are.
+CHECK_BATCH = 1000
+STATE = "visit_planning"  # planning_state row: the tier cadences the last full check ran with
+
+
+def cadences_fingerprint(services: Services) -> str:
+    cadences = sorted((t, c.activity, c.rrule) for t, c in services.playbook.tier_cadence.items())
+    return hashlib.sha256(repr(cadences).encode()).hexdigest()[:32]
 
 
 def plan_visits(services: Services, now: datetime) -> None:
     """Planning pass: materialise the current occurrence of every active (or tier) plan.
 
-    Everything is read at once (``visits.snapshot``); only the accounts out of step go through
-    ``sync_account``, in short transactions of ``SYNC_BATCH`` accounts, so a quiet minute costs a
-    few queries and a first run never holds the database for long.
+    Only the accounts marked since the last run are looked at (``bot.storage.planning_marks``):
+    nothing changed, nothing to do (one small query). All accounts are checked when a mark says so
+    or the playbook's tier cadences changed. Checked accounts are read a batch at a time
+    (``visits.snapshot``); only those out of step go through ``sync_account``, in short
+    transactions of ``SYNC_BATCH`` accounts, so a first run never holds the database for long.
     """
-    with services.uow() as session:
-        ctx = planning_context(services, session, now)
-        snap = visits.snapshot(session, services.playbook)
-        stale = [
-            a.id
-            for a in session.scalars(select(Account).order_by(Account.id))
-            if not visits.in_sync(snap, ctx, a)
-        ]
+    fingerprint = cadences_fingerprint(services)
+    with services.uow(read_only=True) as session:
+        found = marks.pending(session, marks.ACCOUNT)
+        everything = marks.state_of(session, STATE) != fingerprint or any(
+            a is None and u is None for _, a, u in found
+        )
+        if not found and not everything:
+            return
+        if everything:
+            ids = list(session.scalars(select(Account.id).order_by(Account.id)))
+        else:
+            owners = {u for _, a, u in found if a is None and u}
+            chosen = {a for _, a, _ in found if a is not None}
+            if owners:
+                chosen.update(session.scalars(select(Account.id).where(Account.owner_id.in_(owners))))
+            ids = sorted(chosen)
+    stale: list[int] = []
+    for start in range(0, len(ids), CHECK_BATCH):
+        with services.uow() as session:
+            session.info[marks.PLANNING] = True
+            stale += out_of_step(services, session, now, ids[start : start + CHECK_BATCH])
     touched: set[str] = set()
     for start in range(0, len(stale), SYNC_BATCH):
         with services.uow() as session:
+            session.info[marks.PLANNING] = True
             ctx = planning_context(services, session, now)
             batch = (
                 select(Account).where(Account.id.in_(stale[start : start + SYNC_BATCH])).order_by(Account.id)
             )
             for account in session.scalars(batch):
                 touched |= visits.sync_account(session, ctx, account)
+    with services.uow() as session:
+        marks.clear(session, [i for i, _, _ in found])
+        if everything:
+            marks.set_state(session, STATE, fingerprint)
     services.changed(*sorted(touched))
+
+
+def out_of_step(services: Services, session: Session, now: datetime, ids: list[int]) -> list[int]:
+    """Which of these accounts ``sync_account`` would change."""
+    ctx = planning_context(services, session, now)
+    snap = visits.snapshot(session, services.playbook, ids)
+    accounts = session.scalars(select(Account).where(Account.id.in_(ids)).order_by(Account.id))
+    return [a.id for a in accounts if not visits.in_sync(snap, ctx, a)]
 
 
 def activity_hook(services: Services) -> ActivityHook:
@@ -120,7 +158,7 @@ def plan_summary(
         next_text = when_label(task.due_at, tz, all_day=task.all_day, now=now) if task else "—"
         if task is not None and task.booked_at is not None:
             next_text += " (booked)"
-        return visits.plan_words(plan, account), next_text, tz
+        return visits.plan_words(plan, account, now=now), next_text, tz
     cadence = services.playbook.tier_cadence.get(account.tier) if account.tier else None
     if cadence is None:
         return None

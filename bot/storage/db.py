@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage import audit  # noqa: F401  (every session writes the audit trail)
+from bot.storage import (
+    audit,  # noqa: F401  (every session writes the audit trail)
+    planning_marks,  # noqa: F401  (every change marks what the planning passes must check)
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config

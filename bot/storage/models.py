@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -197,13 +199,18 @@ class Task(Base):
     """Something a person has to do by a time: a follow-up, a planned visit, a no-show chase."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
+        UniqueConstraint("assignee_id", "number", name="uq_tasks_assignee_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # followup | visit | noshow
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(Text)
     assignee_id: Mapped[str] = mapped_column(String(32))
+    # A follow-up's number in its assignee's own sequence (1, 2, 3 …): what people type and read.
+    number: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime]
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)  # given as a day, not a time
@@ -337,6 +344,29 @@ class JobRun(Base):
     ran_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class PlanningMark(Base):
+    """Something a planning pass reads changed: written with the change, in its transaction
+    (``bot.storage.planning_marks``). A pass handles the marks it finds, then deletes them."""
+
+    __tablename__ = "planning_marks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # account | person
+    # account: this account's visit plans (or, with user_id, those of the accounts the person owns;
+    # with neither, every account). person: someone the bot may not know yet (neither: look at everyone).
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class PlanningState(Base):
+    """What a planning pass last ran with (e.g. the playbook's tier cadences), by pass."""
+
+    __tablename__ = "planning_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
 @audited("team member")
 class TeamMember(Base):
     """Who reports to whom, per Slack workspace: a member has at most one manager."""
@@ -462,6 +492,7 @@ class Contact(Base):
     updated_at: Mapped[datetime]
 
 
+@audited("contact stage change")
 class ContactStageChange(Base):
     """One move of a contact along the buying journey: when, by whom, from where to where, and why."""
 
@@ -489,6 +520,7 @@ class ActivityContact(Base):
     )
 
 
+@audited("opportunity team member")
 class OpportunityContact(Base):
     """A member of an opportunity's buying team."""
 
@@ -502,3 +534,16 @@ class OpportunityContact(Base):
     )
     added_by: Mapped[str | None] = mapped_column(String(32))
     added_at: Mapped[datetime]
+
+
+# OAuth mode (bot/installs.py): slack_sdk's installation and OAuth state stores keep their rows in
+# these tables, declared by slack_sdk itself so their shape is exactly what its stores read and write.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

@@ -63,7 +63,7 @@ def test_a_rep_cannot_change_a_colleagues_account_by_command(world: Harness) -> 
         assert "(admins: <@U0ADMIN>)" in reply
     world.command("/visit", "Globex every 2 weeks", user="U0ALICE")
     assert "*Globex* is not yours" in world.last_text()
-    world.command("/followup", f"done {bobs_task(world).id}", user="U0ALICE")
+    world.command("/followup", f"done <@U0BOB|bob> {bobs_task(world).number}", user="U0ALICE")
     assert "is not yours: only its owner <@U0BOB>" in world.last_text()
     assert world.count(AuditEntry) == before  # nothing written
     assert globex(world).tier == "gold" and globex(world).channel_id is None
@@ -110,7 +110,7 @@ def test_a_form_sent_for_someone_elses_account_is_refused(world: Harness) -> Non
 def test_the_reps_manager_and_an_admin_can(world: Harness) -> None:
     world.command("/account", "set Globex tier:silver", user="U0MGR")
     assert "silver" in world.last_text() and globex(world).tier == "silver"
-    world.command("/followup", f"done {bobs_task(world).id}", user="U0MGR")
+    world.command("/followup", f"done <@U0BOB|bob> {bobs_task(world).number}", user="U0MGR")
     assert "Done" in world.last_text() and bobs_task(world).status == "done"
     world.command("/account", "link Globex <#C0SALES|sales>", user="U0ADMIN")
     assert globex(world).channel_id == "C0SALES"
