@@ -240,6 +240,8 @@ def test_work_after_the_ack_is_attributed_to_who_sent_the_request() -> None:
 
 
 def test_stage_moves_and_buying_team_changes_are_audited_on_the_account(bot: Harness) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob and Carol change what is on Alice's account
+    bot.give_role("U0CAROL", "admin")
     bot.command("/account", "add Acme Corp owner:<@U0ALICE|alice>")
     bot.command("/contact", 'add Acme Corp "Jane Doe" role:champion')
     bot.command("/contact", 'set "Jane Doe" stage:evaluating reason:"asked for the ROI study"', user="U0BOB")

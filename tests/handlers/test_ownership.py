@@ -117,6 +117,7 @@ def test_an_owner_changed_in_the_cards_edit_form_is_told_too(bot: Harness) -> No
 
 
 def test_an_opportunity_owner_change_tells_both_owners_from_the_command_and_the_form(bot: Harness) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob hands Alice's opportunity over
     bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
     bot.command("/opportunity", 'add Acme Corp upsell "20 more seats" mrr:+1200 owner:<@U0ALICE|alice>')
     bot.command("/opportunity", f"set 1 owner:{CAROL}", user="U0BOB")
