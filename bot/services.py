@@ -21,6 +21,7 @@ from bot.reminders.outbox import Renderer
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import Account
+from bot.storage.tenancy import current_team
 from bot.workers import WorkPool
 
 if TYPE_CHECKING:
@@ -60,8 +61,6 @@ class Services:
     background: WorkPool = field(default_factory=lambda: WorkPool("background", inline=True))
     # OAuth mode: every workspace's installation and bot token (bot/installs.py); None with one token.
     installations: InstallationStore | None = None
-    # Called with (team_id, reason) when a workspace uninstalls the app or revokes its bot token.
-    uninstall_listeners: list[Callable[[str, str], None]] = field(default_factory=list)
 
     @contextmanager
     def uow(self, *, read_only: bool = False) -> Iterator[Session]:
@@ -70,6 +69,7 @@ class Services:
         ``read_only`` units don't take SQLite's write lock (and may not write)."""
         with unit_of_work(self.session_factory, read_only=read_only) as session:
             session.info["bus"] = self.bus
+            session.info["team_id"] = current_team()  # every query of this unit: this workspace's rows
             session.info["now"] = self.clock.now  # audit entries carry the same time as the change
             yield session
             events = session.info.pop("events", [])

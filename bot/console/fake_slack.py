@@ -40,6 +40,7 @@ class Call:
     params: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered (a posted ts …)
     token: str | None = None  # the bearer token it came with: which workspace's bot made it
+    response_key: str | None = None  # a post to a response_url: which one
 
 
 @dataclass
@@ -491,7 +492,7 @@ class FakeSlack:
     def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
         with self.state.lock:
-            call = Call("response_url", params)
+            call = Call("response_url", params, response_key=key)
             self.state.calls.append(call)
             target = self.state.response_targets.get(key)
         problem = check_message(params)

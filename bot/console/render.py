@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.domain.dates import format_when
+
 Block = dict[str, Any]
 
 # Elements a person can act on in a message or on the App Home.
@@ -45,7 +47,7 @@ def _slack_date(target: str, label: str, tz: tzinfo | None) -> str:
     if tz is None or len(parts) < 3 or not parts[1].isdigit():
         return label or target
     at = datetime.fromtimestamp(int(parts[1]), tz)
-    return at.strftime("%a %d %b %Y, %H:%M" if "{time" in parts[2] else "%a %d %b %Y")
+    return format_when(at, tz, now=datetime.now(tz), with_time="{time" in parts[2])
 
 
 def mrkdwn(text: str, names: Names) -> str:

@@ -36,6 +36,7 @@ from bot.storage.models import (
     TeamMember,
     VisitPlan,
 )
+from bot.storage.tenancy import current_team
 
 # Actions
 CHANGE = "change"  # change a record (a Subject): edit, close, undo, decide, plan …
@@ -226,7 +227,7 @@ def _team_of(session: Session, record: Record | str | None, team_id: str | None)
         account = session.get(Account, record.account_id)
         if account is not None:
             return account.team_id
-    return LOCAL_TEAM
+    return current_team()
 
 
 def allowed(

@@ -13,7 +13,7 @@ from bot.domain.text import escape
 from bot.handlers.common import reply
 from bot.reminders import failed
 from bot.services import Services
-from bot.storage.models import LOCAL_TEAM
+from bot.storage.tenancy import current_team
 
 
 def show_failed(services: Services, user_id: str, respond: Respond, *, note: str | None = None) -> None:
@@ -27,7 +27,7 @@ def _refusal(services: Services, user_id: str) -> list[Block] | None:
     """None for an admin; else the polite refusal naming the admins."""
     with services.uow(read_only=True) as session:
         try:
-            permissions.require(session, user_id, permissions.FAILED, team_id=LOCAL_TEAM)
+            permissions.require(session, user_id, permissions.FAILED, team_id=current_team())
         except permissions.PermissionDenied as err:
             return not_admin(err.message)
     return None

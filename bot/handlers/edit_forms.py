@@ -243,7 +243,9 @@ def register(app: App, services: Services) -> None:
                     )
                     permissions.require(session, user_id, permissions.CHANGE, found)
                     changes = opp.update(found, values, now=services.clock.now(), by=user_id)
-                    line = opportunity_line(found, session.get(Account, found.account_id))
+                    line = opportunity_line(
+                        found, session.get(Account, found.account_id), now=services.clock.now()
+                    )
                     owner = found.owner_id
             except UserError as err:  # won or lost meanwhile, or a refusal
                 errors = {"title": _field_refusal(services, err)}

@@ -67,7 +67,7 @@ def run_opportunity_command(
                 close_date=new.values.get("close_date"),
                 owner_id=new.values.get("owner_id"),
             )
-            blocks = [section(f":white_check_mark: Added {opportunity_line(created, new.account)}")]
+            blocks = [section(f":white_check_mark: Added {opportunity_line(created, new.account, now=now)}")]
             owner = created.owner_id
         reply(respond, blocks)
         services.changed(user_id, owner)
@@ -92,7 +92,7 @@ def run_opportunity_command(
             permissions.require(session, user_id, permissions.CHANGE, found)
             changes = opp.update(found, values, now=now, by=user_id)
             account = session.get(Account, found.account_id)
-            line = opportunity_line(found, account)
+            line = opportunity_line(found, account, now=now)
         if not changes:
             reply(respond, [section(f"Nothing to change: {line}")])
             return
@@ -138,7 +138,7 @@ def run_opportunity_command(
                 team_id=team_id,
             )
             rows = opp.find(session, filters, team_id=team_id)
-            blocks = list_blocks(rows, _description(filters, parsed.fields))
+            blocks = list_blocks(rows, _description(filters, parsed.fields), now=now)
         reply(respond, blocks)
     elif verb == "team":
         reply(respond, run_team_command(services, rest, user_id, team_id))
@@ -205,7 +205,7 @@ def card_contribution(services: Services) -> Any:
                 .order_by(Opportunity.id)
             )
         )
-        return card_section(rows, account.name)
+        return card_section(rows, account.name, now=now)
 
     return contribute
 

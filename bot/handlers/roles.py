@@ -15,7 +15,8 @@ from bot.domain.grammar import tokenize, user_id_of, usergroup_of
 from bot.domain.text import escape, mention
 from bot.handlers.common import reply, reply_error
 from bot.services import Services
-from bot.storage.models import LOCAL_TEAM, Role
+from bot.storage.models import Role
+from bot.storage.tenancy import current_team
 
 REMOVE_WORDS = ("remove", "reset", "default", "none")
 
@@ -86,13 +87,13 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
 
     def role_subcommand(text: str, user_id: str, respond: Respond) -> None:
         try:
-            run_role_command(services, text, user_id, respond, LOCAL_TEAM)
+            run_role_command(services, text, user_id, respond, current_team())
         except UserError as err:
             reply_error(respond, err, command="/salesbot", text=f"role {text}")
 
     def roles_subcommand(text: str, user_id: str, respond: Respond) -> None:
         with services.uow(read_only=True) as session:
-            reply(respond, roles_blocks(roles.rows(session, team_id=LOCAL_TEAM)))
+            reply(respond, roles_blocks(roles.rows(session, team_id=current_team())))
 
     subcommands["role"] = role_subcommand
     subcommands["roles"] = roles_subcommand

@@ -63,7 +63,7 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
             report = stats.team_report(
                 session, manager, members, period, now=now, playbook=services.playbook, team_id=team_id
             )
-            blocks = team_blocks(report)
+            blocks = team_blocks(report, now=now)
         else:
             subject = person or user_id
             if not permissions.allowed(session, user_id, permissions.NUMBERS, subject, team_id=team_id):
@@ -72,7 +72,7 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
             lines, _, _ = stats.reports(
                 session, [subject], period, now=now, playbook=services.playbook, team_id=team_id
             )
-            blocks = person_blocks(subject, lines[subject], period)
+            blocks = person_blocks(subject, lines[subject], period, now=now)
     reply(respond, blocks)
 
 

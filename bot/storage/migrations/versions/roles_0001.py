@@ -1,7 +1,7 @@
 """roles: each person's (or Slack user group's) role, seeded from the playbook at the first start
 
 Revision ID: roles_0001
-Revises: workspaces_0001
+Revises: workspaces_0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import bot.storage.models
 
 revision = "roles_0001"
-down_revision = "workspaces_0001"
+down_revision = "workspaces_0002"
 branch_labels = None
 depends_on = None
 
