@@ -6,7 +6,7 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from bot.domain.dates import format_when
@@ -97,7 +97,10 @@ def element_label(element: Block, names: Names) -> str:
     if kind == "overflow":
         return "…"
     if kind == "datepicker":
-        return f"date {element.get('initial_date') or '(pick)'}"
+        initial = element.get("initial_date")
+        if not initial:
+            return "date (pick)"
+        return "date " + format_when(date.fromisoformat(initial), now=datetime.now(names.tz or UTC))
     if kind == "timepicker":
         return f"time {element.get('initial_time') or '(pick)'}"
     placeholder = text_of(element.get("placeholder"), names)

@@ -267,3 +267,16 @@ def test_stage_moves_and_buying_team_changes_are_audited_on_the_account(bot: Har
     text = bot.last_text()
     assert "created *opportunity team member" in text and "deleted *opportunity team member" in text
     assert "created *contact stage change" in text and "to stage evaluating" in text
+
+
+def test_history_names_a_follow_up_by_its_assignees_number_not_its_row(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp owner:<@U0ALICE|alice>")
+    bot.command("/account", "add Globex")
+    bot.command("/followup", "Globex: unrelated tomorrow")  # takes a row id, not Acme's numbers
+    bot.command("/followup", "Acme Corp: send the proposal tomorrow 9am for <@U0BOB|bob>")
+    bot.command("/followup", "cancel <@U0BOB|bob> 1")
+    bot.command("/account", "history Acme Corp")
+    text = bot.last_text()
+    assert "changed *follow-up <@U0BOB> #1*: completed at" in text
+    assert "created *follow-up <@U0BOB> #1*" in text
+    assert "task #" not in text
