@@ -8,14 +8,19 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot import installs
 from bot.clock import Clock
 from bot.domain import teams
 from bot.handlers import register_all
+from bot.installs import InstallationStore, WorkspaceClient
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
 from bot.reminders import listeners
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack_client import SlackClient
+from bot.slack_client import install as fit_everything_sent
+from bot.storage import tenancy
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
@@ -61,18 +66,29 @@ def actor_of(body: dict[str, Any]) -> tuple[str | None, str]:
 
 class SalesbotApp(AckFirstApp):
     """The app, with every request's changes attributed to who sent it and from where (the audit
-    trail, ``bot/storage/audit.py``). Listeners ack inside ``dispatch``; the work they hand to
-    ``services.work`` carries the same context (``WorkPool.submit``)."""
+    trail, ``bot/storage/audit.py``) and, installed in many workspaces, kept to the workspace it
+    comes from (``bot/storage/tenancy.py``). Listeners ack inside ``dispatch``; the work they hand
+    to ``services.work`` carries the same context (``WorkPool.submit``)."""
+
+    def __init__(self, *, many_workspaces: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.many_workspaces = many_workspaces
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        user_id, surface = actor_of(req.body if isinstance(req.body, dict) else {})
-        with acting_as(user_id, surface):
+        body = req.body if isinstance(req.body, dict) else {}
+        user_id, surface = actor_of(body)
+        workspace = tenancy.workspace_of(body) if self.many_workspaces else None
+        with acting_as(user_id, surface), tenancy.as_workspace(workspace or tenancy.LOCAL):
             return super().dispatch(req)
 
 
-def make_client(settings: Settings) -> WebClient:
-    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise)."""
-    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url)
+def make_client(settings: Settings, installations: InstallationStore | None = None) -> WebClient:
+    """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise) and fits
+    every message and view to Slack's limits before sending it (``bot/slack_client.py``); in OAuth
+    mode it carries the bot token of the workspace being served (``WorkspaceClient``)."""
+    if installations is not None:
+        return WorkspaceClient(installations, base_url=settings.slack_api_url)
+    return SlackClient(token=settings.bot_token, base_url=settings.slack_api_url)
 
 
 def build_services(
@@ -82,6 +98,7 @@ def build_services(
     session_factory: SessionFactory,
     clock: Clock,
     playbook: Playbook | None = None,
+    installations: InstallationStore | None = None,
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
@@ -95,6 +112,7 @@ def build_services(
         people,
         work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
         background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
+        installations=installations,
     )
     listeners.install(services.bus, playbook)
     return services
@@ -121,9 +139,14 @@ def build_app(
         settings, client=client, session_factory=session_factory, clock=clock, playbook=playbook
     )
     # Listeners ack on the request thread and do their work in services.work (bot/workers.py).
+    oauth: dict[str, Any] = {}
+    if settings.oauth:
+        oauth = installs.app_options(settings, services)
     app = SalesbotApp(
         pool=services.work,
+        many_workspaces=settings.oauth,
         client=client,
+        **oauth,
         signing_secret=settings.signing_secret or "",
         token_verification_enabled=False,
         request_verification_enabled=True,
@@ -131,5 +154,8 @@ def build_app(
         url_verification_enabled=True,
         ssl_check_enabled=True,
     )
+    fit_everything_sent(app)  # first: every reply is fitted to Block Kit's limits
     register_all(app, services)
+    if settings.oauth:
+        installs.register(app, services)
     return app

@@ -37,7 +37,8 @@ from bot.importer import (
 from bot.playbook import Playbook
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
-from bot.storage.models import LOCAL_TEAM, Account, Contact, ContactStageChange
+from bot.storage.models import Account, Contact, ContactStageChange
+from bot.storage.tenancy import current_team
 
 COLUMNS = ("account", "name", "title", "email", "phone", "role", "stage", "owner", "notes")
 DATA = ("name", "title", "email", "phone", "role", "stage", "owner_id", "notes")
@@ -82,9 +83,10 @@ class ContactImporter:
         *,
         now: datetime,
         lookup_email: EmailLookup | None,
-        team_id: str = LOCAL_TEAM,
+        team_id: str | None = None,
         offline: bool = False,
     ) -> None:
+        team_id = team_id or current_team()
         self.sessions = session_factory
         self.playbook = playbook
         self.now = now
@@ -294,9 +296,10 @@ def run_import_contacts(
 
 
 # -- export ------------------------------------------------------------------------------------------
-def export_contacts(session: Session, out: TextIO, *, team_id: str = LOCAL_TEAM) -> int:
+def export_contacts(session: Session, out: TextIO, *, team_id: str | None = None) -> int:
     """Every contact, by account and name, in the columns the import reads, plus when each was last
     touched (read with one ``GROUP BY``; ignored when the file is imported again)."""
+    team_id = team_id or current_team()
     touched = ct.last_touched(session)
     stmt: Any = (
         select(Contact, Account.name)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, SystemClock
 from bot.http_server import serve_http
+from bot.installs import InstallationStore
 from bot.reminders.scheduler import build_scheduler
 from bot.services import Services
 from bot.settings import Settings
@@ -43,6 +44,27 @@ class ConfigError(Exception):
 
 
 def select_mode(settings: Settings, *, http: bool = False) -> Mode:
+    if settings.oauth:
+        if not http:
+            raise ConfigError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET select OAuth mode (installable in many "
+                "workspaces), which serves HTTP: run `salesbot run --http` behind a public HTTPS URL."
+            )
+        return Mode.HTTP
+    if (settings.client_id or settings.client_secret) and not settings.bot_token:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", settings.client_id),
+                ("SLACK_CLIENT_SECRET", settings.client_secret),
+                ("SLACK_SIGNING_SECRET", settings.signing_secret),
+            )
+            if not value
+        ]
+        raise ConfigError(
+            f"OAuth mode needs {' and '.join(missing)}, from your Slack app's Basic Information "
+            "(App Credentials)."
+        )
     if http:
         missing = [
             name
@@ -90,11 +112,15 @@ def open_services(
     """The database (migrated to the newest schema) and the services on it; no Slack app."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    installations = None
+    if settings.oauth:  # every workspace's bot token comes from its installation
+        installations = InstallationStore(str(settings.client_id), engine)
     services = build_services(
         settings,
-        client=client or make_client(settings),
+        client=client or make_client(settings, installations),
         session_factory=make_session_factory(engine),
         clock=clock or SystemClock(),
+        installations=installations,
     )
     prepare(services)
     return engine, services

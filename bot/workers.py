@@ -24,8 +24,8 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
+from bot.slack_client import ResponseUrl
 from bot.storage.db import COMMITTED_WRITES
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def tell_failure(body: dict[str, Any], client: WebClient, *, saved: bool) -> Non
     try:
         response_url = body.get("response_url") or _first_response_url(body)
         if response_url:
-            WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
+            ResponseUrl(response_url).send(text=text, response_type="ephemeral", replace_original=False)
             return
         user_id = body.get("user_id") or (body.get("user") or {}).get("id")
         if user_id:

@@ -26,6 +26,7 @@ from bot.blocks.common import actions, button, section
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
 from bot.console.slack_requests import Sent, SlackDriver, sign
+from bot.domain import followups
 from bot.reminders.dispatcher import Dispatcher, DispatchReport
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
@@ -465,4 +466,6 @@ def add_task(
         )
         s.add(task)
         s.flush()
+        if kind == "followup":
+            followups.assign(s, task, assignee)  # numbered in the assignee's sequence
         return task.id

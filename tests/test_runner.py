@@ -15,6 +15,8 @@ from bot.runner import ConfigError, Mode, select_mode
 from bot.settings import Settings
 from bot.storage.db import make_engine
 
+OAUTH = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}
+
 
 @pytest.mark.parametrize(
     ("env", "http", "mode"),
@@ -23,6 +25,7 @@ from bot.storage.db import make_engine
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, False, Mode.SOCKET),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, True, Mode.HTTP),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "x", "SLACK_SIGNING_SECRET": "s"}, True, Mode.HTTP),
+        (OAUTH, True, Mode.HTTP),
     ],
 )
 def test_mode_follows_the_environment(env: dict[str, str], http: bool, mode: Mode) -> None:
@@ -37,6 +40,12 @@ def test_mode_follows_the_environment(env: dict[str, str], http: bool, mode: Mod
         ({}, True, "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, False, "SLACK_APP_TOKEN"),
         ({"SLACK_APP_TOKEN": "xapp-1"}, False, "SLACK_BOT_TOKEN"),
+        (OAUTH, False, "serves HTTP: run `salesbot run --http`"),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"},
+            True,
+            "OAuth mode needs SLACK_CLIENT_SECRET",
+        ),
     ],
 )
 def test_missing_variables_are_named(env: dict[str, str], http: bool, missing: str) -> None:

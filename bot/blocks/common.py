@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.blocks.limits import more_hint
 from bot.domain.errors import UserError
 from bot.domain.text import escape
 
@@ -34,6 +35,28 @@ def line_sections(head: str, lines: list[str]) -> list[Block]:
             chunk = joined
     if chunk:
         blocks.append(section(chunk))
+    return blocks
+
+
+LIST_CHARS = 9000  # of a message's ≈12 000 characters (bot/blocks/limits.py), what one list may take
+
+
+def bounded_lines(
+    head: str, lines: list[str], *, hint: str, total: int | None = None, max_chars: int = LIST_CHARS
+) -> list[Block]:
+    """``head`` and as many whole ``lines`` as fit in ``max_chars``, then "…and N more" with ``hint``
+    (how to see the rest). ``total``: how many there are, when ``lines`` holds only the first ones."""
+    total = len(lines) if total is None else total
+    shown: list[str] = []
+    used = len(head)
+    for line in lines:
+        if used + len(line) + 1 > max_chars:
+            break
+        shown.append(line)
+        used += len(line) + 1
+    blocks = line_sections(head, shown)
+    if total > len(shown):
+        blocks.append(more_hint(f"…and {total - len(shown)} more. {hint}"))
     return blocks
 
 

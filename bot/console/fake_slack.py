@@ -12,7 +12,9 @@ looks to a client. Give it a ``clock`` and message ``ts`` values follow that clo
 
 It refuses what real Slack refuses, so a bug of that kind fails a test (and shows in the console):
 ``chat.update``/``chat.delete`` of an ephemeral message or of a ``ts`` it never posted
-(``message_not_found``), more than 50 blocks or a block over its limits (``invalid_blocks``), a
+(``message_not_found``), more than 50 blocks (100 in a view), a block or element over its limits
+(texts, fields, labels, options, placeholders, initial values) or more than 13,000 characters of text in
+a message's blocks (``invalid_blocks``), a view's title or metadata over its limits, a
 ``text`` over 40,000 characters (``msg_too_long``), a channel the workspace doesn't have
 (``channel_not_found``). Refused calls are also kept in ``refusals``. A ``response_url`` knows
 the message it belongs to: ``replace_original`` on a posted message edits it in the history.
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 
 @dataclass
@@ -37,6 +39,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered (a posted ts …)
+    token: str | None = None  # the bearer token it came with: which workspace's bot made it
+    response_key: str | None = None  # a post to a response_url: which one
 
 
 @dataclass
@@ -71,6 +75,16 @@ MAX_ID = 255
 MAX_ACTIONS_ELEMENTS = 25
 MAX_CONTEXT_ELEMENTS = 10
 MAX_FIELDS = 10
+MAX_MESSAGE_BLOCK_CHARS = 13_000  # text in one message's blocks (Slack: "msg_blocks_too_long")
+MAX_OPTION_TEXT = 75
+MAX_OPTIONS = 100
+MAX_OVERFLOW_OPTIONS = 5
+MAX_PLACEHOLDER = 150
+MAX_LABEL = 2000
+MAX_INITIAL_VALUE = 3000
+MAX_CONTEXT_TEXT = 3000
+MAX_VIEW_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
 DEFAULT_CHANNELS = {
     "C_GENERAL": "general",
     "C0ACME": "acme-team",
@@ -100,6 +114,17 @@ class UploadedFile:
 
 
 @dataclass
+class FakeWorkspace:
+    """A workspace that can install the app through OAuth (``/oauth/v2/authorize``, ``oauth.v2.access``)."""
+
+    team_id: str
+    name: str
+    enterprise_id: str | None = None
+    org_wide: bool = False  # an Enterprise Grid org-wide install: the organisation installs, not a team
+    installer: str = "U0ALICE"
+
+
+@dataclass
 class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, FakeUser] = field(default_factory=dict)
@@ -112,6 +137,11 @@ class FakeSlackState:
     response_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (conversation, ts)
     refusals: list[Refusal] = field(default_factory=list)
     shared_channels: set[str] = field(default_factory=set)  # channels shared with another organisation
+    # OAuth: workspaces that may install, codes handed out by the consent page, tokens issued.
+    workspaces: dict[str, FakeWorkspace] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # code → team id
+    tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
+    revoked: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -128,6 +158,8 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.team_id = "T_LOCAL"
+        self.oauth_redirect_uri: str | None = None  # where the consent page sends people back
+        self.deny_installs = False  # the person clicks "Cancel" on the consent page
         # When set, message ts values are this clock's time (so ``oldest`` filters behave like Slack's).
         self.clock: Callable[[], datetime] | None = None
 
@@ -138,7 +170,14 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 url = urlparse(self.path)
-                self._answer(url.path, {k: v[0] for k, v in parse_qs(url.query).items()})
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/oauth/v2/authorize":  # the consent page: the person clicks "Allow"
+                    self.send_response(302)
+                    self.send_header("Location", fake._consent(query))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._answer(url.path, query)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -164,7 +203,9 @@ class FakeSlack:
                 self._answer(urlparse(self.path).path, params)
 
             def _answer(self, path: str, params: dict[str, Any]) -> None:
-                answer = fake._handle(path, params)
+                bearer = str(self.headers.get("Authorization") or "")
+                token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else None
+                answer = fake._handle(path, params, token)
                 if answer is None:  # a lost response: close the connection without a word
                     self.close_connection = True
                     return
@@ -229,6 +270,70 @@ class FakeSlack:
 
     def add_channel(self, channel_id: str, name: str) -> None:
         self.state.channels[channel_id] = name
+
+    # -- OAuth ---------------------------------------------------------------------------------
+    def add_workspace(self, workspace: FakeWorkspace) -> FakeWorkspace:
+        with self.state.lock:
+            self.state.workspaces[workspace.team_id] = workspace
+        return workspace
+
+    def authorize_url(self) -> str:
+        return self.base_url + "/oauth/v2/authorize"
+
+    def revoke(self, token: str) -> None:
+        """The token stops working (a revoked token or an uninstalled app: ``token_revoked``)."""
+        with self.state.lock:
+            self.state.revoked.add(token)
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        with self.state.lock:
+            return [t for t, team in self.state.tokens.items() if team == team_id]
+
+    def calls_with(self, token: str) -> list[Call]:
+        with self.state.lock:
+            return [c for c in self.state.calls if c.token == token]
+
+    def _consent(self, query: dict[str, str]) -> str:
+        """Slack's consent page: whoever follows the link approves the install in the workspace named
+        by ``team`` (default: the only one, else the local one); back to ``redirect_uri`` with a code."""
+        redirect = query.get("redirect_uri") or self.oauth_redirect_uri or ""
+        state = query.get("state", "")
+        if self.deny_installs:
+            return f"{redirect}?{urlencode({'error': 'access_denied', 'state': state})}"
+        with self.state.lock:
+            team = query.get("team") or (
+                next(iter(self.state.workspaces)) if len(self.state.workspaces) == 1 else self.team_id
+            )
+            code = f"code-{team}-{next(self._ts)}"
+            self.state.codes[code] = team
+        return f"{redirect}?{urlencode({'code': code, 'state': state})}"
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.state.lock:
+            team_id = self.state.codes.pop(str(params.get("code", "")), None)  # a code works once
+            if team_id is None:
+                return {"ok": False, "error": "invalid_code"}
+            workspace = self.state.workspaces.get(team_id) or FakeWorkspace(team_id, "Local")
+            token = f"xoxb-{team_id}-{next(self._ts)}"
+            self.state.tokens[token] = team_id
+        team = None if workspace.org_wide else {"id": workspace.team_id, "name": workspace.name}
+        enterprise = (
+            {"id": workspace.enterprise_id, "name": f"{workspace.name} Org"}
+            if workspace.enterprise_id
+            else None
+        )
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": str(params.get("scope") or "commands,chat:write"),
+            "bot_user_id": "UBOT",
+            "app_id": "A0SALESBOT",
+            "team": team,
+            "enterprise": enterprise,
+            "is_enterprise_install": workspace.org_wide,
+            "authed_user": {"id": workspace.installer},
+        }
 
     def refusals(self, method: str | None = None) -> list[Refusal]:
         """Calls refused for breaking Slack's rules (not the failures injected with ``fail``)."""
@@ -303,7 +408,9 @@ class FakeSlack:
             self.state.calls.clear()
 
     # -- the API -----------------------------------------------------------------------------
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _handle(
+        self, path: str, params: dict[str, Any], token: str | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
         """(status, headers, body) for a call, or ``None`` when the response is to be lost."""
         if path.startswith("/response/"):
             return self._respond(path.removeprefix("/response/"), params)
@@ -316,16 +423,19 @@ class FakeSlack:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)
-            call = Call(method, params)
+            call = Call(method, params, token=token)
             self.state.calls.append(call)
         if failure and failure.after:
-            call.result = self._answer(method, params)
+            call.result = self._answer(method, params, token)
         if failure and failure.drop:
             return None
         if failure:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error}
-        call.result = self._answer(method, params)
+        if token is not None and token in self.state.revoked:
+            call.result = {"ok": False, "error": "token_revoked"}
+        else:
+            call.result = self._answer(method, params, token)
         return 200, {}, call.result
 
     def uploaded(self) -> list[UploadedFile]:
@@ -376,7 +486,7 @@ class FakeSlack:
     def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
         with self.state.lock:
-            call = Call("response_url", params)
+            call = Call("response_url", params, response_key=key)
             self.state.calls.append(call)
             target = self.state.response_targets.get(key)
         problem = check_message(params)
@@ -485,17 +595,22 @@ class FakeSlack:
             "response_metadata": {"next_cursor": f"off:{offset + limit}" if more else ""},
         }
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
         if method == "auth.test":
+            team_id = self.state.tokens.get(token or "", self.team_id)
+            workspace = self.state.workspaces.get(team_id)
             return {
                 **ok,
                 "user_id": "UBOT",
                 "bot_id": "BBOT",
-                "team_id": self.team_id,
-                "team": "Local",
+                "team_id": team_id,
+                "team": workspace.name if workspace else "Local",
+                "enterprise_id": workspace.enterprise_id if workspace else None,
                 "url": "https://local.slack.test/",
             }
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         if method == "users.info":
             user = self.state.users.get(params.get("user", ""))
             if user is None:
@@ -540,7 +655,7 @@ class FakeSlack:
             view = params.get("view")
             if isinstance(view, str):
                 view = json.loads(view)
-            problem = check_blocks((view or {}).get("blocks") or [], limit=MAX_VIEW_BLOCKS)
+            problem = check_view(view or {})
             if problem:
                 return self._refuse(method, "invalid_arguments", problem, params)
             return {**ok, "view": {**(view or {}), "id": f"V{next(self._ts)}"}}
@@ -559,7 +674,34 @@ def check_message(params: dict[str, Any]) -> tuple[str, str] | None:
         except ValueError:
             return "invalid_blocks_format", "blocks are not JSON"
     problem = check_blocks(blocks or [], limit=MAX_BLOCKS)
+    if not problem and _text_chars(blocks or []) > MAX_MESSAGE_BLOCK_CHARS:
+        problem = (
+            f"{_text_chars(blocks or [])} characters of text in blocks (at most {MAX_MESSAGE_BLOCK_CHARS})"
+        )
     return ("invalid_blocks", problem) if problem else None
+
+
+def check_view(view: dict[str, Any]) -> str | None:
+    """What Slack would say is wrong with a modal or Home tab view, or ``None``."""
+    for key in ("title", "submit", "close"):
+        text = (view.get(key) or {}).get("text", "") if isinstance(view.get(key), dict) else ""
+        if len(str(text)) > MAX_VIEW_TITLE:
+            return f"view {key} longer than {MAX_VIEW_TITLE}"
+    if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
+        return f"private_metadata longer than {MAX_PRIVATE_METADATA}"
+    return check_blocks(view.get("blocks") or [], limit=MAX_VIEW_BLOCKS)
+
+
+def _text_chars(node: Any) -> int:
+    """Text shown in a message (a menu's options are not shown until it is opened)."""
+    if isinstance(node, dict):
+        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+            return len(node["text"])
+        menus = ("options", "option_groups", "initial_option", "initial_options")
+        return sum(_text_chars(v) for k, v in node.items() if k not in menus)
+    if isinstance(node, list):
+        return sum(_text_chars(v) for v in node)
+    return 0
 
 
 def check_blocks(blocks: list[dict[str, Any]], *, limit: int) -> str | None:
@@ -588,13 +730,25 @@ def check_blocks(blocks: list[dict[str, Any]], *, limit: int) -> str | None:
                 return f"{where}: at most {MAX_FIELDS} fields of {MAX_FIELD_TEXT} characters"
         elif kind == "header" and text and len(str(text.get("text", ""))) > MAX_HEADER_TEXT:
             return f"{where}: header text longer than {MAX_HEADER_TEXT}"
+        elif kind == "header" and text and text.get("type") != "plain_text":
+            return f"{where}: header text must be plain_text"
         elif kind == "context" and not (1 <= len(block.get("elements") or []) <= MAX_CONTEXT_ELEMENTS):
             return f"{where}: 1 to {MAX_CONTEXT_ELEMENTS} elements"
+        elif kind == "context" and any(
+            len(str(e.get("text", ""))) > MAX_CONTEXT_TEXT for e in block["elements"] if isinstance(e, dict)
+        ):
+            return f"{where}: a context text longer than {MAX_CONTEXT_TEXT}"
+        elif kind == "input":
+            for key in ("label", "hint"):
+                if len(str((block.get(key) or {}).get("text", ""))) > MAX_LABEL:
+                    return f"{where}: {key} longer than {MAX_LABEL}"
         elif kind == "actions" and not (1 <= len(block.get("elements") or []) <= MAX_ACTIONS_ELEMENTS):
             return f"{where}: 1 to {MAX_ACTIONS_ELEMENTS} elements"
         elements = list(block.get("elements") or [])
         if isinstance(block.get("accessory"), dict):
             elements.append(block["accessory"])
+        if isinstance(block.get("element"), dict):
+            elements.append(block["element"])
         for element in elements:
             problem = _check_element(element)
             if problem:
@@ -611,6 +765,23 @@ def _check_element(element: dict[str, Any]) -> str | None:
             return f"button value longer than {MAX_VALUE}"
     if len(str(element.get("action_id", ""))) > MAX_ID:
         return f"action_id longer than {MAX_ID}"
+    if len(str((element.get("placeholder") or {}).get("text", ""))) > MAX_PLACEHOLDER:
+        return f"placeholder longer than {MAX_PLACEHOLDER}"
+    if (
+        element.get("type") == "plain_text_input"
+        and len(str(element.get("initial_value", ""))) > MAX_INITIAL_VALUE
+    ):
+        return f"initial_value longer than {MAX_INITIAL_VALUE}"
+    limit = MAX_OVERFLOW_OPTIONS if element.get("type") == "overflow" else MAX_OPTIONS
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or []
+    if len(element.get("options") or []) > limit:
+        return f"more than {limit} options"
+    initial = element.get("initial_option")
+    for option in [*options, *(element.get("initial_options") or []), *([initial] if initial else [])]:
+        if not 1 <= len(str((option.get("text") or {}).get("text", ""))) <= MAX_OPTION_TEXT:
+            return f"option text must be 1 to {MAX_OPTION_TEXT} characters"
     return None
 
 

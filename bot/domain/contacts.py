@@ -23,7 +23,6 @@ from bot.domain.teams import managers_of
 from bot.domain.text import escape
 from bot.playbook import Playbook
 from bot.storage.models import (
-    LOCAL_TEAM,
     Account,
     Activity,
     ActivityContact,
@@ -32,6 +31,7 @@ from bot.storage.models import (
     Opportunity,
     OpportunityContact,
 )
+from bot.storage.tenancy import current_team
 
 ADD_EXAMPLE = (
     '/contact add Acme Corp "Jane Doe" title:"VP Finance" role:economic-buyer email:jane@acme.example'
@@ -162,11 +162,12 @@ def _team_contacts(team_id: str) -> Any:
     )
 
 
-def find(session: Session, typed: str, *, team_id: str = LOCAL_TEAM, account_id: int | None = None) -> Found:
+def find(session: Session, typed: str, *, team_id: str | None = None, account_id: int | None = None) -> Found:
     """A contact by ``#id``, e-mail, exact name, or a name's start or one of its words (``Jane``, ``Doe``).
 
     With ``account_id`` the search is that account's contacts only.
     """
+    team_id = team_id or current_team()
     text = typed.strip()
     stmt = _team_contacts(team_id)
     if account_id is not None:
@@ -207,10 +208,11 @@ def require(
     typed: str,
     *,
     example: str,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     account: Account | None = None,
 ) -> Contact:
     """The contact ``typed`` names, or a ``UserError``: ambiguous (pick buttons), at another account, unknown."""
+    team_id = team_id or current_team()
     if not typed.strip():
         raise UserError('Which contact? Give the name, in quotes when it has spaces: `"Jane Doe"`.', example)
     found = find(session, typed, team_id=team_id, account_id=account.id if account else None)
@@ -256,9 +258,10 @@ def create_choice(account: Account, name: str) -> tuple[str, str, str]:
 
 
 def resolve_names(
-    session: Session, account: Account, names: list[str], *, example: str, team_id: str = LOCAL_TEAM
+    session: Session, account: Account, names: list[str], *, example: str, team_id: str | None = None
 ) -> list[Contact]:
     """Each typed name as one of ``account``'s contacts (in order, without repeats), or the first problem."""
+    team_id = team_id or current_team()
     out: list[Contact] = []
     for typed in names:
         contact = require(session, typed, example=example, team_id=team_id, account=account)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
 from bot.storage.audit import from_json, jsonable
-from bot.storage.models import AUDITED, AuditEntry, Base
+from bot.storage.models import AUDITED, AuditEntry, Base, Task
 
 PAGE = 10
 HISTORY_EXAMPLE = "/account history Acme Corp"
@@ -30,6 +31,9 @@ class Page:
     entries: list[AuditEntry]
     more: bool  # older entries exist (ask with ``before`` = the last entry's id)
     latest: dict[tuple[str, str], int]  # (record type, record id) → id of its newest entry
+    # How a record reads to people when its row id is not what they know it by: a follow-up is its
+    # assignee's number (``follow-up <@U0ALICE> #3``), not the row id.
+    labels: dict[tuple[str, str], str] = dataclass_field(default_factory=dict)
 
 
 def model_of(record_type: str) -> type[Base] | None:
@@ -56,7 +60,21 @@ def _page(session: Session, where: Any, before: int | None, limit: int) -> Page:
         stmt = stmt.where(AuditEntry.id < before)
     rows = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     entries = rows[:limit]
-    return Page(entries, len(rows) > limit, latest_of(session, entries))
+    return Page(entries, len(rows) > limit, latest_of(session, entries), labels_of(session, entries))
+
+
+def labels_of(session: Session, entries: Iterable[AuditEntry]) -> dict[tuple[str, str], str]:
+    """Follow-ups by their assignee's number, other tasks by their kind, in one query."""
+    ids = {int(e.record_id) for e in entries if e.record_type == "task" and e.record_id.isdigit()}
+    if not ids:
+        return {}
+    rows = session.execute(select(Task.id, Task.kind, Task.number, Task.assignee_id).where(Task.id.in_(ids)))
+    return {
+        ("task", str(task_id)): (
+            f"follow-up <@{assignee}> #{number}" if kind == "followup" and number else f"{kind} task"
+        )
+        for task_id, kind, number, assignee in rows
+    }
 
 
 def latest_of(session: Session, entries: Iterable[AuditEntry]) -> dict[tuple[str, str], int]:

@@ -13,7 +13,8 @@ from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, split_head
 from bot.domain.scoring import COUNTING_STATUSES, Scores, score
 from bot.playbook import Playbook, SignalKind
-from bot.storage.models import LOCAL_TEAM, Account, Signal
+from bot.storage.models import Account, Signal
+from bot.storage.tenancy import current_team
 
 SIGNAL_EXAMPLE = "/signal Acme Corp upsell: asked whether they can add 20 seats"
 MAX_QUOTE = 3000
@@ -199,8 +200,9 @@ def account_scores(session: Session, account_id: int, playbook: Playbook, now: d
     )
 
 
-def accounts_with_signals(session: Session, *, team_id: str = LOCAL_TEAM) -> list[Account]:
+def accounts_with_signals(session: Session, *, team_id: str | None = None) -> list[Account]:
     """Accounts whose scores may matter: with counting signals, or flagged as crossed earlier."""
+    team_id = team_id or current_team()
     with_signals = select(Signal.account_id).where(Signal.status.in_(COUNTING_STATUSES))
     return list(
         session.scalars(

@@ -43,7 +43,8 @@ from bot.domain.targets import (
 )
 from bot.domain.targets import TEAM as TEAM_SCOPE
 from bot.playbook import Playbook
-from bot.storage.models import LOCAL_TEAM, Account, Activity, Opportunity, Signal, Task, UTCDateTime
+from bot.storage.models import Account, Activity, Opportunity, Signal, Task, UTCDateTime
+from bot.storage.tenancy import current_team
 
 NOSHOW = "noshow"
 REBOOK_TYPES = ("meeting", "visit")  # what counts as a new meeting after a no-show (as bot.domain.noshows)
@@ -145,9 +146,10 @@ def compute(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> dict[str, Figures]:
     """person → their figures over ``[start, end)``, for every person in ``people``."""
+    team_id = team_id or current_team()
     return compute_windows(session, people, [(start, end)], now=now, playbook=playbook, team_id=team_id)[0]
 
 
@@ -158,13 +160,14 @@ def compute_windows(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> list[dict[str, Figures]]:
     """For each window ``[start, end)`` (a period and the one before it), person → their figures.
 
     Each family of figures is one GROUP BY over all the people and all the windows at once: a
     conditional sum per window (``SUM(CASE WHEN occurred_at >= :start_0 AND … THEN 1 ELSE 0 END)``),
     so the number of queries is fixed whatever the number of people and windows."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(people))
     wins = list(windows)
     if not ids or not wins:
@@ -363,11 +366,12 @@ def median_days_to_opportunity(
     start: datetime,
     end: datetime,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     together: bool = False,
 ) -> dict[str, float]:
     """Median days from a signal (flagged in the period, on an account the person owns) to the
     opportunity made from it: per person, or (``together``) over all of them as ``TEAM``."""
+    team_id = team_id or current_team()
     return _medians(session, list(people), [(start, end)], team_id=team_id, together=together)[0]
 
 
@@ -495,10 +499,11 @@ def team_totals(
     figures: Sequence[dict[str, Figures]],
     windows: Sequence[Window],
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> list[Figures]:
     """For each window, the sum of the members' figures; the median is taken again over the whole
     team (one statement for every window)."""
+    team_id = team_id or current_team()
     totals = []
     for figs in figures:
         total = Figures()
@@ -663,10 +668,11 @@ def reports(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> tuple[dict[str, list[Line]], dict[str, Figures], dict[str, Figures]]:
     """Each person's lines (against their own targets and the coverage their accounts imply), with
     the figures behind them: a fixed number of GROUP BY queries whatever the number of people."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(people))
     before = period.previous()
     figs, prev = compute_windows(
@@ -698,8 +704,9 @@ def team_report(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> TeamReport:
+    team_id = team_id or current_team()
     by_member, figs, prev = reports(session, members, period, now=now, playbook=playbook, team_id=team_id)
     before = period.previous()
     total, prev_total = team_totals(
@@ -771,8 +778,9 @@ def simulate(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Simulation:
+    team_id = team_id or current_team()
     figs = compute(session, reps, period.start, period.end, now=now, playbook=playbook, team_id=team_id)
     return Simulation(
         period,

@@ -41,11 +41,13 @@ def card_blocks(services: Services, account_id: int, user_id: str) -> list[dict[
         account = session.get(acc.Account, account_id)
         if account is None:
             return [section("That account no longer exists.")]
-        now = services.clock.now()
+        now = services.clock.now().astimezone(tz)  # sections read dates in the reader's zone
         extra: list[dict[str, Any]] = []
         for contribute in services.card_sections:
             extra.extend(contribute(session, account, now))
-        return account_card(account, activities.recent(session, account.id), services.playbook, tz, extra)
+        return account_card(
+            account, activities.recent(session, account.id), services.playbook, tz, extra, now=now
+        )
 
 
 def run_account_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:

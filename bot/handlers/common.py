@@ -11,11 +11,11 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.common import Block, button, error_blocks, fallback_text
 from bot.domain.errors import UserError
-from bot.storage.models import LOCAL_TEAM
+from bot.slack_client import ResponseUrl
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,8 @@ CommandRunner = Callable[[str, str, Respond], None]
 
 
 def team_of(body: dict[str, Any]) -> str:
-    """The workspace a request belongs to. One workspace per install for now: everything is LOCAL_TEAM."""
-    return LOCAL_TEAM
+    """The workspace a request belongs to (set from the request by ``SalesbotApp.dispatch``)."""
+    return current_team()
 
 
 def reply(respond: Respond, blocks: list[Block], *, replace: bool = False) -> None:
@@ -90,7 +90,7 @@ def deliver_to_message(
     """After a form: replace the message it was opened from; a DM if that is no longer possible."""
     text = fallback_text(blocks)
     if response_url:
-        result = WebhookClient(response_url).send(text=text, blocks=blocks, replace_original=True)
+        result = ResponseUrl(response_url).send(text=text, blocks=blocks, replace_original=True)
         if result.status_code == 200:
             return
         log.info("response_url answered %s; sending a DM", result.status_code)

@@ -230,7 +230,7 @@ def opportunity_blocks(
     assert account is not None
     team, named = ct.team(session, opportunity)
     members = bteam.members_of(session, team)
-    blocks: list[Block] = [section(opportunity_line(opportunity, account))]
+    blocks: list[Block] = [section(opportunity_line(opportunity, account, now=now))]
     if not team:
         blocks.append(
             section(

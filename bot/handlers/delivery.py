@@ -17,7 +17,7 @@ from bot.services import Services
 def show_failed(services: Services, user_id: str, respond: Respond, *, note: str | None = None) -> None:
     with services.uow() as session:
         items, total = failed.list_failed(session)
-    blocks = failed_list(items, total, services.people.tz(user_id), note=note)
+    blocks = failed_list(items, total, services.people.tz(user_id), now=services.clock.now(), note=note)
     reply(respond, blocks, replace=note is not None)
 
 

@@ -17,7 +17,6 @@ from bot.domain.text import channel_link, escape, mention
 from bot.handlers.common import reply, reply_error
 from bot.reminders import digest
 from bot.services import Services
-from bot.storage.models import LOCAL_TEAM
 
 EXAMPLE = "/salesbot digest now @manager"
 
@@ -42,7 +41,7 @@ def run_digest_command(services: Services, text: str, user_id: str, respond: Res
         if not (admin or manager == user_id):
             reply(respond, refused_blocks())
             return
-        if not teams.members_of(session, manager, team_id=LOCAL_TEAM):
+        if not teams.members_of(session, manager):
             who = "You have" if manager == user_id else "They have"
             raise UserError(f"{who} no team yet: `/team add @manager @alice @bob` builds one.", EXAMPLE)
         channel = teams.channel_of(session, manager)

@@ -142,7 +142,7 @@ def register(app: App, services: Services) -> None:
                     moved = (task.due_at, task.all_day, task.assignee_id) != (due, all_day, assignee_id)
                     if title != titled(task.title, account.name):  # unchanged: the name stays current
                         task.title = title
-                    task.assignee_id = assignee_id
+                    followups.assign(session, task, assignee_id)  # a hand-over: the new assignee's number
                     if (
                         moved
                     ):  # the reminder queued for the old time or person is called off, a new one queued
@@ -157,7 +157,9 @@ def register(app: App, services: Services) -> None:
                             playbook=services.playbook,
                             now=now,
                         )
-                    blocks = ef.followup_saved_blocks(task, account, tz=assignee.tz, viewer_id=user_id)
+                    blocks = ef.followup_saved_blocks(
+                        task, account, tz=assignee.tz, viewer_id=user_id, now=now
+                    )
             except UserError as err:  # done, cancelled or handed over meanwhile
                 errors = {"title": field_message(err.message)}
         if errors:
@@ -216,8 +218,10 @@ def register(app: App, services: Services) -> None:
                     found = opp.require_open(
                         session, int(meta.get("opportunity") or 0), opp.SET_EXAMPLE, team_id=team_of(body)
                     )
-                    changes = opp.update(found, values)
-                    line = opportunity_line(found, session.get(Account, found.account_id))
+                    changes = opp.update(found, values, now=services.clock.now(), by=user_id)
+                    line = opportunity_line(
+                        found, session.get(Account, found.account_id), now=services.clock.now()
+                    )
                     owner = found.owner_id
             except UserError as err:  # won or lost meanwhile
                 errors = {"title": field_message(err.message)}

@@ -15,18 +15,19 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse, Respond
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient, WebhookResponse
+from slack_sdk.webhook import WebhookResponse
 
 from bot.blocks.bundle import clicked_index, is_bundle, item_span, splice
 from bot.blocks.common import Block, fallback_text
+from bot.slack_client import FittedRespond, ResponseUrl
 
 log = logging.getLogger(__name__)
 
 
-class ItemRespond(Respond):
+class ItemRespond(FittedRespond):
     """``respond`` for a button on a bundled message: ``replace_original`` replaces the clicked item."""
 
     def __init__(self, response_url: str, message: dict[str, Any], action: dict[str, Any]) -> None:
@@ -112,7 +113,7 @@ def update_origin(client: WebClient, meta: dict[str, Any], blocks: list[Block]) 
     if meta.get("eph") or not (meta.get("channel") and meta.get("ts")):
         if not meta.get("r"):
             return False
-        answer = WebhookClient(meta["r"]).send(text=text, blocks=blocks, replace_original=True)
+        answer = ResponseUrl(meta["r"]).send(text=text, blocks=blocks, replace_original=True)
         if answer.status_code != 200:
             log.info("response_url answered %s", answer.status_code)
         return answer.status_code == 200

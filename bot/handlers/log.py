@@ -76,6 +76,7 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             logged.consequences + contacts.suggestions(people, services.playbook),
             services.playbook,
             person.tz,
+            now=now,
             people=[c.name for c in people],
         )
     reply(respond, blocks)
@@ -138,6 +139,7 @@ def _store_form(
                 logged.consequences + contacts.suggestions(people, services.playbook),
                 services.playbook,
                 tz,
+                now=now,
                 people=[c.name for c in people],
             )
     post_to_user(client, user_id, meta.get("channel"), blocks)

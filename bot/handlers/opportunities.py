@@ -66,7 +66,7 @@ def run_opportunity_command(
                 close_date=new.values.get("close_date"),
                 owner_id=new.values.get("owner_id"),
             )
-            blocks = [section(f":white_check_mark: Added {opportunity_line(created, new.account)}")]
+            blocks = [section(f":white_check_mark: Added {opportunity_line(created, new.account, now=now)}")]
             owner = created.owner_id
         reply(respond, blocks)
         services.changed(user_id, owner)
@@ -88,9 +88,9 @@ def run_opportunity_command(
         )
         with services.uow() as session:
             found = opp.require_open(session, number, opp.SET_EXAMPLE, team_id=team_id)
-            changes = opp.update(found, values)
+            changes = opp.update(found, values, now=now, by=user_id)
             account = session.get(Account, found.account_id)
-            line = opportunity_line(found, account)
+            line = opportunity_line(found, account, now=now)
         if not changes:
             reply(respond, [section(f"Nothing to change: {line}")])
             return
@@ -135,7 +135,7 @@ def run_opportunity_command(
                 team_id=team_id,
             )
             rows = opp.find(session, filters, team_id=team_id)
-            blocks = list_blocks(rows, _description(filters, parsed.fields))
+            blocks = list_blocks(rows, _description(filters, parsed.fields), now=now)
         reply(respond, blocks)
     elif verb == "team":
         reply(respond, run_team_command(services, rest, user_id, team_id))
@@ -202,7 +202,7 @@ def card_contribution(services: Services) -> Any:
                 .order_by(Opportunity.id)
             )
         )
-        return card_section(rows, account.name)
+        return card_section(rows, account.name, now=now)
 
     return contribute
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from bot.blocks.signals import (
     card_section,
     decided_blocks,
     dismiss_modal,
+    list_blocks,
     opportunity_modal,
     signal_modal,
     thanks_blocks,
@@ -89,10 +91,27 @@ def run_signal_command(services: Services, text: str, user_id: str, respond: Res
     if text.lower() in ("", "help"):
         reply(respond, help_blocks("/signal"))
         return
+    listed = LIST_COMMAND.match(text)
+    if listed and ":" not in text:
+        now = services.clock.now()
+        tz = services.people.tz(user_id)
+        with services.uow(read_only=True) as session:
+            account = sig.resolve_account(session, listed.group(1), team_id=team_id)
+            blocks = list_blocks(account, sig.counting(session, account.id), tz, now)
+        reply(respond, blocks)
+        return
     request = sig.parse_signal(text, services.playbook)
     with services.uow() as session:
         account_id = sig.resolve_account(session, request.account_text, team_id=team_id).id
     reply(respond, flag_and_route(services, account_id, request.kind.name, request.quote, user_id, None))
+
+
+LIST_COMMAND = re.compile(r"^list\s+(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def _zone_of(now: datetime) -> ZoneInfo:
+    """The reader's zone: the card's ``now`` is in it."""
+    return now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
 
 
 def _typed_account(text: str) -> str:
@@ -210,7 +229,7 @@ def card_contribution(services: Services) -> Any:
     def contribute(session: Session, account: Account, now: datetime) -> list[Block]:
         scores = sig.account_scores(session, account.id, services.playbook, now)
         return card_section(
-            account, scores, sig.counting(session, account.id), services.playbook, ZoneInfo("UTC"), now
+            account, scores, sig.counting(session, account.id), services.playbook, _zone_of(now), now
         )
 
     return contribute
@@ -362,10 +381,10 @@ def register(app: App, services: Services) -> None:
                 account = session.get(Account, signal.account_id)
                 assert account is not None and signal.snoozed_until is not None
                 back = flow.resurface_later(services, session, signal, user_id, now)
-                until = when_local(signal.snoozed_until, tz, with_time=False)
+                until = when_local(signal.snoozed_until, tz, now=now, with_time=False)
                 then = "then"
                 if back > signal.snoozed_until:  # a weekend or an evening: their next working morning
-                    then = f"{when_local(back, tz)}, the next working morning"
+                    then = f"{when_local(back, tz, now=now)}, the next working morning"
                 blocks = decided_blocks(
                     signal,
                     account,

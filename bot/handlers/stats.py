@@ -66,7 +66,7 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
             report = stats.team_report(
                 session, manager, members, period, now=now, playbook=services.playbook, team_id=team_id
             )
-            blocks = team_blocks(report)
+            blocks = team_blocks(report, now=now)
         else:
             subject = person or user_id
             if not teams.can_see(session, user_id, subject, admin=admin, team_id=team_id):
@@ -75,7 +75,7 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
             lines, _, _ = stats.reports(
                 session, [subject], period, now=now, playbook=services.playbook, team_id=team_id
             )
-            blocks = person_blocks(subject, lines[subject], period)
+            blocks = person_blocks(subject, lines[subject], period, now=now)
     reply(respond, blocks)
 
 

@@ -117,7 +117,7 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
             visits.recurs_explicitly(p) for p in visits.active_plans(session, account.id)
         )
         plan, touched = visits.create_plan(session, ctx, account, recurrence, tz=tz, created_by=user_id)
-        words = visits.plan_words(plan, account)
+        words = visits.plan_words(plan, account, now=ctx.now)
         task = visits.current_task(session, plan)
         next_when = when_label(task.due_at, tz, all_day=task.all_day, now=ctx.now) if task else None
         if next_when is None:
@@ -168,7 +168,7 @@ def _stop(services: Services, name: str, user_id: str, respond: Respond, team_id
         stopped, touched = visits.stop_plans(session, ctx, account)
         account_name = account.name
         tier_plan = visits.effective_plan(session, account)
-        fallback = visits.plan_words(tier_plan, account) if tier_plan is not None else None
+        fallback = visits.plan_words(tier_plan, account, now=ctx.now) if tier_plan is not None else None
     if not stopped:
         reply(respond, [section(f"*{escape(account_name)}* has no `/visit` plan to stop.")])
         return
@@ -210,7 +210,9 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
             else:
                 visits.complete_task(session, task, now)
             visits.sync_account(session, visit_planning.planning_context(services, session, now), account)
-        blocks = logged_blocks(logged.activity, account, logged.consequences, services.playbook, person.tz)
+        blocks = logged_blocks(
+            logged.activity, account, logged.consequences, services.playbook, person.tz, now=now
+        )
         assignee = task.assignee_id
     services.changed(user_id, assignee)
     return blocks

@@ -31,7 +31,8 @@ from bot.domain.periods import Period, last_full
 from bot.domain.text import plain
 from bot.playbook import parse_weekly
 from bot.reminders.outbox import OutgoingMessage, enqueue
-from bot.storage.models import LOCAL_TEAM, Reminder, UserProfile
+from bot.storage.models import Reminder, UserProfile
+from bot.storage.tenancy import current_team
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -64,8 +65,9 @@ def _key(kind: str, team_id: str, user_id: str, week: Period) -> str:
     return f"{kind}:{team_id}:{user_id}:{week.label}"
 
 
-def weekly_pass(services: Services, now: datetime, *, team_id: str = LOCAL_TEAM) -> None:
+def weekly_pass(services: Services, now: datetime, *, team_id: str | None = None) -> None:
     """Queue every team digest and personal summary whose local slot has come this week (idempotent)."""
+    team_id = team_id or current_team()
     with services.uow() as session:
         all_teams = teams.all_teams(session, team_id=team_id)
         people = list(dict.fromkeys([*all_teams, *(m for ms in all_teams.values() for m in ms)]))
@@ -133,9 +135,10 @@ def request_now(
     now: datetime,
     tz: ZoneInfo,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Reminder | None:
     """``/salesbot digest now``: the team's digest for the last full week, queued to go at once."""
+    team_id = team_id or current_team()
     week = last_full("week", now, tz)
     channel = teams.channel_of(session, manager_id, team_id=team_id)
     return enqueue(
@@ -164,7 +167,7 @@ def _week(reminder: Reminder) -> Period:
 def render_team_digest(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
     payload: dict[str, Any] = reminder.payload
     manager = str(payload["user"])
-    team_id = str(payload.get("team", LOCAL_TEAM))
+    team_id = str(payload.get("team") or current_team())
     members = teams.members_of(session, manager, team_id=team_id)
     if not members:
         return None  # the team was dissolved meanwhile
@@ -201,9 +204,9 @@ def prepare_batch(services: Services, session: Session, reminders: Sequence[Remi
     if not mine or not session.info.get("read_only"):
         return
     now = services.clock.now()
-    for team_id in sorted({str(r.payload.get("team", LOCAL_TEAM)) for r in mine}):
+    for team_id in sorted({str(r.payload.get("team") or current_team()) for r in mine}):
         all_teams = teams.all_teams(session, team_id=team_id)
-        ours = [r for r in mine if str(r.payload.get("team", LOCAL_TEAM)) == team_id]
+        ours = [r for r in mine if str(r.payload.get("team") or current_team()) == team_id]
         digests = [
             (all_teams.get(str(r.payload["user"]), []), _week(r)) for r in ours if r.kind == TEAM_DIGEST
         ]
@@ -236,7 +239,7 @@ def _upload_chart(
 
 def render_summary(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
     user_id = str(reminder.payload["user"])
-    team_id = str(reminder.payload.get("team", LOCAL_TEAM))
+    team_id = str(reminder.payload.get("team") or current_team())
     profile = session.get(UserProfile, (team_id, user_id))
     if profile is not None and NUDGE_KIND in (profile.nudges_off or []):
         return None  # turned off after it was queued

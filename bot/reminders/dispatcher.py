@@ -46,6 +46,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
+from bot.installs import WorkspaceClient
 from bot.people import REFRESH_AFTER
 from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
@@ -53,8 +54,11 @@ from bot.reminders.recipient_hours import wait_until
 from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
+from bot.slack_client import without_retries
+from bot.storage import tenancy
 from bot.storage.db import ReadOnlyUnitOfWork
-from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, UTCDateTime
+from bot.storage.models import Account, Reminder, Task, UserProfile, UTCDateTime
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
@@ -158,16 +162,9 @@ def sending_client(client: WebClient, *, timeout: float | None = None) -> WebCli
     each call, so that a send always ends well within the claim's lease."""
     if not isinstance(client, WebClient):
         return client
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=max(1, int(min(client.timeout, timeout))) if timeout else client.timeout,
-        ssl=client.ssl,
-        proxy=client.proxy,
-        headers=dict(client.headers or {}),
-        logger=client.logger,
-        retry_handlers=[],
-    )
+    if isinstance(client, WorkspaceClient):  # OAuth mode: each call carries its workspace's token
+        return client.without_retries(timeout=timeout)
+    return without_retries(client, timeout=timeout)
 
 
 class Dispatcher:
@@ -443,7 +440,7 @@ class Dispatcher:
                 set(
                     session.scalars(
                         select(UserProfile.user_id).where(
-                            UserProfile.team_id == LOCAL_TEAM,
+                            UserProfile.team_id == current_team(),
                             UserProfile.user_id.in_(recipients),
                             UserProfile.tz_checked_at >= now - REFRESH_AFTER,
                         )
@@ -469,7 +466,13 @@ class Dispatcher:
         else:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dispatch")
-            posted = list(self._pool.map(self._post, wave))
+            workspace = tenancy.current()  # each send carries the workspace's token
+
+            def post(unit: Any) -> Any:
+                with tenancy.as_workspace(workspace):
+                    return self._post(unit)
+
+            posted = list(self._pool.map(post, wave))
         sent: list[tuple[list[int], str | None, str | None]] = []
         retry_after: int | None = None
         for outcome in posted:
@@ -651,7 +654,7 @@ def _preload(session: Session, reminders: Sequence[Reminder]) -> list[object]:
     users = {r.recipient_id for r in reminders if r.recipient_id} | {t.assignee_id for t in tasks}
     if users:
         loaded += session.scalars(
-            select(UserProfile).where(UserProfile.team_id == LOCAL_TEAM, UserProfile.user_id.in_(users))
+            select(UserProfile).where(UserProfile.team_id == current_team(), UserProfile.user_id.in_(users))
         ).all()
     return loaded
 

@@ -58,7 +58,7 @@ def test_set_stage_records_who_when_and_why_and_the_card_shows_the_history(acme:
     assert "Nothing to change" in acme.last_text()
     acme.command("/contact", '"Jane Doe"')
     card = acme.last_text()
-    assert "*Stage:* evaluating (4/7) since Wed 25 Nov 2026, set by <@U0BOB>" in card
+    assert "*Stage:* evaluating (4/7) since Wed 25 Nov, set by <@U0BOB>" in card
     assert "unaware → *evaluating* · <@U0BOB> — asked for the ROI study" in card
     assert "added at *unaware* · <@U0ALICE>" in card
     assert "jane@acme.example" in card and "+1-555-0100" in card  # alice owns Acme

@@ -34,6 +34,7 @@ CREATES = {
     ),
     "/followup": ("/followup Acme Corp: send the proposal tomorrow 9am", Task),
 }
+NUMBER_OF = {Opportunity: Opportunity.id, Task: Task.number}  # what people type: a follow-up's is per person
 
 
 MANAGER_COMMANDS = {"/targets", "/stats"}
@@ -79,7 +80,7 @@ def test_example_works(bot: Harness, example: str) -> None:
         create, model = CREATES[command]
         bot.command(*as_sent(create))
         with bot.db() as s:
-            number = s.scalar(select(func.max(model.id)))
+            number = s.scalar(select(func.max(NUMBER_OF[model])))
         text = text[: numbered.start()] + str(number) + text[numbered.end() :]
     user = "U0ALICE"
     if command in MANAGER_COMMANDS or text.startswith(

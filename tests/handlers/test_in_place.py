@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
@@ -114,7 +115,7 @@ def test_dismiss_from_the_ephemeral_thank_you_replaces_it(bot: Harness) -> None:
 
 
 def test_the_fake_refuses_what_slack_refuses(bot: Harness) -> None:
-    client = bot.services.client
+    client = WebClient(token="xoxb-test", base_url=bot.fake.api_url)  # not the app's: it fits messages
     ephemeral = client.chat_postEphemeral(channel="C_GENERAL", user="U0ALICE", text="only you")
     for call in (
         lambda: client.chat_update(channel="C_GENERAL", ts=ephemeral["message_ts"], text="edited"),

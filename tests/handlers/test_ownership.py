@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.storage.models import Account, Reminder
-from tests.handlers.test_edit_forms import state
+from tests.handlers.test_edit_forms import select_menu, state
 from tests.helpers import FakeUser, Harness, all_text
 
 ALICE, BOB, CAROL = "<@U0ALICE|alice>", "<@U0BOB|bob>", "<@U0CAROL|carol>"
@@ -111,3 +111,32 @@ def test_an_owner_changed_in_the_cards_edit_form_is_told_too(bot: Harness) -> No
         ":busts_in_silhouette: <@U0CAROL> changed the owner of *Acme Corp*: you → <@U0CAROL>.\nOpen account"
     ]
     assert bot.dms("U0CAROL") == []  # she did it
+
+
+def test_an_opportunity_owner_change_tells_both_owners_from_the_command_and_the_form(bot: Harness) -> None:
+    bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
+    bot.command("/opportunity", 'add Acme Corp upsell "20 more seats" mrr:+1200 owner:<@U0ALICE|alice>')
+    bot.command("/opportunity", f"set 1 owner:{CAROL}", user="U0BOB")
+    bot.dispatch()
+    assert dm_texts(bot, "U0ALICE") == [
+        ":briefcase: <@U0BOB> changed the owner of opportunity #1 “20 more seats” on *Acme Corp*: "
+        "you → <@U0CAROL>.\nOpen account"
+    ]
+    assert dm_texts(bot, "U0CAROL") == [
+        ":briefcase: <@U0BOB> changed the owner of opportunity #1 “20 more seats” on *Acme Corp*: "
+        "<@U0ALICE> → you.\nOpen account"
+    ]
+    bot.clock.advance(timedelta(minutes=5))
+    bot.command("/opportunity", "list all", user="U0CAROL")
+    menu = bot.last_reply()["blocks"]
+    opened = select_menu(bot, menu, "edit_opportunity", "1", user="U0CAROL")
+    assert opened.status == 200
+    view = bot.last_view()
+    saved = bot.slack.submit(view, state(view, owner="U0ALICE"), user="U0CAROL")
+    assert saved.status == 200 and saved.response.body == "", saved.response.body
+    bot.dispatch()
+    assert dm_texts(bot, "U0ALICE")[-1] == (
+        ":briefcase: <@U0CAROL> changed the owner of opportunity #1 “20 more seats” on *Acme Corp*: "
+        "<@U0CAROL> → you.\nOpen account"
+    )
+    assert len(dm_texts(bot, "U0CAROL")) == 1  # she did it: not told again

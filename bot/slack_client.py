@@ -1,0 +1,129 @@
+"""Everything salesbot sends to Slack leaves through here, fitted to Block Kit's limits first.
+
+- ``SlackClient``: the Web API client (``make_client``); ``chat.postMessage``, ``chat.update``,
+  ``chat.postEphemeral``, ``chat.scheduleMessage`` and ``views.open/update/push/publish`` are fitted
+  in ``api_call``, the one method every call goes through.
+- ``ResponseUrl``: a ``response_url`` (the reply to a command or a button), fitted in ``send_dict``.
+- ``FittedRespond``: Bolt's ``respond``, given to every listener by the middleware ``install`` adds.
+
+The limits and the fitting are ``bot/blocks/limits.py``. A message that had to be cut is logged
+(which limits, not the text); one still over a limit after fitting is logged as an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse, Respond
+from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient, WebhookResponse
+
+from bot.blocks.limits import Fitted, fit_message, fit_view, message_problems, view_problems
+
+log = logging.getLogger(__name__)
+
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage"})
+VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
+
+
+def fitted_message(payload: dict[str, Any], where: str) -> dict[str, Any]:
+    report = Fitted()
+    fitted = fit_message(_as_dicts(payload), report=report)
+    _report(where, report, message_problems(fitted))
+    return fitted
+
+
+def fitted_view(view: dict[str, Any], where: str) -> dict[str, Any]:
+    report = Fitted()
+    fitted = fit_view(_as_dicts(view), report=report)
+    _report(where, report, view_problems(fitted))
+    return fitted
+
+
+def _report(where: str, report: Fitted, problems: list[str]) -> None:
+    if report.changed:
+        log.warning(
+            "%s over Slack's limits was cut: %s; %d blocks left out", where, report.cuts[:5], report.dropped
+        )
+    if problems:
+        log.error("%s still breaks Slack's limits: %s", where, problems[:5])
+
+
+def _as_dicts(payload: dict[str, Any]) -> dict[str, Any]:
+    """slack_sdk model objects (blocks, views) as plain dicts."""
+    out = dict(payload)
+    if isinstance(out.get("blocks"), Sequence) and not isinstance(out["blocks"], str):
+        out["blocks"] = [b.to_dict() if hasattr(b, "to_dict") else b for b in out["blocks"]]
+    return out
+
+
+class SlackClient(WebClient):
+    """The Web API client: messages and views are fitted to Slack's limits before they are sent."""
+
+    def api_call(  # type: ignore[override]
+        self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
+    ) -> SlackResponse:
+        if json is not None and api_method in MESSAGE_METHODS:
+            json = fitted_message(json, api_method)
+        elif json is not None and api_method in VIEW_METHODS and json.get("view") is not None:
+            view = json["view"]
+            view = view.to_dict() if hasattr(view, "to_dict") else view
+            if isinstance(view, dict):
+                json = {**json, "view": fitted_view(view, api_method)}
+        return super().api_call(api_method, json=json, **kwargs)
+
+
+def without_retries(client: WebClient, *, timeout: float | None = None) -> SlackClient:
+    """The same client with no automatic retries and at most ``timeout`` per call (see
+    ``reminders.dispatcher.sending_client``)."""
+    return SlackClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=max(1, int(min(client.timeout, timeout))) if timeout else client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers or {}),
+        logger=client.logger,
+        retry_handlers=[],
+    )
+
+
+class ResponseUrl(WebhookClient):
+    """A ``response_url`` (or incoming webhook): the message is fitted before it is posted."""
+
+    def send_dict(self, body: dict[str, Any], headers: dict[str, str] | None = None) -> WebhookResponse:
+        return super().send_dict(fitted_message(body, "response_url"), headers=headers)
+
+
+class FittedRespond(Respond):
+    """Bolt's ``respond``, fitting what it sends."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        text: str | dict[str, Any] = "",
+        blocks: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> WebhookResponse:
+        if isinstance(text, dict):
+            message = fitted_message(text, "response_url")
+            return super().__call__(message)
+        message = fitted_message(
+            {"text": text, **({"blocks": list(blocks)} if blocks is not None else {})}, "response_url"
+        )
+        return super().__call__(text=message["text"], blocks=message.get("blocks"), **kwargs)
+
+
+def install(app: App) -> None:
+    """Give every listener a ``respond`` that fits its message (before any other middleware)."""
+
+    @app.middleware
+    def fit_replies(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        current = context.get("respond")
+        if isinstance(current, Respond) and not isinstance(current, FittedRespond):
+            context["respond"] = FittedRespond(
+                response_url=current.response_url, proxy=current.proxy, ssl=current.ssl
+            )
+        return next()
