@@ -210,3 +210,14 @@ def test_uninstall_cancels_that_workspace_deliveries_and_purge_deletes_only_its_
         activities = session.execute(select(Activity.team_id).execution_options(**everywhere)).scalars().all()
     assert set(accounts) == {"T0NORTH"} and set(activities) == {"T0NORTH"}
     assert "north-pricing-secret" in d.command("T0NORTH", "/account", "Acme Corp")
+
+
+def test_the_same_person_in_two_workspaces_gets_each_app_home(deployment: Deployment) -> None:
+    """App Home refreshes are kept per workspace and person: U0ALICE of one is not U0ALICE of the other."""
+    d = deployment
+    for team in TEAMS:
+        with as_team(team):
+            d.services.changed("U0ALICE")  # nothing planned in either: the very same view
+    for team in TEAMS:
+        published = [c for c in d.fake.calls("views.publish") if c.token == f"xoxb-{team}"]
+        assert [c.params["user_id"] for c in published] == ["U0ALICE"]
