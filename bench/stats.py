@@ -612,7 +612,7 @@ def measure(engine: Engine, args: argparse.Namespace) -> None:
     def stats_team() -> stats.TeamReport:
         with unit_of_work(factory, read_only=True) as session:
             report = stats.team_report(session, manager, members, quarter, now=NOW, playbook=playbook)
-            team_blocks(report)
+            team_blocks(report, now=NOW)
             return report
 
     def weekly_digest() -> list[digest.TeamDigest]:
