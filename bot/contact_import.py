@@ -36,6 +36,7 @@ from bot.importer import (
 )
 from bot.playbook import Playbook
 from bot.settings import Settings
+from bot.storage import audit
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.models import Account, Contact, ContactStageChange
 from bot.storage.tenancy import current_team
@@ -240,7 +241,38 @@ class ContactImporter:
                 for i, old, new in known.stage_moves
             ]  # fmt: skip
             for start in range(0, len(history), BATCH):
-                session.execute(insert(ContactStageChange), history[start : start + BATCH])
+                batch = history[start : start + BATCH]
+                written = session.execute(
+                    insert(ContactStageChange).returning(ContactStageChange.id, sort_by_parameter_order=True),
+                    batch,
+                ).scalars()
+                self._audit_moves(session, known, new_ids, list(zip(written, batch, strict=True)))
+
+    def _audit_moves(
+        self,
+        session: Session,
+        known: _Known,
+        new_ids: dict[int, int],
+        written: list[tuple[int, dict[str, Any]]],
+    ) -> None:
+        """Each stage move the import wrote gets its audit entry (surface ``import``) on the contact's
+        account, like a move made with ``/contact set``."""
+        account_of = {new_ids.get(i, i): row["account_id"] for i, row in known.rows.items()}
+        entries = [
+            audit.entry(
+                ContactStageChange,
+                move_id,
+                "create",
+                {
+                    k: (None, row[k])
+                    for k in ("contact_id", "from_stage", "to_stage", "reason")
+                    if row[k] is not None
+                },
+                account_id=account_of.get(row["contact_id"]),
+            )
+            for move_id, row in written
+        ]
+        audit.write(session, entries, at=self.now, team_id=self.team_id)
 
     def _insert(self, session: Session, known: _Known) -> dict[int, int]:
         """Create the new contacts; returns their ids by the negative ids this import gave them."""
