@@ -81,6 +81,12 @@ def cmd_export_stats(args: argparse.Namespace, settings: Settings) -> int:
     return run_export_stats(settings, period=args.period, team=args.team)
 
 
+def cmd_role(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.role_admin import run_set_role
+
+    return run_set_role(settings, args.user_id, args.role)
+
+
 def cmd_purge_team(args: argparse.Namespace, settings: Settings) -> int:
     from bot.purge import run_purge_team
 
@@ -241,6 +247,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _workspace(stats, "--workspace")
     stats.set_defaults(func=cmd_export_stats)
+
+    role = sub.add_parser(
+        "role",
+        help="give a person a role (admin, manager, csm, rep, viewer) from the shell",
+        description="Set a person's role in the database, as `/salesbot role` does in Slack for admins; "
+        "the way to name the first admin when the playbook's [roles] admins was empty at the first start.",
+    )
+    role.add_argument("user_id", help="the Slack user id, e.g. U0123ABCD")
+    role.add_argument("role", help="admin, manager, csm, rep or viewer")
+    role.set_defaults(func=cmd_role)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.events import AccountRoleChanged, record
 from bot.domain.grammar import channel_id_of, normalise_choice, user_id_of
@@ -252,6 +253,8 @@ def create(
     team_id: str | None = None,
 ) -> Account:
     team_id = team_id or current_team()
+    if created_by is not None:  # a person (not the operator's import): viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=team_id)
     clean = clean_name(name)
     if not clean:
         raise UserError("The account needs a name.", ADD_EXAMPLE)
@@ -395,6 +398,13 @@ def linked_to_channel(
         .where(Account.team_id == team_id, Account.channel_id == channel_id)
         .order_by(Account.name_key)
         .limit(1)
+    )
+
+
+def linked_accounts(session: Session, channel_id: str, *, team_id: str | None = None) -> list[Account]:
+    team_id = team_id or current_team()
+    return list(
+        session.scalars(select(Account).where(Account.team_id == team_id, Account.channel_id == channel_id))
     )
 
 

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
+from bot.domain import roles as staff_roles
 from bot.domain.accounts import clean_name, name_key
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, user_id_of
@@ -289,6 +291,8 @@ def create(
     now: datetime,
     example: str = ADD_EXAMPLE,
 ) -> Contact:
+    if created_by is not None:  # a person (not the operator's import): viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     name = name_of(name, example)
     key = name_key(name)
     clash = session.scalar(select(Contact).where(Contact.account_id == account.id, Contact.name_key == key))
@@ -557,7 +561,7 @@ def can_see_private(
     never in a shared channel."""
     if shared_channel:
         return False
-    if playbook.is_admin(viewer):
+    if staff_roles.role_of(session, viewer, team_id=account.team_id) == staff_roles.ADMIN:
         return True
     keepers = [u for u in (account.owner_id, account.csm_id) if u]
     if viewer in keepers:

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.storage.audit import from_json, jsonable
-from bot.storage.models import AUDITED, AuditEntry, Base, Task
+from bot.storage.models import AUDITED, AuditEntry, Base, Role, Target, Task, TeamMember, TeamSetting
 
 PAGE = 10
 HISTORY_EXAMPLE = "/account history Acme Corp"
@@ -128,6 +129,7 @@ def undo(session: Session, entry_id: int, *, user_id: str, now: datetime) -> Und
     record = session.get(model, _primary_key(model, entry.record_id))
     if record is None:
         raise UserError(f"That {entry.record_type} no longer exists.")
+    _require_may_change(session, user_id, record)
     for field, (_before, after) in entry.changes.items():
         if jsonable(getattr(record, field)) != after:
             raise UserError(f"The {entry.record_type} changed since; nothing was undone.")
@@ -138,6 +140,19 @@ def undo(session: Session, entry_id: int, *, user_id: str, now: datetime) -> Und
     session.info["audit_undo_of"] = entry.id
     session.flush()
     return Undone(entry, entry.record_type, entry.account_id, sorted(entry.changes))
+
+
+def _require_may_change(session: Session, user_id: str, record: Any) -> None:
+    """Undo is a change like any other: the same rules (``permissions``) as changing the record now."""
+    if isinstance(record, Role):
+        permissions.require(session, user_id, permissions.MANAGE_ROLES, team_id=record.team_id)
+    elif isinstance(record, TeamMember | TeamSetting):
+        permissions.require(session, user_id, permissions.TEAM, record.manager_id, team_id=record.team_id)
+    elif isinstance(record, Target):
+        action = permissions.TEAM if record.scope == "team" else permissions.TARGETS
+        permissions.require(session, user_id, action, record.subject_id, team_id=record.team_id)
+    else:
+        permissions.require(session, user_id, permissions.CHANGE, record)
 
 
 def _primary_key(model: type[Base], record_id: str) -> tuple[Any, ...]:

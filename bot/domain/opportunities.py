@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from bot.domain import accounts as acc
+from bot.domain import permissions
 from bot.domain.dates import DateOrder, DateParseError, parse_when
 from bot.domain.errors import UserError
 from bot.domain.events import OpportunityClosed, OpportunityOwnerChanged, record
@@ -190,6 +191,7 @@ def create(
     signal: Signal | None = None,
 ) -> Opportunity:
     """A new open opportunity. The owner defaults to the account's owner (the rep), else its creator."""
+    permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     opportunity = Opportunity(
         account_id=account.id,
         kind=kind,

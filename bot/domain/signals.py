@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, split_head
 from bot.domain.scoring import COUNTING_STATUSES, Scores, score
@@ -83,6 +84,7 @@ def flag(
     now: datetime,
     permalink: str | None = None,
 ) -> Signal:
+    permissions.require(session, flagged_by, permissions.WRITE, team_id=account.team_id)
     if not quote.strip():
         raise UserError("Quote what the customer said or did.", SIGNAL_EXAMPLE)
     if len(quote) > MAX_QUOTE:

@@ -8,10 +8,10 @@ again on the whole). The definition of every metric is in docs/stats.md: keep th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -110,6 +110,32 @@ def _at(value: datetime) -> Any:
 
 
 Window = tuple[datetime, datetime]  # [start, end)
+MEMO = "stats.memo"  # session.info: what was computed per person in this unit of work
+T = TypeVar("T")
+
+
+def remember(session: Session) -> None:
+    """Keep what is computed per person in this unit of work (their figures for given periods, their
+    targets, their accounts by tier …) for the rest of it, so that a batch of digests and summaries
+    rendered together computes each person's once (``bot.domain.digest.prepare`` computes everyone's
+    at the start). Only for a read-only unit of work: nothing it reads changes under it. A person's
+    figures never depend on who else was asked about with them."""
+    session.info.setdefault(MEMO, {})
+
+
+def per_person(
+    session: Session, what: Hashable, ids: Sequence[str], fetch: Callable[[list[str]], dict[str, T]]
+) -> dict[str, T]:
+    """``fetch(people) → person → value``, through the unit of work's memory when it has one:
+    the people not yet known are fetched together, in one call."""
+    memo: dict[Hashable, Any] | None = session.info.get(MEMO)
+    if memo is None:
+        return fetch(list(ids))
+    missing = [p for p in ids if (what, p) not in memo]
+    if missing:
+        for p, value in fetch(missing).items():
+            memo[(what, p)] = value
+    return {p: memo[(what, p)] for p in ids}
 
 
 def compute(
@@ -144,9 +170,22 @@ def compute_windows(
     team_id = team_id or current_team()
     ids = list(dict.fromkeys(people))
     wins = list(windows)
-    out: list[dict[str, Figures]] = [{p: Figures() for p in ids} for _ in wins]
     if not ids or not wins:
-        return out
+        return [{p: Figures() for p in ids} for _ in wins]
+    what = ("figures", team_id, tuple((s, e, min(e, now)) for s, e in wins))
+
+    def fetch(missing: list[str]) -> dict[str, list[Figures]]:
+        found = _compute(session, missing, wins, now=now, playbook=playbook, team_id=team_id)
+        return {p: [figs[p] for figs in found] for p in missing}
+
+    known = per_person(session, what, ids, fetch)
+    return [{p: known[p][k] for p in ids} for k in range(len(wins))]
+
+
+def _compute(
+    session: Session, ids: list[str], wins: list[Window], *, now: datetime, playbook: Playbook, team_id: str
+) -> list[dict[str, Figures]]:
+    out: list[dict[str, Figures]] = [{p: Figures() for p in ids} for _ in wins]
     _activities(session, out, ids, wins)
     _noshows(session, out, ids, wins)
     _tasks(session, out, ids, wins)
@@ -644,8 +683,12 @@ def reports(
         playbook=playbook,
         team_id=team_id,
     )
-    plans = targets_of(session, REP, ids, team_id=team_id)
-    tiers = accounts_by_tier(session, ids, team_id=team_id)
+    plans = per_person(
+        session, ("targets", team_id), ids, lambda missing: targets_of(session, REP, missing, team_id=team_id)
+    )
+    tiers = per_person(
+        session, ("tiers", team_id), ids, lambda missing: accounts_by_tier(session, missing, team_id=team_id)
+    )
     lines = {
         p: report_lines(figs[p], prev[p], plans[p], coverage_targets(playbook, tiers[p]), period, playbook)
         for p in ids
@@ -671,7 +714,13 @@ def team_report(
     )
     team_plan = targets_of(session, TEAM_SCOPE, [manager_id], team_id=team_id)[manager_id]
     tiers: dict[str, int] = {}
-    for counts in accounts_by_tier(session, members, team_id=team_id).values():
+    owned = per_person(
+        session,
+        ("tiers", team_id),
+        members,
+        lambda missing: accounts_by_tier(session, missing, team_id=team_id),
+    )
+    for counts in owned.values():
         for tier, n in counts.items():
             tiers[tier] = tiers.get(tier, 0) + n
     total_lines = report_lines(

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks.agenda import agenda_blocks, home_view
 from bot.blocks.common import section
 from bot.blocks.help import help_blocks
-from bot.domain import noshows
+from bot.domain import noshows, permissions
 from bot.domain.agenda import agenda, next_visits
 from bot.domain.errors import UserError
 from bot.domain.grammar import user_id_of
@@ -128,6 +128,7 @@ def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, st
         shown = titled(task.title, account.name if account else "")
         if task.status != "open":
             return f"*{escape(shown)}* is already {task.status}.", task.assignee_id
+        permissions.require(session, user_id, permissions.CHANGE, task)
         if task.kind == "visit":
             visit = True
         else:

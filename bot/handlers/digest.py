@@ -10,7 +10,7 @@ from slack_bolt import App, Respond
 from bot.blocks.common import section
 from bot.blocks.help import help_blocks
 from bot.blocks.stats import refused_blocks
-from bot.domain import teams
+from bot.domain import permissions, teams
 from bot.domain.errors import UserError
 from bot.domain.grammar import tokenize, user_id_of
 from bot.domain.text import channel_link, escape, mention
@@ -36,9 +36,8 @@ def run_digest_command(services: Services, text: str, user_id: str, respond: Res
         manager = mentioned
     tz = services.people.get(user_id).tz
     now = services.clock.now()
-    admin = services.playbook.is_admin(user_id)
     with services.uow() as session:
-        if not (admin or manager == user_id):
+        if not permissions.allowed(session, user_id, permissions.DIGEST, manager):
             reply(respond, refused_blocks())
             return
         if not teams.members_of(session, manager):

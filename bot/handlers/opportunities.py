@@ -13,6 +13,7 @@ from bot.blocks.common import Block, section
 from bot.blocks.help import help_blocks
 from bot.blocks.opportunities import card_section, list_blocks, opportunity_line, pipeline_blocks
 from bot.domain import opportunities as opp
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, parse_fields, tokenize, user_id_of
 from bot.domain.text import escape, mention
@@ -88,6 +89,7 @@ def run_opportunity_command(
         )
         with services.uow() as session:
             found = opp.require_open(session, number, opp.SET_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, found)
             changes = opp.update(found, values, now=now, by=user_id)
             account = session.get(Account, found.account_id)
             line = opportunity_line(found, account, now=now)
@@ -105,6 +107,7 @@ def run_opportunity_command(
             raise UserError("Say why it was lost, as `reason:`.", example)
         with services.uow() as session:
             found = opp.require_open(session, number, example, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, found)
             if verb == "won":
                 opp.win(found, now=now, by=user_id)
                 head = f":trophy: Won! #{found.id} “{escape(found.title)}”"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.accounts import when_local
-from bot.blocks.common import Block, fallback_text, section
+from bot.blocks.common import Block, error_blocks, fallback_text, section
 from bot.blocks.help import help_blocks
 from bot.blocks.signals import (
     DISMISS_MODAL_CALLBACK,
@@ -30,8 +30,8 @@ from bot.blocks.signals import (
     thanks_blocks,
 )
 from bot.domain import opportunities as opp
+from bot.domain import permissions, teams
 from bot.domain import signals as sig
-from bot.domain import teams
 from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
 from bot.domain.text import escape, mention, message_as_read, money
@@ -166,11 +166,13 @@ def _show_decided(services: Services, respond: Respond, signal_id: int, *, repla
     reply(respond, blocks, replace=replace)
 
 
-def _undecided_with_account(session: Session, signal_id: int) -> tuple[Signal, Account]:
-    """The signal, still waiting for a decision (or AlreadyDecided), and its account."""
+def _undecided_with_account(session: Session, signal_id: int, user_id: str) -> tuple[Signal, Account]:
+    """The signal, still waiting for a decision (or AlreadyDecided), and its account, if ``user_id``
+    may decide (the account's owner or CSM, their managers, an admin; else PermissionDenied)."""
     signal = sig.check_undecided(session, signal_id)
     account = session.get(Account, signal.account_id)
     assert account is not None
+    permissions.require(session, user_id, permissions.CHANGE, signal)
     return signal, account
 
 
@@ -178,17 +180,16 @@ def _say_why_not(services: Services, respond: Respond, signal_id: int, err: User
     """A button that can't do its job: show what became of the signal, or why, where it was clicked."""
     if isinstance(err, sig.AlreadyDecided):
         _show_decided(services, respond, signal_id)
+    elif isinstance(err, permissions.PermissionDenied):  # only them; the message stays for the others
+        reply(respond, error_blocks(err))
     else:
         reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
 
 
 def _dm_note(client: WebClient, user_id: str, err: UserError) -> None:
     """A modal's submission that can't be done (it is already closed): say why in a DM."""
-    client.chat_postMessage(
-        channel=user_id,
-        text=err.message,
-        blocks=[section(f":information_source: {escape(err.message)}")],
-    )
+    shown = err.message if err.mrkdwn else escape(err.message)
+    client.chat_postMessage(channel=user_id, text=shown, blocks=[section(f":information_source: {shown}")])
 
 
 def _warm_flagger(services: Services, signal_id: int) -> None:
@@ -302,7 +303,7 @@ def register(app: App, services: Services) -> None:
         signal_id = _clicked(action)
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, signal_id)
+                signal, account = _undecided_with_account(session, signal_id, body["user"]["id"])
                 kind = opp.kind_for_signal(
                     signal.kind, is_risk(signal.kind, services.playbook.signal_kinds), services.playbook
                 )
@@ -336,7 +337,7 @@ def register(app: App, services: Services) -> None:
         _warm_flagger(services, int(meta["signal"]))
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, int(meta["signal"]))
+                signal, account = _undecided_with_account(session, int(meta["signal"]), user_id)
                 opportunity = opp.create(
                     session,
                     account=account,
@@ -377,6 +378,7 @@ def register(app: App, services: Services) -> None:
         tz = services.people.tz(user_id)
         try:
             with services.uow() as session:
+                _undecided_with_account(session, signal_id, user_id)
                 signal = sig.snooze(session, signal_id, now=now)
                 account = session.get(Account, signal.account_id)
                 assert account is not None and signal.snoozed_until is not None
@@ -404,7 +406,7 @@ def register(app: App, services: Services) -> None:
         signal_id = _clicked(action)
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, signal_id)
+                signal, account = _undecided_with_account(session, signal_id, body["user"]["id"])
                 meta = {"signal": signal_id, **origin(body)}
                 view = dismiss_modal(signal, account, services.playbook, meta)
         except UserError as err:
@@ -425,6 +427,7 @@ def register(app: App, services: Services) -> None:
         now = services.clock.now()
         try:
             with services.uow() as session:
+                _undecided_with_account(session, int(meta["signal"]), user_id)
                 signal = sig.dismiss(session, int(meta["signal"]), reason=reason, now=now)
                 account = session.get(Account, signal.account_id)
                 assert account is not None

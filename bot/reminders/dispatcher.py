@@ -313,6 +313,13 @@ class Dispatcher:
                 position = {rid: n for n, rid in enumerate(ids)}
                 reminders = session.scalars(select(Reminder).where(Reminder.id.in_(ids))).all()
                 session.info["preloaded"] = _preload(session, reminders)  # held while the session lives
+                for prepare in self.services.batch_preparers:
+                    try:
+                        prepare(self.services, session, reminders)
+                    except (SQLAlchemyError, ReadOnlyUnitOfWork):
+                        raise
+                    except Exception:  # the renderers still work without what it would have computed
+                        log.exception("preparing a batch of reminders failed")
                 for reminder in sorted(reminders, key=lambda r: position[r.id]):
                     wait = wait_until(self.services, session, reminder, now)
                     if wait is not None:  # the recipient is off work: back until their next start

@@ -418,6 +418,24 @@ class Target(TeamOwned, Base):
     updated_at: Mapped[datetime]
 
 
+@audited("role", ignore=("members", "members_checked_at"), reversible=("role",))
+class Role(Base):
+    """Who may do what (``bot/domain/permissions.py``): a person's role, or a Slack user group's, whose
+    members are cached in ``members`` (``usergroups.users.list``, refreshed when older than an hour)."""
+
+    __tablename__ = "roles"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    subject_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # U… a person, S… a user group
+    kind: Mapped[str] = mapped_column(String(10), default="user")  # user | usergroup
+    role: Mapped[str] = mapped_column(String(10))  # admin | manager | csm | rep | viewer
+    handle: Mapped[str | None] = mapped_column(String(100))  # a user group's @handle, for display
+    members: Mapped[list[str]] = mapped_column(default=list)  # a user group's members, as last read
+    members_checked_at: Mapped[datetime | None]
+    set_by: Mapped[str | None] = mapped_column(String(32))  # None: seeded from the playbook
+    updated_at: Mapped[datetime]
+
+
 class ProcessedEvent(Base):
     """Slack event ids already handled: Slack retries events, we act on each once."""
 
