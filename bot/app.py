@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot import installs
 from bot.clock import Clock
-from bot.domain import teams
+from bot.domain import roles, teams
 from bot.handlers import register_all
 from bot.installs import InstallationStore, WorkspaceClient
 from bot.oplog import log_request
@@ -130,10 +130,12 @@ def build_services(
 
 
 def prepare(services: Services) -> None:
-    """Once at start, after the migrations: at the very first start the playbook's ``[roles] managers``
-    become the stored teams (later starts leave the teams ``/team`` manages alone)."""
+    """Once at start, after the migrations: at the very first start the playbook's ``[roles]`` become
+    the stored roles and its ``[roles] managers`` the stored teams (later starts leave the roles and
+    teams that ``/salesbot role`` and ``/team`` manage alone)."""
     with services.uow() as session:
         teams.seed_from_playbook(session, services.playbook.managers, now=services.clock.now())
+        roles.seed_from_playbook(session, services.playbook.role_seed, now=services.clock.now())
 
 
 def build_app(

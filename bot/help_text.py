@@ -69,6 +69,7 @@ add(
     ("/signal Acme Corp cross-sell: wants a marketing module", "a cross-sell signal (+30)"),
     ("/signal Acme Corp churn-risk: complained about support twice", "a churn risk (+40 to the risk score)"),
     ("/signal Acme Corp advocacy: happy to be a reference", "an advocacy signal (+10)"),
+    ("/signal list Acme Corp", "the account's open signals, newest first (the card shows five)"),
 )
 add(
     "/opportunity",

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,13 +27,14 @@ from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, Succ
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine, and_, delete, select
+from sqlalchemy import Engine, and_, delete, select, update
 
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.slack_client import SlackClient
 from bot.storage import tenancy
 from bot.storage.db import READ_ONLY
+from bot.storage.models import Reminder, WorkspaceRecord
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -268,11 +270,22 @@ def app_options(settings: Settings, services: Services) -> dict[str, Any]:
 
 
 def register(app: App, services: Services) -> None:
-    """``app_uninstalled`` and ``tokens_revoked``: the workspace's tokens are deleted (its data is
-    kept until ``salesbot purge team``) and its scheduled deliveries stop."""
+    """Every served workspace is remembered (the scheduler's passes run for it); ``app_uninstalled``
+    and ``tokens_revoked``: the workspace's tokens are deleted (its data is kept until
+    ``salesbot purge team``) and its pending deliveries are cancelled."""
     store = services.installations
     assert store is not None
     revocation = TokenRevocationListeners(store)
+    seen: set[str] = set()
+
+    @app.use
+    def remember_workspace(next: Callable[[], None]) -> None:
+        # Runs after Bolt found the workspace's installation: a workspace without one never gets here.
+        workspace = tenancy.current()
+        if workspace.team_id not in seen:
+            remember(services, workspace)
+            seen.add(workspace.team_id)
+        next()
 
     @app.event("app_uninstalled")
     def uninstalled(context: BoltContext) -> None:
@@ -287,8 +300,39 @@ def register(app: App, services: Services) -> None:
 
 
 def stopped(services: Services, reason: str) -> None:
-    """The current workspace can no longer be reached: its pending deliveries are cancelled."""
+    """The current workspace can no longer be reached: its pending deliveries are cancelled, with
+    the reason (its data stays until ``salesbot purge team``)."""
     workspace = tenancy.current()
-    log.warning("team %s: %s", workspace.team_id, reason)
-    for listener in services.uninstall_listeners:
-        listener(workspace.team_id, reason)
+    with services.uow() as session:
+        cancelled = session.execute(
+            update(Reminder)
+            .where(Reminder.status == "pending")
+            .values(status="cancelled", last_error=reason)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+    log.warning("team %s: %s; %d pending deliveries cancelled", workspace.team_id, reason, cancelled)
+
+
+def remember(services: Services, workspace: tenancy.Workspace) -> None:
+    """Note a workspace salesbot serves (once), with its organisation for an org-wide install."""
+    with services.uow() as session:
+        if session.get(WorkspaceRecord, workspace.team_id) is None:
+            session.add(
+                WorkspaceRecord(
+                    team_id=workspace.team_id,
+                    enterprise_id=workspace.enterprise_id,
+                    first_seen_at=services.clock.now(),
+                )
+            )
+
+
+def served_workspaces(services: Services) -> list[tenancy.Workspace]:
+    """The workspaces whose work runs now: the one workspace of a bot token, or every workspace that
+    has been served and is still installed (its own install or its organisation's)."""
+    store = services.installations
+    if store is None:
+        return [tenancy.LOCAL]
+    with services.session_factory() as session:
+        rows = session.execute(select(WorkspaceRecord.team_id, WorkspaceRecord.enterprise_id)).all()
+    workspaces = [tenancy.Workspace(team, enterprise) for team, enterprise in rows]
+    return [w for w in workspaces if store.bot_token(w) is not None]

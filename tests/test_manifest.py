@@ -82,7 +82,7 @@ def test_shortcuts_scopes_events_and_settings() -> None:
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
         "im:write", "im:history", "channels:history", "groups:history",
-        "files:write", "channels:read", "groups:read",
+        "files:write", "channels:read", "groups:read", "usergroups:read",
     }  # fmt: skip
     settings = MANIFEST["settings"]
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]

@@ -6,16 +6,25 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Block, actions, button, context, divider, header, line_sections, section
-from bot.domain.dates import when_local
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    divider,
+    header,
+    line_sections,
+    section,
+)
+from bot.blocks.limits import more_hint
+from bot.domain.dates import format_when, when_local
 from bot.domain.text import channel_link, escape, mention, money
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity
 
 
-def account_fields(account: Account) -> str:
+def account_fields(account: Account, *, now: datetime) -> str:
     tags = ", ".join(escape(t) for t in account.tags) if account.tags else "—"
-    renewal = account.renewal_date.isoformat() if account.renewal_date else "—"
+    renewal = format_when(account.renewal_date, now=now) if account.renewal_date else "—"
     return (
         f"*Status:* {escape(account.status)}   *Tier:* {escape(account.tier or '—')}   *Tags:* {tags}\n"
         f"*Owner:* {mention(account.owner_id)}   *CSM:* {mention(account.csm_id)}   "
@@ -44,7 +53,7 @@ def account_card(
     *,
     now: datetime,
 ) -> list[Block]:
-    blocks: list[Block] = [header(account.name), section(account_fields(account))]
+    blocks: list[Block] = [header(account.name), section(account_fields(account, now=now))]
     blocks.append(divider())
     if activities:
         blocks.append(
@@ -77,7 +86,10 @@ def account_list(accounts: list[Account], total: int, description: str) -> list[
     blocks = line_sections(f"*{total} account{'s' if total != 1 else ''}* {description}", lines)
     if total > len(accounts):
         blocks.append(
-            context(f"Showing {len(accounts)} of {total}. Narrow the filter, or use `salesbot export`.")
+            more_hint(
+                f"…and {total - len(accounts)} more. Narrow the filter (`tier:`, `status:`, `tag:`, `owner:`), "
+                "or `salesbot export accounts` lists all."
+            )
         )
     return blocks
 

@@ -43,10 +43,6 @@ def failed_list(
     return blocks
 
 
-def not_admin() -> list[Block]:
-    return [
-        section(
-            "Sorry, only salesbot admins can see failed deliveries. "
-            "If you need this, ask an admin (they are listed under `roles.admins` in the playbook)."
-        )
-    ]
+def not_admin(refusal: str) -> list[Block]:
+    """``refusal``: the permission rules' answer, naming the admins (mrkdwn built from user ids)."""
+    return [section(f":lock: {refusal}")]

@@ -54,23 +54,25 @@ def field_label(field: str) -> str:
     return field.removesuffix("_id").replace("_", " ")
 
 
-def describe(entry: AuditEntry) -> str:
+def describe(entry: AuditEntry, label: str | None = None) -> str:
+    """One change in words; ``label`` names the record when its row id is not what people know."""
     record = (
         entry.record_type if entry.record_type == "account" else f"{entry.record_type} #{entry.record_id}"
     )
+    named = label or escape(record)  # a label is markup already (it may mention the assignee)
     changes: dict[str, list[Any]] = entry.changes or {}
     if entry.action == "create":
         shown = [f for f in SUMMARY if f in changes][:4]
         details = ", ".join(f"{field_label(f)} {value_text(f, changes[f][1])}" for f in shown)
-        return f"created *{escape(record)}*" + (f": {details}" if details else "")
+        return f"created *{named}*" + (f": {details}" if details else "")
     if entry.action == "delete":
-        return f"deleted *{escape(record)}*"
+        return f"deleted *{named}*"
     parts = [
         f"{field_label(f)} {value_text(f, before)} → {value_text(f, after)}"
         for f, (before, after) in sorted(changes.items())
     ]
     verb = "undid a change to" if entry.undo_of else "changed"
-    return f"{verb} *{escape(record)}*: " + "; ".join(parts)
+    return f"{verb} *{named}*: " + "; ".join(parts)
 
 
 def who(entry: AuditEntry) -> str:
@@ -96,7 +98,7 @@ def history_blocks(
         blocks.append(section("_No changes recorded yet._"))
         return blocks
     for entry in page.entries:
-        line = f"*{when_local(entry.at, tz, now=now)}* · {who(entry)}\n{describe(entry)}"
+        line = f"*{when_local(entry.at, tz, now=now)}* · {who(entry)}\n{describe(entry, page.labels.get((entry.record_type, entry.record_id)))}"
         undo = None
         if why_not_undoable(entry, viewer, page.latest) is None:
             undo = button("Undo", UNDO_ACTION, str(entry.id), style="danger")

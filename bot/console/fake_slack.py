@@ -40,6 +40,7 @@ class Call:
     params: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered (a posted ts …)
     token: str | None = None  # the bearer token it came with: which workspace's bot made it
+    response_key: str | None = None  # a post to a response_url: which one
 
 
 @dataclass
@@ -136,6 +137,7 @@ class FakeSlackState:
     response_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (conversation, ts)
     refusals: list[Refusal] = field(default_factory=list)
     shared_channels: set[str] = field(default_factory=set)  # channels shared with another organisation
+    usergroups: dict[str, list[str]] = field(default_factory=dict)  # user group id → member ids
     # OAuth: workspaces that may install, codes handed out by the consent page, tokens issued.
     workspaces: dict[str, FakeWorkspace] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)  # code → team id
@@ -266,6 +268,11 @@ class FakeSlack:
     # -- directory and failures --------------------------------------------------------------
     def add_user(self, user: FakeUser) -> None:
         self.state.users[user.id] = user
+
+    def add_usergroup(self, group_id: str, members: list[str]) -> None:
+        """A user group (``usergroups.users.list`` answers for it; any other id is ``no_such_subteam``)."""
+        with self.state.lock:
+            self.state.usergroups[group_id] = list(members)
 
     def add_channel(self, channel_id: str, name: str) -> None:
         self.state.channels[channel_id] = name
@@ -485,7 +492,7 @@ class FakeSlack:
     def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
         with self.state.lock:
-            call = Call("response_url", params)
+            call = Call("response_url", params, response_key=key)
             self.state.calls.append(call)
             target = self.state.response_targets.get(key)
         problem = check_message(params)
@@ -650,6 +657,11 @@ class FakeSlack:
             return {**ok, "channel": {"id": "D" + users[0][1:], "is_im": True}}
         if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
             return self._files(method, params)
+        if method == "usergroups.users.list":
+            group = self.state.usergroups.get(str(params.get("usergroup", "")))
+            if group is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {**ok, "users": list(group)}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = params.get("view")
             if isinstance(view, str):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.events import TaskCancelled, TaskDone, TaskMoved, record
 from bot.domain.followup_text import DONE_EXAMPLE
@@ -41,6 +42,8 @@ def create(
     channel_id: str | None = None,
     source_activity_id: int | None = None,
 ) -> Task:
+    if created_by is not None:  # a person: viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     task = Task(
         kind=KIND,
         account_id=account.id,
@@ -111,13 +114,11 @@ def label(task: Task, viewer_id: str | None = None) -> str:
 
 
 def for_change(session: Session, task: Task | int, user_id: str) -> Task:
-    """The open task, if ``user_id`` may change it (its assignee or whoever asked for it)."""
+    """The open task, if ``user_id`` may change it (its assignee, whoever asked for it, the account's
+    people, their managers, an admin: ``permissions``)."""
     if isinstance(task, int):
         task = find(session, task)
-    if user_id not in (task.assignee_id, task.created_by):
-        raise UserError(
-            "That follow-up is not yours: only its assignee or the person who asked for it can change it."
-        )
+    permissions.require(session, user_id, permissions.CHANGE, task)
     if task.status != "open":
         raise UserError(f"Follow-up {label(task, user_id)} is already {task.status}.")
     return task

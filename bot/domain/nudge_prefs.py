@@ -17,16 +17,8 @@ from sqlalchemy.orm import Session
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.text import titled
-from bot.storage.models import (
-    LOCAL_TEAM,
-    Account,
-    Contact,
-    NudgeState,
-    Opportunity,
-    Signal,
-    Task,
-    UserProfile,
-)
+from bot.storage.models import Account, Contact, NudgeState, Opportunity, Signal, Task, UserProfile
+from bot.storage.tenancy import current_team
 
 KINDS: dict[str, str] = {
     "overdue_visit": "accounts overdue on their visit plan or tier cadence",
@@ -252,8 +244,8 @@ def _state(session: Session, user_id: str, subject: str) -> NudgeState | None:
 
 
 def _profile(session: Session, user_id: str) -> UserProfile:
-    profile = session.get(UserProfile, (LOCAL_TEAM, user_id))
+    profile = session.get(UserProfile, (current_team(), user_id))
     if profile is None:
-        profile = UserProfile(team_id=LOCAL_TEAM, user_id=user_id, tz="UTC", nudges_off=[])
+        profile = UserProfile(team_id=current_team(), user_id=user_id, tz="UTC", nudges_off=[])
         session.add(profile)
     return profile

@@ -20,7 +20,8 @@ from bot.domain.cadence import Cadence, is_overdue, parse_cadence, span_text
 from bot.domain.dates import format_when, zone
 from bot.domain.nudges import NudgeContext, NudgeItem
 from bot.domain.text import escape, money, titled
-from bot.storage.models import LOCAL_TEAM, Account, Activity, Reminder, Task, UserProfile, VisitPlan
+from bot.storage.models import Account, Activity, Reminder, Task, UserProfile, VisitPlan
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 VISIT_LIKE = ("visit", "meeting")  # also count as seeing the account, whatever the plan's type
@@ -277,7 +278,7 @@ def _zones(session: Session, user_ids: set[str]) -> dict[str, ZoneInfo]:
         return {}
     rows = session.execute(
         select(UserProfile.user_id, UserProfile.tz).where(
-            UserProfile.team_id == LOCAL_TEAM, UserProfile.user_id.in_(user_ids)
+            UserProfile.team_id == current_team(), UserProfile.user_id.in_(user_ids)
         )
     ).all()
     return {user_id: zone(tz) for user_id, tz in rows}

@@ -17,10 +17,10 @@ from bot.blocks.accounts import (
     link_question_blocks,
     linked_blocks,
 )
-from bot.blocks.common import context, section
+from bot.blocks.common import context, error_blocks, section
 from bot.blocks.help import help_blocks
 from bot.domain import accounts as acc
-from bot.domain import activities
+from bot.domain import activities, permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
@@ -61,6 +61,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         parsed = parse_fields(rest, acc.ACCOUNT_FIELDS - {"name"}, example=acc.ADD_EXAMPLE)
         values = acc.validate_fields(parsed.fields, pb)
         with services.uow() as session:
+            permissions.require(session, user_id, permissions.WRITE, team_id=team_id)
             account = acc.create(
                 session, parsed.text, values, playbook=pb, now=now, created_by=user_id, team_id=team_id
             )
@@ -85,6 +86,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         values = acc.validate_fields(parsed.fields, pb)
         with services.uow() as session:
             account = acc.require(session, parsed.text, example=SET_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, account)
             changes = acc.update(session, account, values, now=now, by=user_id)
             name = account.name
         reply(respond, changes_blocks(name, changes, acc.FIELD_OF_COLUMN))
@@ -97,6 +99,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
             raise UserError("Put the channel last, as a #channel link.", LINK_EXAMPLE)
         with services.uow() as session:
             account = acc.require(session, " ".join(words[:-1]), example=LINK_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, account)
             other = acc.linked_to_channel(session, channel, team_id=team_id)
             if other is not None and other.id != account.id:  # ask, never link one channel twice
                 blocks = link_question_blocks(account, other, channel)
@@ -142,6 +145,10 @@ def move_link(services: Services, account_id: int, channel: str, user_id: str) -
         account = session.get(acc.Account, account_id)
         if account is None:
             return [section("That account no longer exists.")]
+        permissions.require(session, user_id, permissions.CHANGE, account)
+        for other in acc.linked_accounts(session, channel, team_id=account.team_id):
+            if other.id != account.id:  # it loses its channel: its people decide that too
+                permissions.require(session, user_id, permissions.CHANGE, other)
         moved_from = acc.unlink_channel(session, channel, team_id=account.team_id, now=now, keep=account.id)
         acc.update(session, account, {"channel_id": channel}, now=now, by=user_id)
         blocks = linked_blocks(account.name, channel)
@@ -158,7 +165,11 @@ def register(app: App, services: Services) -> None:
     def link_move(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         data = json.loads(action["value"])
-        blocks = move_link(services, int(data["a"]), str(data["c"]), body["user"]["id"])
+        try:
+            blocks = move_link(services, int(data["a"]), str(data["c"]), body["user"]["id"])
+        except permissions.PermissionDenied as err:  # the question stays for whoever may answer it
+            reply(respond, error_blocks(err))
+            return
         reply(respond, blocks, replace=True)
 
     @app.action(LINK_KEEP)

@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import followups as fb
-from bot.blocks.common import Block, fallback_text
+from bot.blocks.common import Block, error_blocks, fallback_text
 from bot.blocks.help import help_blocks
 from bot.domain import accounts as acc
-from bot.domain import followups
+from bot.domain import followups, permissions
 from bot.domain.errors import UserError
 from bot.domain.followup_rules import make_activity_hook
 from bot.domain.followup_text import (
@@ -308,6 +308,9 @@ def register(app: App, services: Services) -> None:
         """Replace the message the button was on: with the result, or with why it could not be done."""
         try:
             blocks = build()
+        except permissions.PermissionDenied as err:  # only to the presser: the message stays
+            reply(respond, error_blocks(err))
+            return
         except UserError as err:
             reply(respond, fb.info_blocks(err.message), replace=True)
             return

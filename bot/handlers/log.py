@@ -268,7 +268,8 @@ def register(app: App, services: Services) -> None:
                 account = session.get(Account, activity.account_id)
                 blocks = undone_blocks(activity, account, services.playbook)
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")])
+            shown = err.message if err.mrkdwn else escape(err.message)
+            reply(respond, [section(f":information_source: {shown}")])
             return
         reply(respond, blocks, replace=True)
         services.changed(user_id)

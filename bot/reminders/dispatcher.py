@@ -56,8 +56,10 @@ from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
 from bot.slack_client import without_retries
+from bot.storage import tenancy
 from bot.storage.db import ReadOnlyUnitOfWork
-from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, UTCDateTime
+from bot.storage.models import Account, Reminder, Task, UserProfile, UTCDateTime
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +261,8 @@ class Dispatcher:
                 update(Reminder)
                 .where(Reminder.claimed_by == self.instance_id, Reminder.status == "claimed")
                 .values(RELEASED)
-                .execution_options(synchronize_session=False)
+                # This instance's claims in every workspace it served (OAuth mode: several).
+                .execution_options(synchronize_session=False, all_teams=True)
             )
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -338,6 +341,13 @@ class Dispatcher:
                 position = {rid: n for n, rid in enumerate(ids)}
                 reminders = session.scalars(select(Reminder).where(Reminder.id.in_(ids))).all()
                 session.info["preloaded"] = _preload(session, reminders)  # held while the session lives
+                for prepare in self.services.batch_preparers:
+                    try:
+                        prepare(self.services, session, reminders)
+                    except (SQLAlchemyError, ReadOnlyUnitOfWork):
+                        raise
+                    except Exception:  # the renderers still work without what it would have computed
+                        log.exception("preparing a batch of reminders failed")
                 for reminder in sorted(reminders, key=lambda r: position[r.id]):
                     wait = wait_until(self.services, session, reminder, now)
                     if wait is not None:  # the recipient is off work: back until their next start
@@ -458,7 +468,7 @@ class Dispatcher:
                 set(
                     session.scalars(
                         select(UserProfile.user_id).where(
-                            UserProfile.team_id == LOCAL_TEAM,
+                            UserProfile.team_id == current_team(),
                             UserProfile.user_id.in_(recipients),
                             UserProfile.tz_checked_at >= now - REFRESH_AFTER,
                         )
@@ -484,7 +494,13 @@ class Dispatcher:
         else:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dispatch")
-            posted = list(self._pool.map(self._post, wave))
+            workspace = tenancy.current()  # each send carries the workspace's token
+
+            def post(unit: Any) -> Any:
+                with tenancy.as_workspace(workspace):
+                    return self._post(unit)
+
+            posted = list(self._pool.map(post, wave))
         sent: list[tuple[list[int], str | None, str | None]] = []
         retry_after: int | None = None
         for outcome in posted:
@@ -684,7 +700,7 @@ def _preload(session: Session, reminders: Sequence[Reminder]) -> list[object]:
     users = {r.recipient_id for r in reminders if r.recipient_id} | {t.assignee_id for t in tasks}
     if users:
         loaded += session.scalars(
-            select(UserProfile).where(UserProfile.team_id == LOCAL_TEAM, UserProfile.user_id.in_(users))
+            select(UserProfile).where(UserProfile.team_id == current_team(), UserProfile.user_id.in_(users))
         ).all()
     return loaded
 

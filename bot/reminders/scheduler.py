@@ -21,10 +21,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.health import Heartbeat
+from bot.installs import served_workspaces
 from bot.playbook import WEEKDAYS, parse_weekly
 from bot.reminders.dispatcher import Dispatcher, DispatchReport, default_instance_id
 from bot.services import PlanningPass, Services
+from bot.storage import tenancy
 from bot.storage.models import JobRun
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ def claim_weekly_slot(services: Services, slot: datetime, now: datetime, instanc
     """Record that this instance runs ``slot``. Only one instance (and one run) gets ``True`` per slot."""
     try:
         with services.uow() as session:
-            if session.get(JobRun, WEEKLY_JOB) is None:
+            if session.get(JobRun, (current_team(), WEEKLY_JOB)) is None:
                 session.add(JobRun(job_id=WEEKLY_JOB, slot_at=slot, ran_at=now, ran_by=instance_id))
                 return True
             result = session.execute(
@@ -129,17 +132,42 @@ def run_due(
     budget: float | None = None,
 ) -> RunSummary:
     """Everything due at ``now``: planning passes, the weekly slot (if due), then delivery of
-    everything due (pass after pass; for at most ``budget`` seconds when given)."""
+    everything due (pass after pass; for at most ``budget`` seconds when given). Installed in many
+    workspaces, each one's work runs in turn, as that workspace (its rows, its bot token)."""
     summary = RunSummary(now)
+    for workspace in served_workspaces(services):
+        with tenancy.as_workspace(workspace):
+            _run_due_here(services, now, summary, plan, weekly, dispatch, dispatcher, budget)
+    return summary
+
+
+def _run_due_here(
+    services: Services,
+    now: datetime,
+    summary: RunSummary,
+    plan: bool,
+    weekly: bool,
+    dispatch: bool,
+    dispatcher: Dispatcher | None,
+    budget: float | None,
+) -> None:
     if plan:
-        summary.planning, summary.planning_failed = run_passes(services, services.planning_passes, now)
+        ran, failed = run_passes(services, services.planning_passes, now)
+        summary.planning += ran
+        summary.planning_failed += failed
     if weekly:
-        summary.weekly, summary.weekly_failed = run_weekly(
+        summary.weekly, weekly_failed = run_weekly(
             services, now, instance_id=dispatcher.instance_id if dispatcher else None
         )
+        summary.weekly_failed += weekly_failed
     if dispatch:
-        summary.delivery = (dispatcher or Dispatcher(services)).run(now, budget=budget)
-    return summary
+        report = (dispatcher or Dispatcher(services)).run(now, budget=budget)
+        if summary.delivery is None:
+            summary.delivery = report
+        else:
+            for name in ("sent", "cancelled", "failed", "retrying", "deferred", "recovered", "waiting"):
+                getattr(summary.delivery, name).extend(getattr(report, name))
+            summary.delivery.messages += report.messages
 
 
 # -- the jobs (each reads the clock, so tests call them directly with a FixedClock) ------------------

@@ -28,7 +28,6 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from bot.storage.models import (
     AUDITED,
-    LOCAL_TEAM,
     Account,
     AuditEntry,
     AuditSpec,
@@ -36,6 +35,7 @@ from bot.storage.models import (
     Contact,
     Opportunity,
 )
+from bot.storage.tenancy import current_team
 
 SURFACES = ("command", "button", "modal", "shortcut", "event", "import", "automation", "cli")
 
@@ -184,7 +184,7 @@ def _after_flush(session: Session, _flush: UOWTransaction | None) -> None:
         account_id = _account_of(session, obj)
         rows.append(
             {
-                "team_id": getattr(obj, "team_id", None) or LOCAL_TEAM,
+                "team_id": getattr(obj, "team_id", None) or current_team(),
                 "at": at,
                 "actor_id": actor.user_id,
                 "surface": actor.surface,

@@ -171,7 +171,10 @@ def test_undo_works_once_and_only_for_the_logger(bot: Harness) -> None:
     bot.command("/log", "call Acme Corp: hello")
     confirmation = bot.last_reply()["blocks"]
     bot.click("Undo", user="U0BOB", blocks=confirmation)
-    assert "Only the person who logged an activity can undo it." in bot.last_text()
+    assert (
+        "this activity on *Acme Corp* is not yours: only <@U0ALICE>, their manager or an admin"
+        in bot.last_text()
+    )
     assert only_activity(bot).undone_at is None
     bot.click("Undo", blocks=confirmation)
     assert bot.last_reply()["replace_original"] is True

@@ -1,7 +1,7 @@
 """seen requests: signed requests already acted on, so retries and replays run once
 
 Revision ID: requests_0001_seen_requests
-Revises: followups_0001_numbers
+Revises: roles_0001
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import bot.storage.models
 
 
 revision = "requests_0001_seen_requests"
-down_revision = "followups_0001_numbers"
+down_revision = "roles_0001"
 branch_labels = None
 depends_on = None
 
