@@ -157,10 +157,10 @@ def test_a_stopped_dispatcher_finishes_the_post_in_flight_and_gives_back_the_res
     dispatcher = Dispatcher(db_bot.services, instance_id="stopping")
     handle = db_bot.fake._handle
 
-    def stop_during_the_first_post(path: str, params: dict[str, Any]) -> Any:
+    def stop_during_the_first_post(path: str, params: dict[str, Any], *rest: Any) -> Any:
         if path.endswith("/chat.postMessage"):
             dispatcher.stop()  # SIGTERM arrives while Slack is answering
-        return handle(path, params)
+        return handle(path, params, *rest)
 
     db_bot.fake._handle = stop_during_the_first_post  # type: ignore[method-assign]
     report = dispatcher.run(db_bot.clock.now())

@@ -34,11 +34,11 @@ def hold_posts(fake: FakeSlack) -> tuple[threading.Event, threading.Event]:
     posting, release = threading.Event(), threading.Event()
     handle = fake._handle
 
-    def held(path: str, params: dict[str, Any]) -> Any:
+    def held(path: str, params: dict[str, Any], *rest: Any) -> Any:
         if path.endswith("/chat.postMessage"):
             posting.set()
             release.wait(WAIT)
-        return handle(path, params)
+        return handle(path, params, *rest)
 
     fake._handle = held  # type: ignore[method-assign]
     return posting, release
