@@ -27,8 +27,13 @@ def upgrade() -> None:
         " FROM tasks WHERE kind = 'followup'"
         ") AS numbered WHERE tasks.id = numbered.id"
     )
+    # On SQLite the unique key is added by copying the table, and dropping the old copy deletes what
+    # refers to it (cascading to the follow-ups' reminders): the reminders are kept aside and put back.
+    op.execute("CREATE TEMPORARY TABLE kept_reminders AS SELECT * FROM reminders")
     with op.batch_alter_table("tasks") as batch:
         batch.create_unique_constraint("uq_tasks_assignee_number", ["assignee_id", "number"])
+    op.execute("INSERT INTO reminders SELECT * FROM kept_reminders WHERE id NOT IN (SELECT id FROM reminders)")
+    op.execute("DROP TABLE kept_reminders")
 
 
 def downgrade() -> None:
