@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.dates import YEARS
 from bot.domain.errors import UserError
 from bot.domain.events import AccountRoleChanged, record
@@ -20,7 +21,8 @@ from bot.domain.inputs import OutOfRange, check_amount, check_length, fits
 from bot.playbook import Playbook
 from bot.storage.keys import search_key
 from bot.storage.limits import INTEGER_MAX, max_length
-from bot.storage.models import LOCAL_TEAM, Account
+from bot.storage.models import Account
+from bot.storage.tenancy import current_team
 
 ACCOUNT_FIELDS = {
     "tier",
@@ -94,13 +96,13 @@ def starts_with_key(key: str, dialect: str) -> ColumnElement[bool]:
     return Account.search_key.like(key + "%")
 
 
-def find(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Account | None:
+def find(session: Session, name: str, *, team_id: str | None = None) -> Account | None:
     """The account ``name`` names (``resolve`` without the suggestions, for trying splits of a text)."""
     return resolve(session, name, team_id=team_id, suggestions=False).account
 
 
 def resolve(
-    session: Session, name: str, *, team_id: str = LOCAL_TEAM, suggestions: bool = True
+    session: Session, name: str, *, team_id: str | None = None, suggestions: bool = True
 ) -> Resolution:
     """One indexed query: every account whose ``search_key`` starts with what was typed.
 
@@ -109,6 +111,7 @@ def resolve(
     """
     if len(name) > 4 * NAME_MAX:  # longer than any name, even with its spaces and punctuation
         return Resolution()
+    team_id = team_id or current_team()
     key, exact_name = search_key(name), name_key(name)
     if len(key) > (max_length(Account.search_key) or NAME_MAX) and not fits(Account.name_key, exact_name):
         return Resolution()  # no stored name or key is that long
@@ -135,19 +138,21 @@ def resolve(
 
 
 def suggest(
-    session: Session, name: str, *, team_id: str = LOCAL_TEAM, limit: int = 3, cutoff: int = 60
+    session: Session, name: str, *, team_id: str | None = None, limit: int = 3, cutoff: int = 60
 ) -> list[str]:
     """The names closest to ``name``, best first, scoring at least ``cutoff`` (0 to 100)."""
     if len(name) > NAME_MAX:
         return []
+    team_id = team_id or current_team()
     names = list(session.scalars(select(Account.name).where(Account.team_id == team_id)))
     matches = process.extract(name, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
     return [m[0] for m in matches]
 
 
-def search(session: Session, text: str, *, team_id: str = LOCAL_TEAM, limit: int = 20) -> list[Account]:
+def search(session: Session, text: str, *, team_id: str | None = None, limit: int = 20) -> list[Account]:
     """For pickers: prefix matches first, then fuzzy ones. Only a name's length of ``text`` is read."""
     text = text[:NAME_MAX]
+    team_id = team_id or current_team()
     resolution = resolve(session, text, team_id=team_id)
     found: list[Account] = []
     if resolution.account:
@@ -173,8 +178,9 @@ def search(session: Session, text: str, *, team_id: str = LOCAL_TEAM, limit: int
     return found[:limit]
 
 
-def require(session: Session, name: str, *, example: str, team_id: str = LOCAL_TEAM) -> Account:
+def require(session: Session, name: str, *, example: str, team_id: str | None = None) -> Account:
     """The account, or a ``UserError`` offering the candidates or the closest names and a create button."""
+    team_id = team_id or current_team()
     if not name.strip():
         raise UserError("Which account? Put its name first.", example)
     r = resolve(session, name, team_id=team_id)
@@ -301,8 +307,11 @@ def create(
     playbook: Playbook,
     now: datetime,
     created_by: str | None,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Account:
+    team_id = team_id or current_team()
+    if created_by is not None:  # a person (not the operator's import): viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=team_id)
     clean = clean_name(name)
     if not clean:
         raise UserError("The account needs a name.", ADD_EXAMPLE)
@@ -388,9 +397,10 @@ def update(
 
 
 def segment(
-    session: Session, filters: dict[str, Any], *, team_id: str = LOCAL_TEAM, limit: int = 50
+    session: Session, filters: dict[str, Any], *, team_id: str | None = None, limit: int = 50
 ) -> tuple[list[Account], int]:
     """Accounts matching every filter (tier, status, owner_id, csm_id, tag); returns (page, total)."""
+    team_id = team_id or current_team()
     stmt = select(Account).where(Account.team_id == team_id)
     for column in ("tier", "status", "owner_id", "csm_id"):
         if column in filters:
@@ -433,9 +443,10 @@ def segment_filters(fields: dict[str, str], playbook: Playbook) -> dict[str, Any
 
 
 def linked_to_channel(
-    session: Session, channel_id: str | None, *, team_id: str = LOCAL_TEAM
+    session: Session, channel_id: str | None, *, team_id: str | None = None
 ) -> Account | None:
     """The account whose channel this is, if any (the first by name when several share it)."""
+    team_id = team_id or current_team()
     if not channel_id:
         return None
     return session.scalar(
@@ -446,10 +457,18 @@ def linked_to_channel(
     )
 
 
+def linked_accounts(session: Session, channel_id: str, *, team_id: str | None = None) -> list[Account]:
+    team_id = team_id or current_team()
+    return list(
+        session.scalars(select(Account).where(Account.team_id == team_id, Account.channel_id == channel_id))
+    )
+
+
 def unlink_channel(
-    session: Session, channel_id: str, *, team_id: str = LOCAL_TEAM, now: datetime, keep: int | None = None
+    session: Session, channel_id: str, *, team_id: str | None = None, now: datetime, keep: int | None = None
 ) -> list[str]:
     """Take ``channel_id`` off every account linked to it (but ``keep``); returns their names."""
+    team_id = team_id or current_team()
     names = []
     for account in session.scalars(
         select(Account).where(
