@@ -25,7 +25,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.domain.errors import UserError
 from bot.domain.permissions import PermissionDenied
+from bot.domain.text import escape
 from bot.slack_client import ResponseUrl
 from bot.storage.db import COMMITTED_WRITES
 
@@ -137,9 +139,9 @@ def tell_failure(body: dict[str, Any], client: WebClient, *, saved: bool) -> Non
         log.exception("could not tell the person that their request failed")
 
 
-def tell_refusal(body: dict[str, Any], client: WebClient, message: str) -> None:
+def tell_refusal(body: dict[str, Any], client: WebClient, message: str, *, icon: str = ":lock:") -> None:
     """Tell the person, only them, that they may not do that and who may (never raises)."""
-    text = f":lock: {message}"
+    text = f"{icon} {message}"
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     try:
         response_url = body.get("response_url") or _first_response_url(body)
@@ -176,6 +178,18 @@ def submit_told(pool: WorkPool, body: dict[str, Any], client: Any, work: Work) -
             log.info("refused: %s", _describe(body))
             if isinstance(client, WebClient):
                 tell_refusal(body, client, refused.message)
+        except UserError as refused:
+            if COMMITTED_WRITES.get() > 0:  # refused after something was saved: a bug, told as a failure
+                log.exception("work after the ack failed: %s", _describe(body))
+                if isinstance(client, WebClient):
+                    tell_failure(body, client, saved=True)
+                if pool.inline:
+                    raise
+            else:  # a value nobody could have sent (bot/handlers/payloads.py), a row gone meanwhile
+                log.info("refused: %s: %s", _describe(body), refused.message)
+                if isinstance(client, WebClient):
+                    shown = refused.message if refused.mrkdwn else escape(refused.message)
+                    tell_refusal(body, client, shown, icon=":warning:")
         except Exception:
             log.exception("work after the ack failed: %s", _describe(body))
             if body.get("type") != "event_callback" and isinstance(client, WebClient):
@@ -225,6 +239,57 @@ def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any
     return acked
 
 
+def answered_in_form(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """``listener`` (a form's submission) as a Bolt listener whose ``UserError`` is an answer, not a
+    crash: before the ack an error in the form (on its first input), after it a note to the person.
+    Raised before anything was saved (a forged ``private_metadata``, a row gone meanwhile)."""
+    names = inspect.signature(listener).parameters
+
+    @functools.wraps(listener)
+    def guarded(**kwargs: Any) -> None:
+        args = {name: value for name, value in kwargs.items() if name in names}
+        token = COMMITTED_WRITES.set(0)
+        try:
+            listener(**args)
+        except UserError as refused:
+            if COMMITTED_WRITES.get() > 0:
+                raise
+            body: dict[str, Any] = kwargs.get("body") or {}
+            log.info("refused in a form: %s: %s", _describe(body), refused.message)
+            _answer_form(kwargs.get("ack"), body, kwargs.get("client"), refused)
+        finally:
+            COMMITTED_WRITES.reset(token)
+
+    guarded.__wrapped__ = _with_params(listener, ("ack", "body", "client"))  # type: ignore[attr-defined]
+    return guarded
+
+
+def _answer_form(ack: Any, body: dict[str, Any], client: Any, refused: UserError) -> None:
+    view = body.get("view")
+    blocks = view.get("blocks") if isinstance(view, dict) else None
+    first = next(
+        (
+            str(b["block_id"])
+            for b in blocks or []
+            if isinstance(b, dict) and b.get("type") == "input" and b.get("block_id")
+        ),
+        None,
+    )
+    if ack is not None and getattr(ack, "response", None) is None:
+        if first:
+            ack(response_action="errors", errors={first: refused.message})
+            return
+        ack()
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    if user_id and isinstance(client, WebClient):
+        shown = refused.message if refused.mrkdwn else escape(refused.message)
+        try:
+            client.chat_postMessage(channel=user_id, text=f":warning: {shown}")
+        except Exception:
+            log.exception("could not tell the person why their form was refused")
+
+
 def _with_params(listener: Callable[..., Any], extra: tuple[str, ...]) -> Callable[..., Any]:
     names = list(inspect.signature(listener).parameters)
     names += [n for n in extra if n not in names]
@@ -252,6 +317,8 @@ class AckFirstApp(App):
 
     View submissions and options loads answer *in* their ack (validation errors, the options), so
     they run on the request thread; they hand slow work to the pool themselves (``services.work``).
+    A form listener's ``UserError`` (a forged ``private_metadata``, a row gone) is answered in the
+    form (``answered_in_form``); an action's, only to the presser (``submit_told``).
     """
 
     def __init__(self, *, pool: WorkPool, **kwargs: Any) -> None:
@@ -279,3 +346,14 @@ class AckFirstApp(App):
 
     def event(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return self._offloaded(super().event(*args, **kwargs))
+
+    def view(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        register = super().view(*args, **kwargs)
+
+        def decorator(*functions: Callable[..., Any], **options: Any) -> Any:
+            if options:
+                return register(*functions, **options)
+            register(*(answered_in_form(f) for f in functions))
+            return functions[0] if len(functions) == 1 else None
+
+        return decorator

@@ -1,15 +1,20 @@
-"""Buttons naming rows that no longer exist get a polite reply, change nothing and raise nothing."""
+"""Buttons and forms naming rows that no longer exist (or are another workspace's) get a polite reply,
+change nothing and raise nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+import pytest
+from sqlalchemy import Engine, delete, func, select, update
 
 from bot.storage.models import Base
 from tests.helpers import Harness, all_text, block_of, buttons
+from tests.hostile.fuzzing import World, initial_state, registered_views
 
 POLITE = ("no longer exists", "There is no", "nothing to snooze")
+GONE = ("no longer", "deleted meanwhile", "There is no")  # what a form says of a row that is gone
 # What pressing a button may never change; the people, teams and records of requests stay.
 KEPT = {
     "user_profiles",
@@ -103,4 +108,34 @@ def test_every_button_naming_a_row_that_is_gone_gets_a_polite_reply(bot: Harness
     assert answered > 20
     after = counts(bot)
     assert after == before, {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved to another workspace"])
+def test_every_form_naming_a_row_that_is_gone_or_another_workspaces_is_refused_politely(
+    db_bot: Harness, db_engine: Engine, how: str
+) -> None:
+    """Each form, opened while its rows were there and submitted as shown once they are gone (or belong
+    to another workspace): an answer in the form (or a note to the person), nothing written."""
+    world = World(db_bot, db_engine).populate()
+    assert {v["callback_id"] for v in world.views} == set(registered_views(db_bot.app))
+    with db_bot.db() as s:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name in KEPT:
+                continue
+            if how == "deleted":
+                s.execute(delete(table))
+            elif "team_id" in table.c:
+                s.execute(update(table).values(team_id="T_OTHER"))
+    ahead = (db_bot.clock.now() + timedelta(days=30)).date().isoformat()
+    problems = []
+    for view in world.views:
+        logged = view["callback_id"] == "log_activity_modal"  # what happened: today, on Acme Corp (#1)
+        state = initial_state(view, day=None if logged else ahead)
+        if logged:
+            state["account"] = {"account": {"type": "external_select", "selected_option": {"value": "1"}}}
+        outcome = world.submit(view, state, None, "U0ALICE", refused=True)
+        said = outcome.answer
+        if outcome.problems() or not any(polite in said for polite in GONE):
+            problems.append(f"{view['callback_id']}: {outcome.problems()} {said[:200]!r}")
     assert not problems, "\n".join(problems)

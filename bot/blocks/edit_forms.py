@@ -286,9 +286,3 @@ def _menu(action_id: str, placeholder: str, items: list[tuple[int, str]]) -> Blo
 
 def has_items(menu: Block) -> bool:
     return bool(menu["elements"][0]["options"])
-
-
-def picked_id(action: dict[str, Any]) -> int:
-    """The id a button (``value``) or a menu (``selected_option``) carries."""
-    value = (action.get("selected_option") or {}).get("value") or action.get("value") or "0"
-    return int(value)

@@ -139,12 +139,10 @@ def subject_exists(session: Session, subject: str) -> bool:
     parts = subject.split(":")
     for kind, value in itertools.pairwise(parts):
         model = SUBJECT_ROWS.get(kind)
-        if (
-            model is not None
-            and value.isascii()
-            and value.isdigit()
-            and session.get(model, int(value)) is None
-        ):
+        if model is None:
+            continue
+        row_id = record_id(value)
+        if row_id is None or session.get(model, row_id) is None:
             return False
     return True
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,7 +23,7 @@ from bot.domain import activities, permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
-from bot.handlers import history
+from bot.handlers import history, payloads
 from bot.handlers.common import reply, reply_error, team_of
 from bot.handlers.contacts import run_account_map
 from bot.reminders import ownership
@@ -164,9 +163,10 @@ def register(app: App, services: Services) -> None:
     @app.action(LINK_MOVE)
     def link_move(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        data = json.loads(action["value"])
+        data = payloads.payload(action.get("value"))
+        account_id, channel = payloads.id_in(data, "a"), payloads.slack_id_in(data, "c")
         try:
-            blocks = move_link(services, int(data["a"]), str(data["c"]), body["user"]["id"])
+            blocks = move_link(services, account_id, channel, body["user"]["id"])
         except permissions.PermissionDenied as err:  # the question stays for whoever may answer it
             reply(respond, error_blocks(err))
             return
@@ -175,11 +175,12 @@ def register(app: App, services: Services) -> None:
     @app.action(LINK_KEEP)
     def link_keep(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        data = json.loads(action["value"])
+        data = payloads.payload(action.get("value"))
+        other_id, channel = payloads.id_in(data, "o"), payloads.slack_id_in(data, "c")
         with services.uow() as session:
-            other = session.get(acc.Account, int(data["o"]))
+            other = session.get(acc.Account, other_id)
             name = escape(other.name) if other else "the other account"
-        text = f"Nothing changed: {channel_link(str(data['c']))} stays linked to *{name}*."
+        text = f"Nothing changed: {channel_link(channel)} stays linked to *{name}*."
         reply(respond, [section(text)], replace=True)
 
     @app.command("/account")

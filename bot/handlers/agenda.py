@@ -20,6 +20,7 @@ from bot.domain.errors import UserError
 from bot.domain.grammar import user_id_of
 from bot.domain.text import escape, titled
 from bot.domain.visits import complete_task
+from bot.handlers import payloads
 from bot.handlers.common import reply, reply_error
 from bot.handlers.visits import log_for_task
 from bot.services import Services
@@ -161,9 +162,9 @@ def register(app: App, services: Services) -> None:
     def agenda_done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
-        raw = action.get("value", "")
-        data = json.loads(raw) if raw.startswith("{") else {"t": int(raw)}
-        message, assignee = finish_task(services, int(data["t"]), user_id)
+        raw = str(action.get("value", ""))
+        data = payloads.payload(raw) if raw.startswith("{") else {"t": raw}
+        message, assignee = finish_task(services, payloads.id_in(data, "t"), user_id)
         services.changed(user_id, assignee)
         if (body.get("container") or {}).get("type") == "view":
             return  # the App Home: the change listener republished it

@@ -5,7 +5,6 @@ The button carries the original command; after the choice the command runs again
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from bot.domain import accounts as acc
 from bot.domain import contacts, permissions
 from bot.domain.errors import UserError
 from bot.domain.text import escape
+from bot.handlers import payloads
 from bot.handlers.common import reply, reply_error, substitute_account, team_of
 from bot.services import Services
 from bot.storage.models import Account
@@ -26,7 +26,7 @@ Runner = Callable[[Services, str, str, Respond, str], None]
 
 def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
     def rerun(body: dict[str, Any], respond: Respond, data: dict[str, Any], name: str) -> None:
-        command, text = data.get("cmd", ""), data.get("text", "")
+        command, text = payloads.text_in(data, "cmd", ""), payloads.text_in(data, "text", "")
         runner = runners.get(command)
         user_id = body["user"]["id"]
         if not runner or not text:
@@ -36,7 +36,7 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
                 replace=True,
             )
             return
-        new_text = substitute_account(text, data.get("typed", ""), name)
+        new_text = substitute_account(text, payloads.text_in(data, "typed", ""), name)
         try:
             runner(services, new_text, user_id, respond, team_of(body))
         except UserError as err:
@@ -45,9 +45,10 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
     @app.action("pick_account")
     def pick_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        data = json.loads(action["value"])
+        data = payloads.payload(action.get("value"))
+        account_id = payloads.id_in(data, "v")
         with services.uow() as session:
-            account = session.get(Account, int(data["v"]))
+            account = session.get(Account, account_id)
             name = account.name if account else None
         if name is None:
             reply(respond, [section("That account no longer exists.")], replace=True)
@@ -57,25 +58,25 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
     @app.action("pick_account_name")
     def pick_account_name(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        data = json.loads(action["value"])
-        rerun(body, respond, data, data["v"])
+        data = payloads.payload(action.get("value"))
+        rerun(body, respond, data, payloads.text_in(data, "v"))
 
     @app.action("pick_contact")
     def pick_contact(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        data = json.loads(action["value"])
-        rerun(body, respond, data, data["v"])
+        data = payloads.payload(action.get("value"))
+        rerun(body, respond, data, payloads.text_in(data, "v"))
 
     @app.action("create_contact")
     def create_contact(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         """An unknown name in ``/log … with`` or ``/opportunity team``: add them to the account, then re-run."""
         ack()
-        data = json.loads(action["value"])
-        account_id, _, name = str(data["v"]).partition(":")
-        user_id = body["user"]["id"]
+        data = payloads.payload(action.get("value"))
+        raw_id, _, name = payloads.text_in(data, "v").partition(":")
+        account_id, user_id = payloads.row_id(raw_id), body["user"]["id"]
         try:
             with services.uow() as session:
-                account = session.get(Account, int(account_id))
+                account = session.get(Account, account_id)
                 if account is None:
                     raise UserError("That account no longer exists.")
                 contact = contacts.create(
@@ -103,12 +104,12 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
     @app.action("create_account")
     def create_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        data = json.loads(action["value"])
-        user_id = body["user"]["id"]
+        data = payloads.payload(action.get("value"))
+        name, user_id = payloads.text_in(data, "v"), body["user"]["id"]
         try:
             with services.uow() as session:
                 account = acc.create(
-                    session, data["v"], {}, playbook=services.playbook, now=services.clock.now(),
+                    session, name, {}, playbook=services.playbook, now=services.clock.now(),
                     created_by=user_id, team_id=team_of(body),
                 )  # fmt: skip
                 name = account.name

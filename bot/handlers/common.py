@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.common import Block, button, error_blocks, fallback_text
 from bot.domain.errors import UserError
+from bot.handlers import payloads
 from bot.slack_client import ResponseUrl
 from bot.storage.tenancy import current_team
 
@@ -89,6 +90,7 @@ def deliver_to_message(
 ) -> None:
     """After a form: replace the message it was opened from; a DM if that is no longer possible."""
     text = fallback_text(blocks)
+    response_url = payloads.response_url(response_url, client.base_url)
     if response_url:
         result = ResponseUrl(response_url).send(text=text, blocks=blocks, replace_original=True)
         if result.status_code == 200:

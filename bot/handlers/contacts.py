@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +26,7 @@ from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import parse_fields, tokenize
 from bot.domain.text import escape
+from bot.handlers import payloads
 from bot.handlers.common import reply, reply_error, team_of
 from bot.services import Services
 from bot.storage.models import Account, Opportunity
@@ -368,16 +368,17 @@ def register(app: App, services: Services) -> None:
     def plan_followup(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         """Open the follow-up form with the warning's next step written in; the confirmation comes as a DM."""
         ack()
-        data = json.loads(action["value"])
+        data = payloads.payload(action.get("value"))
+        account_id, title = payloads.id_in(data, "a"), payloads.text_in(data, "t", "")
         local_today = services.clock.now().astimezone(services.people.tz(body["user"]["id"])).date()
         with services.uow() as session:
-            account = session.get(Account, int(data["a"]))
+            account = session.get(Account, account_id)
             if account is None:
-                return
+                raise UserError(payloads.GONE_ACCOUNT)
             view = next_modal(
                 account,
                 (local_today + timedelta(days=1)).isoformat(),
                 {"a": account.id},
-                title=str(data.get("t") or ""),
+                title=title,
             )
         client.views_open(trigger_id=body["trigger_id"], view=view)

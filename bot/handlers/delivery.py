@@ -10,6 +10,7 @@ from bot.blocks.common import Block, section
 from bot.blocks.delivery import RETRY_ACTION, destination, failed_list, not_admin
 from bot.domain import permissions
 from bot.domain.text import escape
+from bot.handlers import payloads
 from bot.handlers.common import reply
 from bot.reminders import failed
 from bot.services import Services
@@ -52,8 +53,8 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
             reply(respond, refusal)
             return
         try:
-            reminder_id = int(action.get("value", ""))
-        except ValueError:
+            reminder_id = payloads.row_id(action.get("value"))
+        except payloads.Unreadable:
             reply(respond, [section(":warning: That button is out of date. Run `/salesbot failed` again.")])
             return
         with services.uow() as session:

@@ -7,7 +7,6 @@ field by field with the rules of the matching command, and refusals are shown in
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -24,6 +23,7 @@ from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
 from bot.domain.forms import Errors, check_each, field_message, followup_due, followup_title
 from bot.domain.text import escape, titled
+from bot.handlers import payloads
 from bot.handlers.common import post_to_user, reply, team_of
 from bot.people import cached_person
 from bot.reminders.followups import schedule
@@ -66,7 +66,7 @@ def register(app: App, services: Services) -> None:
         ack()
         try:
             with services.uow() as session:
-                account = session.get(Account, ef.picked_id(action))
+                account = session.get(Account, payloads.picked_id(action))
                 if account is not None:
                     permissions.require(session, body["user"]["id"], permissions.CHANGE, account)
                 view = ef.account_modal(account, services.playbook, _where(body)) if account else None
@@ -81,7 +81,7 @@ def register(app: App, services: Services) -> None:
     @app.view(ef.ACCOUNT_MODAL)
     def account_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payloads.metadata(view)
         fields = ef.read_account_form(view["state"]["values"])
         values, errors = check_each(fields, lambda one: acc.validate_fields(one, services.playbook))
         changes: dict[str, tuple[Any, Any]] = {}
@@ -89,7 +89,7 @@ def register(app: App, services: Services) -> None:
         if not errors:
             try:
                 with services.uow() as session:
-                    account = session.get(Account, int(meta.get("account") or 0))
+                    account = session.get(Account, payloads.id_in(meta, "account"))
                     if account is None or account.team_id != team_of(body):
                         raise UserError("That account was deleted meanwhile; nothing was changed.")
                     permissions.require(session, user_id, permissions.CHANGE, account)
@@ -115,7 +115,7 @@ def register(app: App, services: Services) -> None:
         tz = services.people.get(user_id, refresh=False).tz
         try:
             with services.uow() as session:
-                task = followups.for_change(session, ef.picked_id(action), user_id)
+                task = followups.for_change(session, payloads.picked_id(action), user_id)
                 account = session.get(Account, task.account_id)
                 assert account is not None
                 view = ef.followup_modal(task, account, tz, _where(body))
@@ -127,7 +127,7 @@ def register(app: App, services: Services) -> None:
     @app.view(ef.FOLLOWUP_MODAL)
     def followup_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payloads.metadata(view)
         form = ef.read_followup_form(view["state"]["values"])
         now = services.clock.now()
         editor = services.people.get(user_id)
@@ -157,7 +157,7 @@ def register(app: App, services: Services) -> None:
         if not errors:
             try:
                 with services.uow() as session:
-                    task = followups.for_change(session, int(meta.get("task") or 0), user_id)
+                    task = followups.for_change(session, payloads.id_in(meta, "task"), user_id)
                     account = session.get(Account, task.account_id)
                     assert account is not None
                     people = (task.assignee_id, assignee_id, task.created_by)
@@ -200,7 +200,7 @@ def register(app: App, services: Services) -> None:
         try:
             with services.uow() as session:
                 found = opp.require_open(
-                    session, ef.picked_id(action), opp.SET_EXAMPLE, team_id=team_of(body)
+                    session, payloads.picked_id(action), opp.SET_EXAMPLE, team_id=team_of(body)
                 )
                 permissions.require(session, body["user"]["id"], permissions.CHANGE, found)
                 account = session.get(Account, found.account_id)
@@ -216,7 +216,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payloads.metadata(view)
         pb = services.playbook
         fields = ef.read_opportunity_form(view["state"]["values"])
         # A kind or stage the playbook no longer has is offered only as the stored value: kept as it is.
@@ -239,7 +239,7 @@ def register(app: App, services: Services) -> None:
             try:
                 with services.uow() as session:
                     found = opp.require_open(
-                        session, int(meta.get("opportunity") or 0), opp.SET_EXAMPLE, team_id=team_of(body)
+                        session, payloads.id_in(meta, "opportunity"), opp.SET_EXAMPLE, team_id=team_of(body)
                     )
                     permissions.require(session, user_id, permissions.CHANGE, found)
                     changes = opp.update(found, values, now=services.clock.now(), by=user_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from bot.domain.followup_text import (
 )
 from bot.domain.text import ACCOUNT_SLOT
 from bot.domain.workhours import holiday_of
+from bot.handlers import payloads
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import reply, reply_error, team_of
 from bot.handlers.in_place import origin, update_origin
@@ -274,10 +274,6 @@ def _account_view(services: Services, task_id: int, user_id: str) -> list[Block]
     return head + card_blocks(services, account_id, user_id)
 
 
-def _task_id(value: str) -> int:
-    return int(value)
-
-
 def install(services: Services) -> None:
     """Plug follow-ups into the shared extension points (renderer, activity hook, card section)."""
     services.renderers[REMINDER_KIND] = render_followup_due
@@ -319,69 +315,66 @@ def register(app: App, services: Services) -> None:
     @app.action(fb.UNDO)
     def undo(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        user_id = body["user"]["id"]
-        button_reply(respond, lambda: _close(services, _task_id(action["value"]), user_id, done=False))
+        user_id, task_id = body["user"]["id"], payloads.row_id(action.get("value"))
+        button_reply(respond, lambda: _close(services, task_id, user_id, done=False))
 
     @app.action(fb.DONE)
     def done(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        user_id = body["user"]["id"]
-        button_reply(respond, lambda: _close(services, _task_id(action["value"]), user_id, done=True))
+        user_id, task_id = body["user"]["id"], payloads.row_id(action.get("value"))
+        button_reply(respond, lambda: _close(services, task_id, user_id, done=True))
 
     @app.action(re.compile("^" + re.escape(fb.SNOOZE_PREFIX) + "(1h|tomorrow|week)$"))
     def snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         choice = action["action_id"].removeprefix(fb.SNOOZE_PREFIX)
-        user_id = body["user"]["id"]
-        button_reply(
-            respond, lambda: _move(services, _task_id(action["value"]), user_id, choice=choice, day=None)
-        )
+        user_id, task_id = body["user"]["id"], payloads.row_id(action.get("value"))
+        button_reply(respond, lambda: _move(services, task_id, user_id, choice=choice, day=None))
 
     @app.action(fb.RESCHEDULE)
     def reschedule(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        task_id = int(str(action.get("block_id", "")).removeprefix("followup:"))
-        day = date.fromisoformat(action["selected_date"])
+        task_id = payloads.row_id(str(action.get("block_id", "")).removeprefix("followup:"))
+        day = payloads.day(action.get("selected_date"))
         user_id = body["user"]["id"]
         button_reply(respond, lambda: _move(services, task_id, user_id, choice=None, day=day))
 
     @app.action(fb.MOVE_TO_DAY)
     def move_to_day(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        task_id, _, day = str(action["value"]).partition(":")
+        raw_id, _, raw_day = str(action.get("value")).partition(":")
+        task_id, day = payloads.row_id(raw_id), payloads.day(raw_day)
         user_id = body["user"]["id"]
-        button_reply(
-            respond,
-            lambda: _move(services, int(task_id), user_id, choice=None, day=date.fromisoformat(day)),
-        )
+        button_reply(respond, lambda: _move(services, task_id, user_id, choice=None, day=day))
 
     @app.action(fb.OPEN_ACCOUNT)
     def open_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        button_reply(respond, lambda: _account_view(services, _task_id(action["value"]), body["user"]["id"]))
+        task_id = payloads.row_id(action.get("value"))
+        button_reply(respond, lambda: _account_view(services, task_id, body["user"]["id"]))
 
-    @app.action(re.compile("^" + re.escape(fb.NEXT_PREFIX) + r"(\d+)$"))
+    @app.action(re.compile("^" + re.escape(fb.NEXT_PREFIX) + r"([0-9]{1,3})$"))
     def next_in_days(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         days = int(action["action_id"].removeprefix(fb.NEXT_PREFIX))
-        data = json.loads(action["value"])
+        account_id = payloads.id_in(payloads.payload(action.get("value")), "a")
 
         def due_for(now: datetime, person: Person) -> datetime:
             return in_days_due(days, now, person.working_hours, person.tz)
 
         button_reply(
-            respond, lambda: _next(services, int(data["a"]), body["user"]["id"], title=None, due_for=due_for)
+            respond, lambda: _next(services, account_id, body["user"]["id"], title=None, due_for=due_for)
         )
 
     @app.action(fb.NEXT_CUSTOM)
     def next_custom(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        data = json.loads(action["value"])
+        account_id = payloads.id_in(payloads.payload(action.get("value")), "a")
         local_today = services.clock.now().astimezone(services.people.tz(body["user"]["id"])).date()
         with services.uow() as session:
-            account = session.get(Account, int(data["a"]))
+            account = session.get(Account, account_id)
             if account is None:
-                return
+                raise UserError(payloads.GONE_ACCOUNT)
             view = fb.next_modal(
                 account,
                 (local_today + timedelta(days=7)).isoformat(),
@@ -395,6 +388,8 @@ def register(app: App, services: Services) -> None:
         values = view["state"]["values"]
         title = (values.get("what", {}).get("what", {}).get("value") or "").strip()
         picked = values.get("date", {}).get("date", {}).get("selected_date")
+        meta = payloads.metadata(view)
+        account_id = payloads.id_in(meta, "a")
         person = services.people.get(user_id)
         now = services.clock.now()
         errors: dict[str, str] = {}
@@ -405,15 +400,17 @@ def register(app: App, services: Services) -> None:
             errors["date"] = "Pick a day."
         else:
             try:
-                due = day_due(date.fromisoformat(picked), now, person.working_hours, person.tz)
+                due = day_due(payloads.day(picked), now, person.working_hours, person.tz)
             except UserError as err:
                 errors["date"] = err.message
+        with services.uow(read_only=True) as session:
+            if session.get(Account, account_id) is None:  # deleted meanwhile, or another workspace's
+                errors["what"] = f"{payloads.GONE_ACCOUNT} Nothing was saved."
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        blocks = _next(services, int(meta["a"]), user_id, title=title, due_for=lambda _n, _p: due)
+        blocks = _next(services, account_id, user_id, title=title, due_for=lambda _n, _p: due)
         _deliver_to_message(client, meta, user_id, blocks)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -15,6 +14,7 @@ from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
 from bot.domain.inputs import record_id
 from bot.domain.text import escape
+from bot.handlers import payloads
 from bot.handlers.common import reply, team_of
 from bot.services import Services
 from bot.storage.models import Account
@@ -60,9 +60,9 @@ def register(app: App, services: Services) -> None:
         ack()
         user_id = body["user"]["id"]
         try:
-            value = json.loads(action.get("value") or "")
-            before = int(value["b"])
-        except (ValueError, KeyError, TypeError):
+            value = payloads.payload(action.get("value"))
+            before = payloads.id_in(value, "b")
+        except payloads.Unreadable:
             respond(
                 text="That button is out of date; run the history command again.", response_type="ephemeral"
             )
@@ -70,15 +70,18 @@ def register(app: App, services: Services) -> None:
         team_id = team_of(body)
         with services.uow() as session:
             if "a" in value:
-                account = session.get(Account, value["a"]) if isinstance(value["a"], int) else None
+                account_id = record_id(value["a"])
+                account = session.get(Account, account_id) if account_id else None
                 if account is None or account.team_id != team_id:
                     reply(respond, [section("That account no longer exists.")])
                     return
                 blocks = _account_page(services, session, account, user_id, before)
             else:
                 try:
-                    opportunity = opp.require(session, int(value["r"]), OPPORTUNITY_EXAMPLE, team_id=team_id)
-                except (UserError, ValueError, KeyError, TypeError):
+                    opportunity = opp.require(
+                        session, payloads.id_in(value, "r"), OPPORTUNITY_EXAMPLE, team_id=team_id
+                    )
+                except UserError:
                     reply(respond, [section("That opportunity no longer exists.")])
                     return
                 page = history.for_record(session, "opportunity", str(opportunity.id), before=before)

@@ -22,6 +22,7 @@ from slack_sdk.webhook import WebhookResponse
 
 from bot.blocks.bundle import clicked_index, is_bundle, item_span, splice
 from bot.blocks.common import Block, fallback_text
+from bot.handlers import payloads
 from bot.slack_client import FittedRespond, ResponseUrl
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,10 @@ def update_origin(client: WebClient, meta: dict[str, Any], blocks: list[Block]) 
     the item on a bundled one, the whole message otherwise. False if that was not possible."""
     text = fallback_text(blocks)
     if meta.get("eph") or not (meta.get("channel") and meta.get("ts")):
-        if not meta.get("r"):
+        url = payloads.response_url(meta.get("r"), client.base_url)
+        if url is None:
             return False
-        answer = ResponseUrl(meta["r"]).send(text=text, blocks=blocks, replace_original=True)
+        answer = ResponseUrl(url).send(text=text, blocks=blocks, replace_original=True)
         if answer.status_code != 200:
             log.info("response_url answered %s", answer.status_code)
         return answer.status_code == 200

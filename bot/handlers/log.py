@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -29,6 +28,7 @@ from bot.domain.errors import UserError
 from bot.domain.inputs import record_id
 from bot.domain.logging_grammar import WITH_EXAMPLE, parse_log
 from bot.domain.text import escape, message_as_read
+from bot.handlers import payloads
 from bot.handlers.accounts import card_blocks
 from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
 from bot.handlers.in_place import origin, update_origin
@@ -118,10 +118,10 @@ def _store_form(
     """Store a valid log form and tell the person where they were (runs after the ack)."""
     tz = services.people.get(user_id).tz
     now = services.clock.now()
-    meta = json.loads(view.get("private_metadata") or "{}")
+    meta = payloads.metadata(view)
     permalink = permalink_of(client, meta.get("channel"), meta.get("message_ts"))
     with services.uow() as session:
-        account = session.get(Account, int(form.account_id or 0))
+        account = session.get(Account, payloads.row_id(form.account_id))
         if account is None:
             blocks = [section(":warning: That account was deleted meanwhile; nothing was logged.")]
         else:
@@ -204,7 +204,7 @@ def register(app: App, services: Services) -> None:
     def open_log_modal(ack: Ack, body: dict[str, Any], client: WebClient, action: dict[str, Any]) -> None:
         ack()
         with services.uow(read_only=True) as session:
-            account = session.get(Account, int(action["value"]))
+            account = session.get(Account, payloads.row_id(action.get("value")))
         _open_modal(
             services,
             client,
@@ -241,7 +241,7 @@ def register(app: App, services: Services) -> None:
                 local,
                 account=account,
                 notes=state.notes,
-                metadata=json.loads(view.get("private_metadata") or "{}"),
+                metadata=payloads.metadata(view),
                 contacts=people,
             )
         try:
@@ -255,7 +255,13 @@ def register(app: App, services: Services) -> None:
         tz = services.people.get(user_id).tz
         now = services.clock.now()
         form = read_log_form(view["state"]["values"])
+        payloads.metadata(view)  # readable, or the form is refused (bot/workers.py)
         errors = activities.check_form(form, types=services.playbook.activity_types, now=now, tz=tz)
+        if not errors:
+            account_id = record_id(form.account_id)
+            with services.uow(read_only=True) as session:
+                if account_id is None or session.get(Account, account_id) is None:
+                    errors["account"] = "That account no longer exists; pick another one."
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -270,7 +276,7 @@ def register(app: App, services: Services) -> None:
         try:
             with services.uow() as session:
                 activity = activities.undo_activity(
-                    session, int(action["value"]), user_id=user_id, now=services.clock.now()
+                    session, payloads.row_id(action.get("value")), user_id=user_id, now=services.clock.now()
                 )
                 account = session.get(Account, activity.account_id)
                 blocks = undone_blocks(activity, account, services.playbook)
@@ -284,4 +290,4 @@ def register(app: App, services: Services) -> None:
     @app.action("open_account")
     def open_account(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        reply(respond, card_blocks(services, int(action["value"]), body["user"]["id"]))
+        reply(respond, card_blocks(services, payloads.row_id(action.get("value")), body["user"]["id"]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +15,7 @@ from bot.domain.dates import format_when
 from bot.domain.errors import UserError
 from bot.domain.nudge_actions import complete_followup
 from bot.domain.text import escape, titled
+from bot.handlers import payloads
 from bot.handlers.common import reply, reply_error
 from bot.handlers.in_place import clicked_line
 from bot.reminders import nudging
@@ -72,22 +72,24 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         """Snooze the line's subject (that follow-up, that renewal …) and say so on that line."""
         ack()
         user_id = body["user"]["id"]
-        data = json.loads(action.get("value") or "{}")
+        data = payloads.payload(action.get("value") or "{}")
+        subject = payloads.text_in(data, "s", "")
+        account_id = None if subject else payloads.id_in(data, "a")
         tz = services.people.tz(user_id)
         now = services.clock.now()
         until = prefs.snooze_end(now, tz, SNOOZE_DAYS)
         back = format_when(until, tz, now=now, with_time=False)
         with services.uow() as session:
-            if data.get("s"):
-                if not prefs.subject_exists(session, str(data["s"])):
+            if subject:
+                if not prefs.subject_exists(session, subject):
                     reply(
                         respond, [section("That no longer exists: there is nothing to snooze.")], replace=True
                     )
                     return
-                prefs.snooze_subject(session, user_id, str(data["s"]), until, now)
+                prefs.snooze_subject(session, user_id, subject, until, now)
                 what = ""
             else:  # a button from before subjects were snoozed one by one: the whole account
-                account = session.get(Account, int(data.get("a") or 0))
+                account = session.get(Account, account_id)
                 if account is None:
                     reply(respond, [section("That account no longer exists.")], replace=True)
                     return
@@ -108,9 +110,10 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
             text = ":bell: That nudge is back on." if found else "That nudge wasn't snoozed."
             reply(respond, [section(text)])
             return
+        account_id = payloads.row_id(value)
         with services.uow() as session:
-            account = session.get(Account, int(value))
-            found = prefs.unsnooze_account(session, user_id, int(value))
+            account = session.get(Account, account_id)
+            found = prefs.unsnooze_account(session, user_id, account_id)
             name = account.name if account else "that account"
         text = (
             f":bell: Nudges about *{escape(name)}* are back on."
@@ -126,7 +129,7 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         try:
             with services.uow() as session:
                 task = complete_followup(
-                    session, int(action["value"]), user_id=user_id, now=services.clock.now()
+                    session, payloads.row_id(action.get("value")), user_id=user_id, now=services.clock.now()
                 )
                 account = session.get(Account, task.account_id)
                 title = titled(task.title, account.name if account else "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from datetime import date, datetime
@@ -35,6 +34,7 @@ from bot.domain import signals as sig
 from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
 from bot.domain.text import escape, mention, message_as_read, money
+from bot.handlers import payloads
 from bot.handlers.common import permalink_of, post_to_user, reply, reply_error, team_of
 from bot.handlers.in_place import origin, update_origin
 from bot.reminders import signals as flow
@@ -43,6 +43,7 @@ from bot.storage.models import Account, Signal
 
 log = logging.getLogger(__name__)
 SIGNAL_SHORTCUT = "flag_signal"
+GONE_SIGNAL = "That signal no longer exists; nothing was saved."
 
 
 # -- flagging ---------------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ def _typed(values: dict[str, Any], block: str) -> str:
 def _clicked(action: dict[str, Any]) -> int:
     """The signal id of a button (``<id>`` or ``<id>:morning`` in the morning message)."""
     signal_id, _, _where = str(action.get("value", "")).partition(":")
-    return int(signal_id)
+    return payloads.row_id(signal_id)
 
 
 def _decided_note(signal: Signal) -> str:
@@ -192,6 +193,13 @@ def _dm_note(client: WebClient, user_id: str, err: UserError) -> None:
     client.chat_postMessage(channel=user_id, text=shown, blocks=[section(f":information_source: {shown}")])
 
 
+def _gone(services: Services, model: type[Account] | type[Signal], raw_id: int | str) -> bool:
+    """True when the row a form names no longer exists (or is another workspace's)."""
+    row_id = payloads.row_id(raw_id)
+    with services.uow(read_only=True) as session:
+        return session.get(model, row_id) is None
+
+
 def _warm_flagger(services: Services, signal_id: int) -> None:
     with services.uow() as session:
         signal = session.get(Signal, signal_id)
@@ -209,12 +217,16 @@ def _opportunity_errors(values: dict[str, Any]) -> dict[str, str]:
             opp.parse_mrr(raw, opp.ADD_EXAMPLE)
         except UserError:
             errors["mrr"] = "A number, like 1200 or 1.2k."
+    try:
+        _closing_day(values)
+    except UserError as err:
+        errors["close"] = err.message
     return errors
 
 
 def _closing_day(values: dict[str, Any]) -> date | None:
     day = values.get("close", {}).get("close", {}).get("selected_date")
-    return date.fromisoformat(day) if day else None
+    return payloads.day(day) if day else None
 
 
 def _opportunity_created_text(opportunity: Any, account: Account, signal: Signal) -> str:
@@ -275,9 +287,12 @@ def register(app: App, services: Services) -> None:
             _selected(values, "kind"),
             _typed(values, "quote"),
         )
+        meta = payloads.metadata(view)
         errors = {}
         if not account_id:
             errors["account"] = "Pick an account."
+        elif _gone(services, Account, account_id):
+            errors["account"] = "That account no longer exists; pick another one."
         if kind not in services.playbook.signal_kinds:
             errors["kind"] = "Pick a kind."
         if not quote:
@@ -289,10 +304,9 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
         permalink = permalink_of(client, meta.get("channel"), meta.get("message_ts"))
         assert account_id is not None and kind is not None
-        blocks = flag_and_route(services, int(account_id), kind, quote, user_id, permalink)
+        blocks = flag_and_route(services, payloads.row_id(account_id), kind, quote, user_id, permalink)
         post_to_user(client, user_id, meta.get("channel"), blocks)
 
     @app.action("signal_create_opportunity")
@@ -324,20 +338,23 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         values = view["state"]["values"]
+        meta = payloads.metadata(view)
+        signal_id = payloads.id_in(meta, "signal")
         errors = _opportunity_errors(values)
+        if not errors and _gone(services, Signal, signal_id):
+            errors["title"] = GONE_SIGNAL
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
         now = services.clock.now()
         pb = services.playbook
         mrr_text = _typed(values, "mrr")
-        _warm_flagger(services, int(meta["signal"]))
+        _warm_flagger(services, signal_id)
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, int(meta["signal"]), user_id)
+                signal, account = _undecided_with_account(session, signal_id, user_id)
                 opportunity = opp.create(
                     session,
                     account=account,
@@ -417,18 +434,22 @@ def register(app: App, services: Services) -> None:
     @app.view(DISMISS_MODAL_CALLBACK)
     def dismiss_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         reason = _typed(view["state"]["values"], "reason")
+        meta = payloads.metadata(view)
+        signal_id = payloads.id_in(meta, "signal")
         if not reason:
             ack(response_action="errors", errors={"reason": "Say why you dismiss it."})
             return
+        if _gone(services, Signal, signal_id):
+            ack(response_action="errors", errors={"reason": GONE_SIGNAL})
+            return
         ack()
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        _warm_flagger(services, int(meta["signal"]))
+        _warm_flagger(services, signal_id)
         now = services.clock.now()
         try:
             with services.uow() as session:
-                _undecided_with_account(session, int(meta["signal"]), user_id)
-                signal = sig.dismiss(session, int(meta["signal"]), reason=reason, now=now)
+                _undecided_with_account(session, signal_id, user_id)
+                signal = sig.dismiss(session, signal_id, reason=reason, now=now)
                 account = session.get(Account, signal.account_id)
                 assert account is not None
                 flow.tell_flagger(services, session, signal, user_id, now)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -29,6 +28,7 @@ from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.recurrence import RULE_STARTERS, VISIT_EXAMPLE, parse_recurrence
 from bot.domain.text import escape, mention, titled
+from bot.handlers import payloads
 from bot.handlers.common import deliver_to_message, reply, reply_error, team_of
 from bot.reminders import visit_planning
 from bot.reminders.visit_renderers import RENDERERS
@@ -246,6 +246,12 @@ def booking_form(services: Services, task_id: int, user_id: str, response_url: s
         )
 
 
+def _still_planned(services: Services, task_id: int) -> bool:
+    with services.uow(read_only=True) as session:
+        task = session.get(Task, task_id)
+        return task is not None and task.status == "open"
+
+
 def book_slot(services: Services, task_id: int, user_id: str, at: datetime) -> list[Block]:
     """Record the booked slot; the visit is logged only when it happens."""
     person = services.people.get(user_id)
@@ -279,8 +285,12 @@ def read_booking(
         errors["time"] = "Pick the time of the visit."
     if errors:
         return None, errors
+    try:
+        picked_day, picked_time = payloads.day(day), payloads.time_of_day(at)
+    except UserError as err:
+        return None, {"day": err.message}
     tz = services.people.get(user_id).tz
-    when = local_datetime(date.fromisoformat(str(day)), time.fromisoformat(str(at)), tz)
+    when = local_datetime(picked_day, picked_time, tz)
     if when < services.clock.now():
         return None, {"day": "That is in the past. Pick the day and time the visit is booked for."}
     return when, {}
@@ -292,13 +302,16 @@ def register(app: App, services: Services) -> None:
     @app.view(BOOK_MODAL)
     def slot_booked(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
+        meta = payloads.metadata(view)
+        task_id = payloads.id_in(meta, "t")
         when, errors = read_booking(services, user_id, view["state"]["values"])
+        if when is not None and not _still_planned(services, task_id):
+            when, errors = None, {"day": "That visit is no longer planned; nothing was booked."}
         if when is None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        meta = json.loads(view.get("private_metadata") or "{}")
-        deliver_to_message(client, meta.get("r"), user_id, book_slot(services, int(meta["t"]), user_id, when))
+        deliver_to_message(client, meta.get("r"), user_id, book_slot(services, task_id, user_id, when))
 
     @app.command("/visit")
     def visit_command(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
@@ -314,17 +327,18 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        form = booking_form(services, int(action["value"]), body["user"]["id"], body.get("response_url"))
+        task_id = payloads.row_id(action.get("value"))
+        form = booking_form(services, task_id, body["user"]["id"], body.get("response_url"))
         if form is not None:  # days ahead: "slot booked", not "visited"
             client.views_open(trigger_id=body["trigger_id"], view=form)
             return
-        blocks = log_for_task(services, int(action["value"]), body["user"]["id"], noshow=False)
+        blocks = log_for_task(services, task_id, body["user"]["id"], noshow=False)
         if body.get("response_url") or (body.get("container") or {}).get("type") != "view":
             reply(respond, blocks, replace=True)
 
     @app.action(NOSHOW_ACTION)
     def visit_noshow(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
-        blocks = log_for_task(services, int(action["value"]), body["user"]["id"], noshow=True)
+        blocks = log_for_task(services, payloads.row_id(action.get("value")), body["user"]["id"], noshow=True)
         if body.get("response_url") or (body.get("container") or {}).get("type") != "view":
             reply(respond, blocks, replace=True)

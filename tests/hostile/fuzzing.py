@@ -7,8 +7,9 @@ form those produced; requests are then sent with hostile texts and values, and e
 
 - it gets HTTP 200 and a reply (a response, a message, a modal, or an answer in the ack);
 - nothing is logged at ERROR (no unhandled exception);
-- a refused request (its reply starts with ``:warning:``) leaves every table unchanged (row counts and
-  a checksum of the rows);
+- a refused request (its reply starts with ``:warning:`` or says the row is gone or the button out of
+  date; a form answered with errors) leaves every table unchanged (row counts and a checksum of the
+  rows; the records of requests already seen are bookkeeping, not data: ``snapshot.VOLATILE``);
 - nothing the bot sends holds a ping taken from typed text (``<!channel>``, ``<!here>``, ``<@U…|name>``).
 """
 
@@ -19,12 +20,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 from slack_bolt import App
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from bot.storage.models import Opportunity, Task
 from tests.helpers import Harness, buttons
 from tests.hostile.snapshot import changed, pings, snapshot
 
@@ -49,6 +52,15 @@ USERS = ["U0ALICE", "U0BOB", "U0CAROL"]
 HOSTILE = "<!channel> ² 99999999999999999999 0001-01-01 in 99999999 days \x00 “ <@U0BOB|bob> mrr:3000000000"
 # Listeners that are not buttons: slash commands, events, shortcuts, forms, option loads.
 NOT_BUTTONS = {"app_home_opened", "message", "log_message_as_activity", "flag_signal", "account"}
+# How a reply says that nothing was done: a warning, a row that is gone, a button out of date.
+REFUSALS = (
+    ":warning:", ":lock:", "no longer exists", "no longer planned", "out of date", "There is no",
+    "nothing to snooze",
+)  # fmt: skip
+# Values no button of ours carries: each must be refused politely, writing nothing.
+FORGED = ["", "garbage", "²", "٣", "-1", "0", "99999999999999999999", "{", "[]", "null",
+          '{"a": "x"}', '{"a": 99999999999999999999}', '{"t": -1, "w": "week"}', '{"v": [1]}',
+          "0:2026-02-30", "<!channel>", "\x00", "x" * 3000]  # fmt: skip
 
 FRAGMENTS = [
     "Acme Corp", "Acme", "acme corp", "Globex", "<!channel> Corp", "Jane Doe", '"Jane Doe"', "Tom",
@@ -133,32 +145,36 @@ def mutated(value: str) -> st.SearchStrategy[str]:
     )
 
 
-def registered_actions(app: App) -> list[str]:
-    """The action id of every button listener the app registered (a pattern gives one id it matches)."""
-    found: list[str] = []
+def _registered(app: App, kinds: tuple[str, ...]) -> set[str]:
+    """The ids Bolt matches listeners of ``kinds`` on (``action``, ``view_submission``): a pattern
+    gives one id it matches."""
     samples = {
         "followup_snooze_": "followup_snooze_1h",
         "followup_next_": "followup_next_3",
         "edit_account": "edit_account",
     }
+    found: set[str] = set()
     for listener in app._listeners:
         for matcher in listener.matchers:
             func = getattr(matcher, "func", None)
-            for cell in [c.cell_contents for c in (getattr(func, "__closure__", None) or [])]:
+            if func is None or func.__qualname__.split(".")[0] not in kinds:
+                continue
+            for cell in [c.cell_contents for c in (func.__closure__ or [])]:
                 if isinstance(cell, str):
-                    name = cell
+                    found.add(cell)
                 elif hasattr(cell, "pattern"):
-                    name = next((v for k, v in samples.items() if k in cell.pattern), "")
-                else:
-                    continue
-                if (
-                    name
-                    and not name.startswith("/")
-                    and not name.endswith("_modal")
-                    and name not in NOT_BUTTONS
-                ):
-                    found.append(name)
-    return sorted(set(found))
+                    found.add(next((v for k, v in samples.items() if k in cell.pattern), ""))
+    return found - {""}
+
+
+def registered_actions(app: App) -> list[str]:
+    """The action id of every button (and menu) listener the app registered."""
+    return sorted(_registered(app, ("action", "block_action")) - NOT_BUTTONS)
+
+
+def registered_views(app: App) -> list[str]:
+    """The callback id of every form (``view_submission``) listener the app registered."""
+    return sorted(_registered(app, ("view_submission",)))
 
 
 # -- what a request did ---------------------------------------------------------------------------
@@ -169,6 +185,7 @@ class Outcome:
     status: int = 0
     replied: bool = False
     refused: bool = False
+    answer: str = ""  # the reply's first text, or the ack's body
     errors: list[str] = field(default_factory=list)  # ERROR log lines
     changed: list[str] = field(default_factory=list)  # tables a refused request changed
     pings: list[str] = field(default_factory=list)
@@ -290,7 +307,25 @@ class World:
         for element, message, block_id in list(self.buttons):
             self.press(element, message, block_id, element.get("value", ""), "U0ALICE")
         self.collect()
+        self.open_remaining_forms()
         return self
+
+    def open_remaining_forms(self) -> None:
+        """The forms no button shown so far opened: edit menus, "Slot booked", the message shortcut."""
+        bot = self.bot
+        ahead = (bot.clock.now() + timedelta(days=30)).date().isoformat()
+        bot.command("/visit", f"Globex on {ahead} 10:00", user="U0BOB")  # days ahead: "Slot booked"
+        with bot.db() as session:
+            tasks = session.execute(select(Task.id, Task.kind, Task.assignee_id).order_by(Task.id)).all()
+            opportunities = session.execute(select(Opportunity.id, Opportunity.owner_id)).all()
+        for task_id, kind, assignee in tasks:
+            action = "visit_done" if kind == "visit" else "edit_followup"
+            bot.slack.block_action(action, str(task_id), user=assignee or "U0ALICE")
+        for opportunity_id, owner in opportunities:
+            bot.slack.block_action("edit_opportunity", str(opportunity_id), user=owner or "U0ALICE")
+        message = {"type": "message", "user": "U0BOB", "ts": "1796700000.000100", "text": "20 more seats?"}
+        bot.slack.shortcut("flag_signal", message, user="U0ALICE", channel="C0ACME")
+        self.collect()
 
     def collect(self) -> None:
         """Every button and modal the bot has sent so far."""
@@ -318,7 +353,9 @@ class World:
                     self.buttons.append((element, message, block.get("block_id", "b")))
 
     # -- requests --------------------------------------------------------------------------------
-    def _observe(self, kind: str, what: str, send: Any) -> Outcome:
+    def _observe(self, kind: str, what: str, send: Any, *, refused: bool = False) -> Outcome:
+        """Send a request and check it; ``refused``: it must be refused (a forged value), so it must
+        change nothing whatever its reply says."""
         before_rows = snapshot(self.engine)
         before_sent = _sent(self.bot)
         outcome = Outcome(kind, what)
@@ -333,7 +370,8 @@ class World:
         if ack.strip().startswith("{"):
             outcome.pings += pings(json.loads(ack))
         first = _first_text(payloads[0]) if payloads else ack
-        outcome.refused = first.startswith(":warning:") or '"errors"' in ack
+        outcome.answer = first if payloads else ack
+        outcome.refused = refused or any(word in first for word in REFUSALS) or '"errors"' in ack
         if outcome.refused:
             outcome.changed = changed(before_rows, snapshot(self.engine))
         return outcome
@@ -358,22 +396,33 @@ class World:
         return self._observe("button", f"{element.get('action_id')}={value[:60]!r}", send)
 
     def forge(self, action_id: str, value: str, user: str) -> Outcome:
-        """A press of ``action_id`` with a value no message of ours carries."""
+        """A press of ``action_id`` with a value no message of ours carries: refused, nothing written."""
         return self._observe(
             "button",
             f"{action_id}={value[:60]!r}",
             lambda: self.bot.slack.block_action(action_id, value, user=user),
+            refused=True,
         )
 
     def submit(
-        self, view: dict[str, Any], values: dict[str, Any], metadata: str | None, user: str
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        metadata: str | None,
+        user: str,
+        *,
+        refused: bool = False,
     ) -> Outcome:
+        """Submit ``view`` with ``values`` and ``metadata`` (``None``: its own); ``refused``: it must be."""
         sent_view = {
             **view,
             "private_metadata": view.get("private_metadata", "") if metadata is None else metadata,
         }
         return self._observe(
-            "form", str(view.get("callback_id")), lambda: self.bot.slack.submit(sent_view, values, user=user)
+            "form",
+            str(view.get("callback_id")),
+            lambda: self.bot.slack.submit(sent_view, values, user=user),
+            refused=refused,
         )
 
 
@@ -440,3 +489,58 @@ def metadata_for(view: dict[str, Any]) -> st.SearchStrategy[str | None]:
     """The modal's own ``private_metadata`` (``None``), or a forged one."""
     original = str(view.get("private_metadata") or "")
     return st.one_of(st.none(), st.none(), mutated(original) if original else garbage_values())
+
+
+FILLERS = {"mrr": "1200", "reason": "They chose a competitor", "notes": "Went well"}
+
+
+def initial_state(view: dict[str, Any], *, day: str | None = None) -> dict[str, Any]:
+    """Slack's ``state.values`` for a modal submitted as it was opened (what it showed, and a plain
+    answer where it showed nothing; every date ``day`` if given): what the form accepts while its
+    rows exist."""
+    state: dict[str, Any] = {}
+    for block_id, element in inputs_of(view):
+        kind, action = element.get("type"), element.get("action_id", "")
+        options = [o for o in _option_values(element) if o]
+        if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
+            value: dict[str, Any] = {"value": element.get("initial_value") or FILLERS.get(block_id, "Words")}
+        elif kind in ("static_select", "external_select", "radio_buttons"):
+            option = element.get("initial_option") or ({"value": options[0]} if options else None)
+            if option is None:
+                continue
+            value = {"selected_option": option}
+        elif kind in ("multi_static_select", "multi_external_select", "checkboxes"):
+            value = {"selected_options": element.get("initial_options") or []}
+        elif kind == "datepicker":
+            value = {"selected_date": day or element.get("initial_date") or "2027-06-01"}
+        elif kind == "timepicker":
+            value = {"selected_time": element.get("initial_time") or "10:00"}
+        elif kind == "users_select":
+            value = {"selected_user": element.get("initial_user") or "U0ALICE"}
+        elif kind in ("conversations_select", "channels_select"):
+            channel = element.get("initial_conversation") or element.get("initial_channel")
+            if not channel:
+                continue
+            value = {"selected_conversation": channel, "selected_channel": channel}
+        else:
+            continue
+        state[block_id] = {action: {"type": kind, **value}}
+    return state
+
+
+# The keys under which a form's metadata names a row (the others say where to answer).
+ROW_KEYS = {"a", "t", "account", "task", "opportunity", "signal"}
+
+
+def forged_metadata(view: dict[str, Any]) -> list[str]:
+    """``private_metadata`` no form of ours carries: unreadable, or naming rows that don't exist."""
+    forged = ["garbage", "[]", "null", "{", '"{}"']
+    try:
+        original = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        original = {}
+    for key in original if isinstance(original, dict) else []:
+        if key in ROW_KEYS:
+            for other in (999_999, 99_999_999_999_999_999_999, -1, "²", None):
+                forged.append(json.dumps({**original, key: other}))
+    return forged

@@ -10,9 +10,10 @@ from sqlalchemy import Engine, select
 
 from bot.storage.models import Base
 
-# Things that change without anyone asking: a person's profile is refreshed from Slack; events
-# and slash commands already handled are remembered (for retries and replays). None is a write a request can be refused for.
-VOLATILE = {"user_profiles", "processed_events", "seen_requests"}
+# Things that change without anyone asking: a person's profile is refreshed from Slack (and marked for
+# the planning passes when it changes); events and slash commands already handled are remembered (for
+# retries and replays). None is a write a request can be refused for.
+VOLATILE = {"user_profiles", "planning_marks", "processed_events", "seen_requests"}
 # What pings when Slack reads it in mrkdwn and the bot never writes itself: special mentions, user
 # groups, and a person's mention with its label (typed text; the bot's own mentions are ``<@U…>``).
 PINGS = re.compile(r"<!(?:channel|here|everyone|subteam)[^>]*>|<@[UW][A-Z0-9]*\|[^>]*>")

@@ -115,6 +115,9 @@ def test_whats_next_in_two_weeks(bot: Harness) -> None:
     assert task(bot, 2).due_at == datetime(2026, 12, 8, 8, 0, tzinfo=UTC)
 
 
+VALID_NEXT = {"what": {"what": {"value": "Book the QBR"}}, "date": {"date": {"selected_date": "2026-12-10"}}}
+
+
 def test_whats_next_custom_opens_a_form(bot: Harness) -> None:
     add_acme(bot)
     bot.command("/followup", "Acme Corp: send the proposal tomorrow 9am")
@@ -131,6 +134,14 @@ def test_whats_next_custom_opens_a_form(bot: Harness) -> None:
         view, {"what": {"what": {"value": "  "}}, "date": {"date": {"selected_date": "2026-12-10"}}}
     )
     assert "what" in empty.json["errors"]
+    for impossible in ("2026-02-30", "0001-01-01", "9999-12-31", "garbage"):  # only a forged form sends these
+        sent = bot.slack.submit(
+            view, {"what": {"what": {"value": "Book"}}, "date": {"date": {"selected_date": impossible}}}
+        )
+        assert sent.status == 200 and "date" in sent.json["errors"], (impossible, sent.response.body)
+    for forged in ("", "garbage", '{"a": "x"}', '{"a": 99999999999999999999}', '{"a": 999999}'):
+        sent = bot.slack.submit({**view, "private_metadata": forged}, VALID_NEXT)
+        assert sent.status == 200 and sent.json["errors"], (forged, sent.response.body)
     with bot.db() as s:
         assert len(s.scalars(select(Task)).all()) == 1  # nothing written
     ok = bot.slack.submit(
