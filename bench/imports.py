@@ -111,7 +111,7 @@ def run_scheduling(quick: bool) -> tuple[list[Pair], list[str]]:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     # APScheduler adds a job in ≈ 30 ms on a busy 2-core machine: 100,000 would take an hour.
-    count = 500 if quick else 10_000
+    count = 200 if quick else 10_000
     people = [f"U2REP{i:03d}" for i in range(500)]
     schedule = Pair(f"schedule {count:,} reminders", "s")
     restart = Pair(f"restart with {count:,} pending", "s")
@@ -228,7 +228,7 @@ def time_enqueue_floor(url: str, count: int) -> float:
 
 
 def run_enqueue(quick: bool) -> tuple[list[Pair], list[str]]:
-    count = 10_000 if quick else 100_000
+    count = 5_000 if quick else 100_000
     rounds = 1 if quick else 3
     pair = Pair(f"enqueue {count:,} reminders in bulk", "s", goal="≤ 2× (0.5× the rate)")
     memory = Pair(f"peak memory enqueueing {count:,} reminders", "MB", goal="< 300 MB")
