@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import commands, delivery, imports, startup
+from bench import commands, delivery, imports, passes, startup
 from bench.common import Pair, machine, median
 
 KEEP = "<!-- Sections below are written by hand or by other scripts; python -m bench keeps them. -->"
@@ -16,6 +16,8 @@ SUITES = {
     "commands": commands.run,
     "delivery": delivery.run,
     "imports": imports.run_imports,
+    "enqueue": imports.run_enqueue,
+    "planning": passes.run,
     "scheduling": imports.run_scheduling,
     "startup": startup.run,
 }

@@ -1,8 +1,8 @@
 """Time the manager features on a big workspace, against a hand-written SQL floor.
 
-    python bench/stats.py [--accounts 100000] [--activities 1000000] [--followups 200000]
-                          [--opportunities 20000] [--reps 200] [--teams 20] [--pairs 3]
-                          [--database-url URL]
+    python -m bench.stats [--accounts 100000] [--activities 1000000] [--followups 200000]
+                            [--opportunities 20000] [--reps 200] [--teams 20] [--pairs 3]
+                            [--charts] [--database-url URL]
 
 Builds (seeded, with a realistic skew: a few reps own and do much more than others, a few accounts
 get most of the activity, more activity lately than two years ago) the accounts, activities,
@@ -13,7 +13,8 @@ salesbot tables are dropped first). Then times:
 
 * ``/stats team quarter`` for the busiest team (the figures and the Block Kit reply),
 * the whole weekly digest: every team's digest (figures, text, chart data) and every rep's
-  personal summary, each in its own unit of work as the dispatcher renders them,
+  personal summary, as the dispatcher renders them when they are due together (batches of 200,
+  one read-only unit of work each, the batch's figures computed first: ``digest.prepare``),
 * ``salesbot export stats`` for every team over the quarter,
 
 each beside *the floor*: one hand-written SQL statement giving, for the same people, period and
@@ -56,9 +57,23 @@ from bot.domain.targets import plural
 from bot.playbook import Playbook, load_playbook
 from bot.stats_export import export_stats
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
-from bot.storage.models import LOCAL_TEAM, Base, Target, TeamMember, UserProfile, UTCDateTime
+from bot.storage.models import (
+    LOCAL_TEAM,
+    Base,
+    Target,
+    TeamMember,
+    UserProfile,
+    UTCDateTime,
+)
 
-ZONES = ["Europe/Paris", "America/New_York", "Asia/Tokyo", "Europe/London", "America/Los_Angeles", "UTC"]
+ZONES = [
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Tokyo",
+    "Europe/London",
+    "America/Los_Angeles",
+    "UTC",
+]
 TYPES = ["call", "email", "meeting", "video", "demo", "visit", "note", "noshow"]
 TYPE_WEIGHTS = [30, 20, 10, 5, 5, 8, 10, 1]
 STAGES = ["qualified", "discovery", "proposal", "negotiation"]
@@ -68,6 +83,8 @@ NOW = datetime(2026, 11, 30, 13, 30, tzinfo=UTC)  # Monday: 08:30 in New York
 START = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN = (NOW - START).total_seconds()
 CHUNK = 200_000
+BATCH = 200  # reminders the dispatcher renders together (Dispatcher batch_size)
+TEAM, REP = "team", "rep"
 
 
 # -- building the data -----------------------------------------------------------------------------
@@ -163,7 +180,19 @@ def build(url: str, args: argparse.Namespace) -> None:
             when = _when(rng)
             doer = owners[a] if rng.random() < 0.9 else rng.choice(reps)
             undone = when if rng.random() < 0.01 else None
-            rows.append((start + k + 1, a + 1, kinds[k], doer, when, "", "command", when, undone))
+            rows.append(
+                (
+                    start + k + 1,
+                    a + 1,
+                    kinds[k],
+                    doer,
+                    when,
+                    "",
+                    "command",
+                    when,
+                    undone,
+                )
+            )
         _bulk(
             engine,
             "activities",
@@ -223,7 +252,18 @@ def build(url: str, args: argparse.Namespace) -> None:
             flagged = opened - timedelta(days=rng.uniform(0, 20))
             signals.append((a + 1, "upsell", 30, "", owners[a], "acted", i + 1, flagged))
     for _ in range(args.opportunities):
-        signals.append((account() + 1, "upsell", 30, "", rng.choice(reps), "open", None, _when(rng)))
+        signals.append(
+            (
+                account() + 1,
+                "upsell",
+                30,
+                "",
+                rng.choice(reps),
+                "open",
+                None,
+                _when(rng),
+            )
+        )
     _bulk(
         engine,
         "opportunities",
@@ -234,7 +274,16 @@ def build(url: str, args: argparse.Namespace) -> None:
     _bulk(
         engine,
         "signals",
-        ("account_id", "kind", "points", "quote", "flagged_by", "status", "opportunity_id", "created_at"),
+        (
+            "account_id",
+            "kind",
+            "points",
+            "quote",
+            "flagged_by",
+            "status",
+            "opportunity_id",
+            "created_at",
+        ),
         signals,
     )
     print(f"  {args.opportunities:,} opportunities, {len(signals):,} signals", flush=True)
@@ -244,7 +293,9 @@ def build(url: str, args: argparse.Namespace) -> None:
     engine.dispose()
 
 
-def people(args: argparse.Namespace) -> tuple[list[str], list[str], dict[str, list[str]]]:
+def people(
+    args: argparse.Namespace,
+) -> tuple[list[str], list[str], dict[str, list[str]]]:
     reps = [f"U{n:05d}" for n in range(args.reps)]
     managers = [f"UM{n:04d}" for n in range(args.teams)]
     return reps, managers, {m: reps[i :: args.teams] for i, m in enumerate(managers)}
@@ -405,7 +456,8 @@ def floor_statement(dialect: str, playbook: Playbook) -> Any:
     stamps = ["s0", "e0", "s1", "e1", "lo", "hi", "at0", "at1", "cov_lo", "cov_hi"]
     stamps += [f"since{k}_{t}" for k in (0, 1) for t in every]
     return text(sql).bindparams(
-        bindparam("people", expanding=True), *(bindparam(s, type_=UTCDateTime()) for s in stamps)
+        bindparam("people", expanding=True),
+        *(bindparam(s, type_=UTCDateTime()) for s in stamps),
     )
 
 
@@ -419,7 +471,10 @@ def floor_params(
         params |= {f"s{k}": p.start, f"e{k}": p.end, f"at{k}": ats[k]}
         params |= {f"since{k}_{t}": ats[k] - e for t, e in every.items()}
     params |= {"lo": min(p.start for p in windows), "hi": max(p.end for p in windows)}
-    params |= {"cov_lo": min(at - e for at in ats for e in every.values()), "cov_hi": max(ats)}
+    params |= {
+        "cov_lo": min(at - e for at in ats for e in every.values()),
+        "cov_hi": max(ats),
+    }
     return params
 
 
@@ -443,7 +498,10 @@ def floor_figures(rows: Iterable[Any], people: Sequence[str]) -> list[dict[str, 
                     key = metric[12:].strip().lower() or "no reason given"
                     fig.lost_reasons[key] = fig.lost_reasons.get(key, 0) + int(value)
             elif metric.startswith("coverage:"):
-                fig.coverage[metric[9:]] = (int(value or 0), fig.coverage.get(metric[9:], (0, 0))[1])
+                fig.coverage[metric[9:]] = (
+                    int(value or 0),
+                    fig.coverage.get(metric[9:], (0, 0))[1],
+                )
             elif metric.startswith("accounts:"):
                 accounts[(who, metric[9:])] = int(value)
             else:
@@ -466,7 +524,11 @@ def same(ours: dict[str, stats.Figures], floor: dict[str, stats.Figures]) -> lis
             ("values", mine, theirs),
             ("coverage", fig.coverage, other.coverage),
             ("lost reasons", fig.lost_reasons, other.lost_reasons),
-            ("median", fig.median_days_to_opportunity, other.median_days_to_opportunity),
+            (
+                "median",
+                fig.median_days_to_opportunity,
+                other.median_days_to_opportunity,
+            ),
         ):
             if a != b:
                 diffs.append(f"{who} {what}: {a} ≠ {b}")
@@ -496,9 +558,12 @@ def peak_mb(fn: Callable[[], Any]) -> float:
 def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if args.reuse:  # built by an earlier run with the same sizes: measure only
+            measure(make_engine(url), args)
+            return
         engine = make_engine(url)
         dialect = engine.dialect.name
-        if args.database_url:
+        if args.database_url:  # PostgreSQL, or a SQLite file to keep for --reuse
             with engine.begin() as conn:
                 Base.metadata.drop_all(conn)
                 conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
@@ -534,7 +599,10 @@ def measure(engine: Engine, args: argparse.Namespace) -> None:
             return conn.execute(statement, params).all()
 
     def check(
-        who: Sequence[str], period: Period, figs: dict[str, stats.Figures], prev: dict[str, stats.Figures]
+        who: Sequence[str],
+        period: Period,
+        figs: dict[str, stats.Figures],
+        prev: dict[str, stats.Figures],
     ) -> None:
         expected = floor_figures(floor(who, period), who)
         diffs = same(figs, expected[0]) + same(prev, expected[1])
@@ -544,25 +612,39 @@ def measure(engine: Engine, args: argparse.Namespace) -> None:
     def stats_team() -> stats.TeamReport:
         with unit_of_work(factory, read_only=True) as session:
             report = stats.team_report(session, manager, members, quarter, now=NOW, playbook=playbook)
-            team_blocks(report)
+            team_blocks(report, now=NOW)
             return report
 
     def weekly_digest() -> list[digest.TeamDigest]:
+        """As the dispatcher renders them when they are due together: batches of 200 reminders, each in
+        one read-only unit of work whose figures are computed first for all of it (digest.prepare)."""
         found = []
-        for boss, team in teams.items():
+        due = [(TEAM, boss) for boss in teams] + [(REP, rep) for rep in reps]
+        for i in range(0, len(due), BATCH):
+            batch = due[i : i + BATCH]
             with unit_of_work(factory, read_only=True) as session:
-                one = digest.team_digest(session, boss, team, week, now=NOW, playbook=playbook)
-                team_digest_blocks(one, NOW)
-                found.append(one)
-        for rep in reps:
-            with unit_of_work(factory, read_only=True) as session:
-                summary_blocks(digest.personal_summary(session, rep, week, now=NOW, playbook=playbook), NOW)
+                digests = [(teams[who], week) for kind, who in batch if kind == TEAM]
+                summaries = [(who, week) for kind, who in batch if kind == REP]
+                digest.prepare(session, digests, summaries, now=NOW, playbook=playbook)
+                for kind, who in batch:
+                    if kind == TEAM:
+                        one = digest.team_digest(session, who, teams[who], week, now=NOW, playbook=playbook)
+                        team_digest_blocks(one, NOW)
+                        found.append(one)
+                    else:
+                        summary = digest.personal_summary(session, who, week, now=NOW, playbook=playbook)
+                        summary_blocks(summary, NOW)
         return found
 
     def export() -> None:
         with unit_of_work(factory, read_only=True) as session:
             export_stats(
-                session, io.StringIO(), period_text="2026-Q4", manager=None, now=NOW, playbook=playbook
+                session,
+                io.StringIO(),
+                period_text="2026-Q4",
+                manager=None,
+                now=NOW,
+                playbook=playbook,
             )
 
     print("checking that the floor gives the feature's figures …", flush=True)
@@ -598,11 +680,14 @@ def measure(engine: Engine, args: argparse.Namespace) -> None:
         for one in found:
             chart.render(one.chart)
 
-    started = time.perf_counter()
-    peak = peak_mb(charts)
-    print(
-        f"  the {len(found)} digest charts (matplotlib PNG): {time.perf_counter() - started:.1f} s, peak {peak:.1f} MB"
-    )
+    if args.charts:
+        started = time.perf_counter()
+        peak = peak_mb(charts)
+        took = time.perf_counter() - started
+        print(
+            f"  the {len(found)} digest charts (matplotlib PNG): {took:.1f} s, peak {peak:.1f} MB",
+            flush=True,
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak resident size of the timing process: {rss:.0f} MB", flush=True)
     print("\n| step | ours | floor | ratio | peak (Python) |\n| --- | ---: | ---: | ---: | ---: |")
@@ -621,9 +706,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--opportunities", type=int, default=20_000)
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--teams", type=int, default=20)
+    parser.add_argument("--charts", action="store_true", help="also time drawing the digest charts")
     parser.add_argument("--pairs", type=int, default=3, help="interleaved runs of ours and the floor")
     parser.add_argument(
-        "--database-url", help="a PostgreSQL database to use (its salesbot tables are dropped first)"
+        "--database-url",
+        help="the database to use: PostgreSQL, or a SQLite file to keep (its salesbot tables are dropped first)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on --database-url as an earlier run left it (same sizes)",
     )
     run(parser.parse_args(argv))
 

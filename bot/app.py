@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
+from bot import installs
 from bot.clock import Clock
-from bot.domain import teams
+from bot.domain import roles, teams
 from bot.handlers import register_all
+from bot.installs import InstallationStore, WorkspaceClient
+from bot.oplog import log_request
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
 from bot.reminders import listeners
+from bot.replays import once_per_request
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack_client import SlackClient
 from bot.slack_client import install as fit_everything_sent
+from bot.storage import tenancy
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
+from bot.workspace_guard import Installation, guard_applies, single_workspace_guard
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +70,35 @@ def actor_of(body: dict[str, Any]) -> tuple[str | None, str]:
 
 class SalesbotApp(AckFirstApp):
     """The app, with every request's changes attributed to who sent it and from where (the audit
-    trail, ``bot/storage/audit.py``). Listeners ack inside ``dispatch``; the work they hand to
-    ``services.work`` carries the same context (``WorkPool.submit``)."""
+    trail, ``bot/storage/audit.py``) and, installed in many workspaces, kept to the workspace it
+    comes from (``bot/storage/tenancy.py``). Listeners ack inside ``dispatch``; the work they hand
+    to ``services.work`` carries the same context (``WorkPool.submit``)."""
+
+    def __init__(self, *, many_workspaces: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.many_workspaces = many_workspaces
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
-        user_id, surface = actor_of(req.body if isinstance(req.body, dict) else {})
-        with acting_as(user_id, surface):
-            return super().dispatch(req)
+        started = time.perf_counter()
+        body = req.body if isinstance(req.body, dict) else {}
+        user_id, surface = actor_of(body)
+        workspace = tenancy.workspace_of(body) if self.many_workspaces else None
+        status = 500
+        try:
+            with acting_as(user_id, surface), tenancy.as_workspace(workspace or tenancy.LOCAL):
+                response = super().dispatch(req)
+            status = response.status
+            return response
+        finally:
+            log_request(body, req.headers, status, started)  # one line per request (bot/oplog.py)
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, installations: InstallationStore | None = None) -> WebClient:
     """A Web API client that talks to ``SLACK_API_URL`` (Slack itself unless told otherwise) and fits
-    every message and view to Slack's limits before sending it (``bot/slack_client.py``)."""
+    every message and view to Slack's limits before sending it (``bot/slack_client.py``); in OAuth
+    mode it carries the bot token of the workspace being served (``WorkspaceClient``)."""
+    if installations is not None:
+        return WorkspaceClient(installations, base_url=settings.slack_api_url)
     return SlackClient(token=settings.bot_token, base_url=settings.slack_api_url)
 
 
@@ -85,6 +109,7 @@ def build_services(
     session_factory: SessionFactory,
     clock: Clock,
     playbook: Playbook | None = None,
+    installations: InstallationStore | None = None,
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
     people = People(client, session_factory, clock, playbook)
@@ -98,16 +123,19 @@ def build_services(
         people,
         work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
         background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
+        installations=installations,
     )
     listeners.install(services.bus, playbook)
     return services
 
 
 def prepare(services: Services) -> None:
-    """Once at start, after the migrations: at the very first start the playbook's ``[roles] managers``
-    become the stored teams (later starts leave the teams ``/team`` manages alone)."""
+    """Once at start, after the migrations: at the very first start the playbook's ``[roles]`` become
+    the stored roles and its ``[roles] managers`` the stored teams (later starts leave the roles and
+    teams that ``/salesbot role`` and ``/team`` manage alone)."""
     with services.uow() as session:
         teams.seed_from_playbook(session, services.playbook.managers, now=services.clock.now())
+        roles.seed_from_playbook(session, services.playbook.role_seed, now=services.clock.now())
 
 
 def build_app(
@@ -124,9 +152,14 @@ def build_app(
         settings, client=client, session_factory=session_factory, clock=clock, playbook=playbook
     )
     # Listeners ack on the request thread and do their work in services.work (bot/workers.py).
+    oauth: dict[str, Any] = {}
+    if settings.oauth:
+        oauth = installs.app_options(settings, services)
     app = SalesbotApp(
         pool=services.work,
+        many_workspaces=settings.oauth,
         client=client,
+        **oauth,
         signing_secret=settings.signing_secret or "",
         token_verification_enabled=False,
         request_verification_enabled=True,
@@ -135,5 +168,11 @@ def build_app(
         ssl_check_enabled=True,
     )
     fit_everything_sent(app)  # first: every reply is fitted to Block Kit's limits
+    if guard_applies(settings):
+        installation = Installation(client, team_id=settings.team_id, app_id=settings.app_id)
+        app.middleware(single_workspace_guard(installation))
+    app.middleware(once_per_request(services))  # Slack's retries and replayed copies run once
     register_all(app, services)
+    if settings.oauth:
+        installs.register(app, services)
     return app

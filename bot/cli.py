@@ -8,10 +8,12 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.oplog import configure as configure_logs
 from bot.playbook import PlaybookError
 from bot.reminders import tick
 from bot.settings import Settings
 from bot.storage.db import make_engine, upgrade
+from bot.storage.tenancy import LOCAL_TEAM, as_team
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -25,6 +27,12 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runner import run
 
     return run(settings, http=args.http, host=args.host, port=args.port, scheduler=not args.no_scheduler)
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import run_backup
+
+    return run_backup(settings, args.file)
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
@@ -78,6 +86,27 @@ def cmd_export_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.stats_export import run_export_stats
 
     return run_export_stats(settings, period=args.period, team=args.team)
+
+
+def cmd_role(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.role_admin import run_set_role
+
+    return run_set_role(settings, args.user_id, args.role)
+
+
+def cmd_purge_team(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.purge import run_purge_team
+
+    return run_purge_team(settings, args.team_id, yes=args.yes)
+
+
+def _workspace(parser: argparse.ArgumentParser, flag: str = "--team") -> None:
+    parser.add_argument(
+        flag,
+        dest="workspace",
+        metavar="T…",
+        help="the Slack workspace (team id) whose data this is, when salesbot is installed in several",
+    )
 
 
 def _port(value: str) -> int:
@@ -146,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     accounts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
     accounts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    _workspace(accounts)
     accounts.set_defaults(func=cmd_import_accounts)
     imp_contacts = imp_sub.add_parser(
         "contacts",
@@ -159,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp_contacts.add_argument("file", help="the CSV file (UTF-8, with a header row)")
     imp_contacts.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    _workspace(imp_contacts)
     imp_contacts.set_defaults(func=cmd_import_contacts)
 
     exp = sub.add_parser("export", help="export data as CSV to standard output")
@@ -170,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         "channel, mrr, renewal_date, external_id; the columns `salesbot import accounts` reads, so the file "
         "can be edited and imported again.",
     )
+    _workspace(exp_accounts)
     exp_accounts.set_defaults(func=cmd_export_accounts)
     exp_contacts = exp_sub.add_parser(
         "contacts",
@@ -177,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Every contact as CSV on standard output, by account and name: account, name, title, "
         "email, phone, role, stage, owner, notes, last_touched (UTC). Import it again as it is.",
     )
+    _workspace(exp_contacts)
     exp_contacts.set_defaults(func=cmd_export_contacts)
     activities = exp_sub.add_parser(
         "activities",
@@ -191,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     activities.add_argument(
         "--account", help="only this account: its name, or a prefix that matches only one account"
     )
+    _workspace(activities)
     activities.set_defaults(func=cmd_export_activities)
     audit = exp_sub.add_parser(
         "audit",
@@ -202,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--since", help="only changes on or after this date (YYYY-MM-DD, midnight UTC; or an ISO date-time)"
     )
+    _workspace(audit)
     audit.set_defaults(func=cmd_export_audit)
     stats = exp_sub.add_parser(
         "stats",
@@ -217,11 +252,44 @@ def build_parser() -> argparse.ArgumentParser:
         "--team",
         help="only this manager's team (user id or name), in the manager's time zone; default: all, UTC",
     )
+    _workspace(stats, "--workspace")
     stats.set_defaults(func=cmd_export_stats)
+
+    role = sub.add_parser(
+        "role",
+        help="give a person a role (admin, manager, csm, rep, viewer) from the shell",
+        description="Set a person's role in the database, as `/salesbot role` does in Slack for admins; "
+        "the way to name the first admin when the playbook's [roles] admins was empty at the first start.",
+    )
+    role.add_argument("user_id", help="the Slack user id, e.g. U0123ABCD")
+    role.add_argument("role", help="admin, manager, csm, rep or viewer")
+    role.set_defaults(func=cmd_role)
+
+    backup = sub.add_parser(
+        "backup",
+        help="copy the SQLite database to FILE while salesbot runs (PostgreSQL: use pg_dump)",
+        description="A consistent copy of the SQLite database of DATABASE_URL, taken with SQLite's online "
+        "backup API while salesbot keeps running, checked (integrity_check) and written as one file "
+        "(FILE is replaced only once the copy is complete). On PostgreSQL it says to use pg_dump, and exits 2.",
+    )
+    backup.add_argument("file", help="where to write the copy (replaced if it exists)")
+    backup.set_defaults(func=cmd_backup)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db)
+
+    purge = sub.add_parser("purge", help="delete a workspace's data for good")
+    purge_sub = purge.add_subparsers(dest="purge_command", required=True, metavar="WHAT")
+    purge_team = purge_sub.add_parser(
+        "team",
+        help="every row of one Slack workspace (after it uninstalled the app), after a confirmation",
+        description="Deletes every row that belongs to the workspace (accounts, activities, reminders, "
+        "profiles, audit trail …) and its installation. Asks you to type the team id unless --yes.",
+    )
+    purge_team.add_argument("team_id", metavar="T…", help="the workspace's team id")
+    purge_team.add_argument("--yes", action="store_true", help="do not ask for a confirmation")
+    purge_team.set_defaults(func=cmd_purge_team)
 
     tick.add_parser(sub)
     return parser
@@ -230,16 +298,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    if getattr(args, "func", None) is cmd_run:
+        configure_logs(verbose=args.verbose)  # logfmt: a line per request and per delivery (bot/oplog.py)
+    else:
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
     settings = Settings.from_env()
     try:
-        return int(args.func(args, settings) or 0)
+        with as_team(getattr(args, "workspace", None) or LOCAL_TEAM):
+            return int(args.func(args, settings) or 0)
     except PlaybookError as exc:  # one line naming the key, never a traceback, whatever the command
         print(f"salesbot: {playbook_problem(settings, exc)}", file=sys.stderr)
         return 2

@@ -36,8 +36,10 @@ from bot.importer import (
 )
 from bot.playbook import Playbook
 from bot.settings import Settings
+from bot.storage import audit
 from bot.storage.db import SessionFactory, unit_of_work
-from bot.storage.models import LOCAL_TEAM, Account, Contact, ContactStageChange
+from bot.storage.models import Account, Contact, ContactStageChange
+from bot.storage.tenancy import current_team
 
 COLUMNS = ("account", "name", "title", "email", "phone", "role", "stage", "owner", "notes")
 DATA = ("name", "title", "email", "phone", "role", "stage", "owner_id", "notes")
@@ -82,9 +84,10 @@ class ContactImporter:
         *,
         now: datetime,
         lookup_email: EmailLookup | None,
-        team_id: str = LOCAL_TEAM,
+        team_id: str | None = None,
         offline: bool = False,
     ) -> None:
+        team_id = team_id or current_team()
         self.sessions = session_factory
         self.playbook = playbook
         self.now = now
@@ -238,7 +241,38 @@ class ContactImporter:
                 for i, old, new in known.stage_moves
             ]  # fmt: skip
             for start in range(0, len(history), BATCH):
-                session.execute(insert(ContactStageChange), history[start : start + BATCH])
+                batch = history[start : start + BATCH]
+                written = session.execute(
+                    insert(ContactStageChange).returning(ContactStageChange.id, sort_by_parameter_order=True),
+                    batch,
+                ).scalars()
+                self._audit_moves(session, known, new_ids, list(zip(written, batch, strict=True)))
+
+    def _audit_moves(
+        self,
+        session: Session,
+        known: _Known,
+        new_ids: dict[int, int],
+        written: list[tuple[int, dict[str, Any]]],
+    ) -> None:
+        """Each stage move the import wrote gets its audit entry (surface ``import``) on the contact's
+        account, like a move made with ``/contact set``."""
+        account_of = {new_ids.get(i, i): row["account_id"] for i, row in known.rows.items()}
+        entries = [
+            audit.entry(
+                ContactStageChange,
+                move_id,
+                "create",
+                {
+                    k: (None, row[k])
+                    for k in ("contact_id", "from_stage", "to_stage", "reason")
+                    if row[k] is not None
+                },
+                account_id=account_of.get(row["contact_id"]),
+            )
+            for move_id, row in written
+        ]
+        audit.write(session, entries, at=self.now, team_id=self.team_id)
 
     def _insert(self, session: Session, known: _Known) -> dict[int, int]:
         """Create the new contacts; returns their ids by the negative ids this import gave them."""
@@ -294,9 +328,10 @@ def run_import_contacts(
 
 
 # -- export ------------------------------------------------------------------------------------------
-def export_contacts(session: Session, out: TextIO, *, team_id: str = LOCAL_TEAM) -> int:
+def export_contacts(session: Session, out: TextIO, *, team_id: str | None = None) -> int:
     """Every contact, by account and name, in the columns the import reads, plus when each was last
     touched (read with one ``GROUP BY``; ignored when the file is imported again)."""
+    team_id = team_id or current_team()
     touched = ct.last_touched(session)
     stmt: Any = (
         select(Contact, Account.name)

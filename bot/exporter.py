@@ -23,7 +23,8 @@ from bot.domain.text import as_read
 from bot.importer import COLUMNS as ACCOUNT_COLUMNS
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
-from bot.storage.models import LOCAL_TEAM, Account, Activity, AuditEntry, UserProfile
+from bot.storage.models import Account, Activity, AuditEntry, UserProfile
+from bot.storage.tenancy import current_team
 
 HEADER = ("id", "occurred_at", "account", "type", "user_id", "notes", "source", "permalink")
 AUDIT_HEADER = (
@@ -49,7 +50,8 @@ def parse_since(value: str) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
-def find_account(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Account:
+def find_account(session: Session, name: str, *, team_id: str | None = None) -> Account:
+    team_id = team_id or current_team()
     found = acc.resolve(session, name, team_id=team_id)
     if found.account:
         return found.account
@@ -78,9 +80,10 @@ def export_activities(
     *,
     since: datetime | None = None,
     account_id: int | None = None,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> int:
     """Write the CSV (header first); returns how many activities were written."""
+    team_id = team_id or current_team()
     stmt: Any = (
         select(Activity, Account.name)
         .join(Account, Account.id == Activity.account_id)
@@ -113,8 +116,9 @@ def export_activities(
     return count
 
 
-def people_names(session: Session, team_id: str = LOCAL_TEAM) -> dict[str, str]:
+def people_names(session: Session, team_id: str | None = None) -> dict[str, str]:
     """Display names of the people the bot knows, by user id (one row per person, not per activity)."""
+    team_id = team_id or current_team()
     rows = session.execute(
         select(UserProfile.user_id, UserProfile.display_name).where(
             UserProfile.team_id == team_id, UserProfile.display_name.is_not(None)
@@ -140,8 +144,9 @@ def account_row(account: Account) -> tuple[str, ...]:
     return tuple(cells[c] for c in ACCOUNT_COLUMNS)
 
 
-def export_accounts(session: Session, out: TextIO, *, team_id: str = LOCAL_TEAM) -> int:
+def export_accounts(session: Session, out: TextIO, *, team_id: str | None = None) -> int:
     """Every account, by name, in the columns ``salesbot import accounts`` reads; returns how many."""
+    team_id = team_id or current_team()
     stmt: Any = (
         select(Account)
         .where(Account.team_id == team_id)
@@ -210,9 +215,10 @@ def run_export(
 
 
 def export_audit(
-    session: Session, out: TextIO, *, since: datetime | None = None, team_id: str = LOCAL_TEAM
+    session: Session, out: TextIO, *, since: datetime | None = None, team_id: str | None = None
 ) -> int:
     """The audit trail as CSV, oldest first; ``changes`` is JSON ``{field: [before, after]}``."""
+    team_id = team_id or current_team()
     stmt: Any = (
         select(AuditEntry)
         .where(AuditEntry.team_id == team_id)

@@ -69,6 +69,7 @@ add(
     ("/signal Acme Corp cross-sell: wants a marketing module", "a cross-sell signal (+30)"),
     ("/signal Acme Corp churn-risk: complained about support twice", "a churn risk (+40 to the risk score)"),
     ("/signal Acme Corp advocacy: happy to be a reference", "an advocacy signal (+10)"),
+    ("/signal list Acme Corp", "the account's open signals, newest first (the card shows five)"),
 )
 add(
     "/opportunity",
@@ -126,7 +127,8 @@ add(
     ("/followup Acme Corp: prepare QBR in 2 weeks for @bob", "for a colleague, in their time zone"),
     ("/followup #acme-team Acme Corp: renewal call friday 10am", "also post the reminder in a channel"),
     ("/followup list", "your open follow-ups, soonest first, with their numbers"),
-    ("/followup done 12", "mark #12 done (`/followup cancel 12` drops it)"),
+    ("/followup done 12", "mark your #12 done (`/followup cancel 12` drops it; `cancel @bob 2`: Bob's #2)"),
+    ("/followup snooze 12 tomorrow", "move your #12: `1h`, `tomorrow`, `next week`, `friday 10am`"),
 )
 add(
     "/visit",

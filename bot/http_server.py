@@ -1,4 +1,5 @@
-"""HTTP mode: Slack's requests on ``POST /slack/events`` and a health check, served by waitress.
+"""HTTP mode: Slack's requests on ``POST /slack/events``, a health check and, in OAuth mode, the install
+pages (``GET /slack/install``, ``GET /slack/oauth_redirect``, answered by Bolt), served by waitress.
 
 Before Bolt sees a request, ``check_slack_request`` refuses what is not a well-formed, signed, fresh
 Slack request with a 4xx (and a log line), without touching the database: a body over 1 MB (refused
@@ -258,5 +259,15 @@ def serve_http(app: App, engine: Engine, host: str, port: int, *, heartbeat: Hea
         f"(health: {HEALTH_PATH}). Press Ctrl+C to stop.",
         flush=True,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        server.run()
+    if app.oauth_flow is not None:
+        print(
+            f"Install it in a workspace from http://{host}:{server.effective_port}"
+            f"{app.oauth_flow.install_path} (served at your public HTTPS URL).",
+            flush=True,
+        )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    finally:  # also on SIGTERM (bot/runner.py): no new connections, request threads stopped
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)

@@ -32,7 +32,8 @@ from bot.settings import Settings
 from bot.storage import audit
 from bot.storage.db import SessionFactory, unit_of_work
 from bot.storage.keys import search_key
-from bot.storage.models import LOCAL_TEAM, Account
+from bot.storage.models import Account
+from bot.storage.tenancy import current_team
 
 COLUMNS = ("name", "status", "tier", "tags", "owner", "csm", "channel", "mrr", "renewal_date", "external_id")
 ALIASES = {"renewal": "renewal_date", "external id": "external_id", "externalid": "external_id"}
@@ -145,10 +146,11 @@ class AccountImporter:
         *,
         now: datetime,
         lookup_email: EmailLookup | None,
-        team_id: str = LOCAL_TEAM,
+        team_id: str | None = None,
         offline: bool = False,
     ) -> None:
         """``offline``: ``lookup_email`` only knows the people the bot has met (no Slack token)."""
+        team_id = team_id or current_team()
         self.sessions = session_factory
         self.offline = offline
         self.playbook = playbook

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -49,13 +50,51 @@ class LogfmtFormatter(logging.Formatter):
 
 def configure(*, verbose: bool = False, stream: TextIO | None = None) -> None:
     """Logs for a serving process: logfmt on stderr; the request and delivery lines at info, the rest
-    at warning (everything at debug with ``verbose``)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(LogfmtFormatter())
+    at warning (everything at debug with ``verbose``). Where logging is set up already (an embedding
+    application, the tests), its handlers are kept and only the levels are set."""
     root = logging.getLogger()
-    for existing in list(root.handlers):
-        root.removeHandler(existing)
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    if not root.handlers:
+        handler = logging.StreamHandler(stream or sys.stderr)
+        handler.setFormatter(LogfmtFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     for logger in (request_log, delivery_log, logging.getLogger("salesbot.lifecycle")):
         logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def request_fields(body: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What a request is, by ids only: kind, command / action / callback / event type, team, user,
+    channel, trigger or event id, Slack's retry number. Never its text, values or tokens."""
+    kind = "command" if isinstance(body.get("command"), str) else str(body.get("type") or "unknown")
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    actions = body.get("actions") if isinstance(body.get("actions"), list) else []
+    name: Any = (
+        body.get("command")
+        or ",".join(str(a.get("action_id")) for a in actions if isinstance(a, dict))
+        or body.get("action_id")
+        or body.get("callback_id")
+        or view.get("callback_id")
+        or event.get("type")
+    )
+    team = body.get("team") if isinstance(body.get("team"), dict) else {}
+    user = body.get("user") if isinstance(body.get("user"), dict) else {}
+    channel = body.get("channel") if isinstance(body.get("channel"), dict) else {}
+    retry = (headers or {}).get("x-slack-retry-num")
+    return {
+        "kind": kind,
+        "name": name,
+        "team": body.get("team_id") or team.get("id"),
+        "user": body.get("user_id") or user.get("id") or event.get("user"),
+        "channel": body.get("channel_id") or channel.get("id") or event.get("channel"),
+        "id": body.get("trigger_id") or body.get("event_id"),
+        "retry": retry[0] if isinstance(retry, list) and retry else retry,
+    }
+
+
+def log_request(body: dict[str, Any], headers: dict[str, Any] | None, status: int, started: float) -> None:
+    """The one info line of a request Bolt handled (``started``: ``time.perf_counter()`` at arrival)."""
+    fields = request_fields(body, headers)
+    fields["status"] = status
+    fields["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    request_log.info("request", extra={"fields": fields})

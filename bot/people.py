@@ -23,7 +23,8 @@ from bot.clock import Clock
 from bot.domain.dates import DateOrder, date_order_for, zone
 from bot.playbook import WEEKDAYS, Playbook, WorkingHours
 from bot.storage.db import SessionFactory, unit_of_work
-from bot.storage.models import LOCAL_TEAM, UserProfile
+from bot.storage.models import UserProfile
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 REFRESH_AFTER = timedelta(days=1)
@@ -55,9 +56,10 @@ class People:
         self._lock = threading.Lock()
         _LIVE.add(self)
 
-    def get(self, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True) -> Person:
+    def get(self, user_id: str, *, team_id: str | None = None, refresh: bool = True) -> Person:
         """The person, from memory when read recently; else the database (a read-only unit of
         work); else Slack (``users.info``, at most once a day, stored in ``user_profiles``)."""
+        team_id = team_id or current_team()
         key = (team_id, user_id)
         now = self._clock.now()
         with self._lock:
@@ -82,14 +84,16 @@ class People:
                 self._memory[key] = (person, min(now + MEMORY_TTL, checked + REFRESH_AFTER))
         return person
 
-    def forget(self, user_id: str, *, team_id: str = LOCAL_TEAM) -> None:
+    def forget(self, user_id: str, *, team_id: str | None = None) -> None:
+        team_id = team_id or current_team()
         with self._lock:
             self._memory.pop((team_id, user_id), None)
 
     def get_in(
-        self, session: Session, user_id: str, *, team_id: str = LOCAL_TEAM, refresh: bool = True
+        self, session: Session, user_id: str, *, team_id: str | None = None, refresh: bool = True
     ) -> Person:
         """``get`` inside the caller's unit of work (a second one would wait for the first's lock)."""
+        team_id = team_id or current_team()
         now = self._clock.now()
         profile = session.get(UserProfile, (team_id, user_id))
         stale = (
@@ -151,8 +155,9 @@ class People:
     def local_now(self, user_id: str) -> datetime:
         return self._clock.now().astimezone(self.tz(user_id))
 
-    def known_by_email(self, email: str, *, team_id: str = LOCAL_TEAM) -> str | None:
+    def known_by_email(self, email: str, *, team_id: str | None = None) -> str | None:
         """The user id of someone the bot already knows (a cached profile) with this e-mail; no Slack call."""
+        team_id = team_id or current_team()
         with unit_of_work(self._sessions) as session:
             return session.scalar(
                 select(UserProfile.user_id)
@@ -195,12 +200,15 @@ def _forget_changed(_mapper: object, _connection: object, profile: UserProfile) 
         people.forget(profile.user_id, team_id=profile.team_id)
 
 
-def cached_person(session: Session, user_id: str, playbook: Playbook, *, team_id: str = LOCAL_TEAM) -> Person:
+def cached_person(
+    session: Session, user_id: str, playbook: Playbook, *, team_id: str | None = None
+) -> Person:
     """The person as last cached, read in the caller's own transaction (no Slack call, no new session).
 
     For code that already holds a unit of work (activity hooks, renderers): ``People.get`` opens a
     second one, which would wait on the first (SQLite transactions take the write lock at BEGIN).
     """
+    team_id = team_id or current_team()
     profile = session.get(UserProfile, (team_id, user_id))
     if profile is None:
         return Person(

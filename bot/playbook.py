@@ -166,6 +166,8 @@ class Playbook:
     renewal_days: tuple[int, ...] = (90, 60, 30)
     inactive_days: dict[str, int] = field(default_factory=dict)
     admins: tuple[str, ...] = ()
+    # role → people: the first-start seed of the roles table (admins and managers included)
+    role_seed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # tier → activity type → how many per account per year (the plan each rep's accounts imply)
     coverage_targets: dict[str, dict[str, float]] = field(default_factory=dict)
     managers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # first-start seed of the teams
@@ -179,9 +181,6 @@ class Playbook:
     def label(self, activity_type: str) -> str:
         """How a type reads in a sentence: ``no-show`` for the built-in ``noshow``."""
         return BUILT_IN_TYPES.get(activity_type, ("", activity_type))[1] or activity_type
-
-    def is_admin(self, user_id: str) -> bool:
-        return user_id in self.admins
 
 
 def default_playbook_path() -> Path:
@@ -303,6 +302,12 @@ def parse_weekly(value: Any, key: str = "scheduler.weekly_digest") -> tuple[int,
     if len(parts) != 2 or parts[0].lower()[:3] not in WEEKDAYS:
         raise PlaybookError(f'{key}: expected a day and a time like "mon 08:30", got {value!r}')
     return WEEKDAYS.index(parts[0].lower()[:3]), _time(parts[1], key)
+
+
+def _user_ids(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PlaybookError(f'{key}: expected a list of Slack user ids, e.g. ["U0123ABCD"], got {value!r}')
+    return tuple(v.strip() for v in value)
 
 
 def _str_list(value: Any, key: str) -> tuple[str, ...]:
@@ -459,6 +464,14 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         raise PlaybookError(f'locale.date_order: expected "DMY" or "MDY", got {date_order!r}')
     roles = data.get("roles", {})
     managers = {str(m): tuple(str(r) for r in reps) for m, reps in roles.get("managers", {}).items()}
+    role_seed = {
+        "admin": tuple(str(a) for a in roles.get("admins", [])),
+        "manager": tuple(managers),
+        **{
+            role: _user_ids(roles.get(key, []), f"roles.{key}")
+            for role, key in (("csm", "csms"), ("rep", "reps"), ("viewer", "viewers"))
+        },
+    }
 
     opportunity_stages = _str_list(
         opps.get("stages", ["qualified", "discovery", "proposal", "negotiation"]), "opportunities.stages"
@@ -506,6 +519,7 @@ def parse_playbook(data: dict[str, Any]) -> Playbook:
         admins=tuple(str(a) for a in roles.get("admins", [])),
         coverage_targets=coverage,
         managers=managers,
+        role_seed=role_seed,
         date_order=date_order,
         buying_team=parse_buying_team(data.get("buying_team", {}), opportunity_stages),
         raw=data,

@@ -7,9 +7,14 @@ anything that runs next to the app (e.g. a scheduler) starts from its ``Runtime`
 from __future__ import annotations
 
 import enum
+import logging
+import signal
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -18,11 +23,18 @@ from sqlalchemy import Engine
 
 from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, SystemClock
+from bot.health import Heartbeat
 from bot.http_server import serve_http
+from bot.installs import InstallationStore
+from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.scheduler import build_scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
+
+lifecycle = logging.getLogger("salesbot.lifecycle")
+# At shutdown, how long the work already acknowledged (a command's reply …) may take to finish.
+WORK_GRACE_SECONDS = 20.0
 
 CONNECT_HELP = """\
 No Slack credentials are set, so salesbot starts its local console: a fake workspace on this machine.
@@ -43,6 +55,27 @@ class ConfigError(Exception):
 
 
 def select_mode(settings: Settings, *, http: bool = False) -> Mode:
+    if settings.oauth:
+        if not http:
+            raise ConfigError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET select OAuth mode (installable in many "
+                "workspaces), which serves HTTP: run `salesbot run --http` behind a public HTTPS URL."
+            )
+        return Mode.HTTP
+    if (settings.client_id or settings.client_secret) and not settings.bot_token:
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_CLIENT_ID", settings.client_id),
+                ("SLACK_CLIENT_SECRET", settings.client_secret),
+                ("SLACK_SIGNING_SECRET", settings.signing_secret),
+            )
+            if not value
+        ]
+        raise ConfigError(
+            f"OAuth mode needs {' and '.join(missing)}, from your Slack app's Basic Information "
+            "(App Credentials)."
+        )
     if http:
         missing = [
             name
@@ -90,11 +123,15 @@ def open_services(
     """The database (migrated to the newest schema) and the services on it; no Slack app."""
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    installations = None
+    if settings.oauth:  # every workspace's bot token comes from its installation
+        installations = InstallationStore(str(settings.client_id), engine)
     services = build_services(
         settings,
-        client=client or make_client(settings),
+        client=client or make_client(settings, installations),
         session_factory=make_session_factory(engine),
         clock=clock or SystemClock(),
+        installations=installations,
     )
     prepare(services)
     return engine, services
@@ -113,6 +150,52 @@ def build_runtime(
         services=services,
     )
     return Runtime(app, services, engine)
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: stop serving, finish what is in flight, give back what is claimed."""
+
+
+@contextmanager
+def sigterm_stops() -> Iterator[None]:
+    """While serving, SIGTERM raises ``Terminated`` in the main thread (once; a second one is ignored)."""
+
+    def terminate(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (an embedding application handles signals)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def shut_down(runtime: Runtime, jobs: Any, dispatcher: Dispatcher | None) -> None:
+    """After serving: let the delivery in flight finish (the rest of its batch goes back to pending),
+    wait for the scheduler's jobs and for the work already acknowledged, then give back any claim."""
+    lifecycle.info("stopping")
+    started = time.perf_counter()
+    if dispatcher is not None:
+        dispatcher.stop()
+    if jobs is not None:
+        jobs.shutdown(wait=True)
+    finished = runtime.services.work.join(timeout=WORK_GRACE_SECONDS)
+    released = dispatcher.release_claims() if dispatcher is not None else 0
+    lifecycle.info(
+        "stopped",
+        extra={
+            "fields": {
+                "released_claims": released,
+                "work_finished": finished,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+        },
+    )
 
 
 def run(
@@ -138,20 +221,26 @@ def run(
 
         return run_console(settings)
     runtime = build_runtime(settings)
-    jobs = build_scheduler(runtime.services) if scheduler else None
-    if jobs is not None:
-        jobs.start()  # the clock for reminders and nudges; what is due lives in the database
-    try:
-        if mode is Mode.SOCKET:
-            print(
-                "salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.",
-                file=out,
-                flush=True,
-            )
-            SocketModeHandler(runtime.app, settings.app_token).start()
-        else:
-            serve_http(runtime.app, runtime.engine, host, port)
-    finally:
+    heartbeat = Heartbeat(runtime.services.clock) if scheduler else None
+    dispatcher = Dispatcher(runtime.services) if scheduler else None
+    jobs = (
+        build_scheduler(runtime.services, dispatcher=dispatcher, heartbeat=heartbeat) if scheduler else None
+    )
+    with sigterm_stops():
         if jobs is not None:
-            jobs.shutdown(wait=False)
+            jobs.start()  # the clock for reminders and nudges; what is due lives in the database
+        try:
+            if mode is Mode.SOCKET:
+                print(
+                    "salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.",
+                    file=out,
+                    flush=True,
+                )
+                SocketModeHandler(runtime.app, settings.app_token).start()
+            else:
+                serve_http(runtime.app, runtime.engine, host, port, heartbeat=heartbeat)
+        except (Terminated, KeyboardInterrupt):
+            print("salesbot: stopping (finishing the deliveries in flight) …", file=err, flush=True)
+        finally:
+            shut_down(runtime, jobs, dispatcher)
     return 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -20,16 +20,24 @@ from bot.playbook import Playbook
 from bot.reminders.outbox import Renderer
 from bot.settings import Settings
 from bot.storage.db import SessionFactory, unit_of_work
-from bot.storage.models import Account
+from bot.storage.models import Account, Reminder
+from bot.storage.tenancy import current_team
 from bot.workers import WorkPool
 
+if TYPE_CHECKING:
+    from bot.installs import InstallationStore
+
 # Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
+# ``now`` is in the reader's zone (``now.tzinfo``): dates on the card read in it.
 CardSection = Callable[[Session, Account, datetime], list[dict[str, Any]]]
 # Called after something changed for a person (e.g. to refresh their App Home).
 ChangeListener = Callable[[str], None]
 # A planning pass: idempotent work the scheduler runs periodically (materialise visit occurrences,
 # escalate signals, build morning nudges …). Gets the services and "now"; enqueues reminders.
 PlanningPass = Callable[["Services", datetime], None]
+# Before a batch of due reminders is rendered (in one read-only unit of work): compute once what many
+# of them need, e.g. the figures of every digest and weekly summary in the batch, in a few queries.
+BatchPreparer = Callable[["Services", Session, Sequence[Reminder]], None]
 
 
 @dataclass
@@ -44,6 +52,7 @@ class Services:
     card_sections: list[CardSection] = field(default_factory=list)
     change_listeners: list[ChangeListener] = field(default_factory=list)
     renderers: dict[str, Renderer] = field(default_factory=dict)  # reminder kind → message builder
+    batch_preparers: list[BatchPreparer] = field(default_factory=list)
     planning_passes: list[PlanningPass] = field(default_factory=list)
     # Run once per weekly slot (playbook ``scheduler.weekly_digest``, UTC): digests, weekly summaries.
     weekly_passes: list[PlanningPass] = field(default_factory=list)
@@ -54,6 +63,8 @@ class Services:
     work: WorkPool = field(default_factory=lambda: WorkPool("work", inline=True))
     # Side effects nobody waits for (App Home refreshes), so they never queue before commands.
     background: WorkPool = field(default_factory=lambda: WorkPool("background", inline=True))
+    # OAuth mode: every workspace's installation and bot token (bot/installs.py); None with one token.
+    installations: InstallationStore | None = None
 
     @contextmanager
     def uow(self, *, read_only: bool = False) -> Iterator[Session]:
@@ -62,6 +73,7 @@ class Services:
         ``read_only`` units don't take SQLite's write lock (and may not write)."""
         with unit_of_work(self.session_factory, read_only=read_only) as session:
             session.info["bus"] = self.bus
+            session.info["team_id"] = current_team()  # every query of this unit: this workspace's rows
             session.info["now"] = self.clock.now  # audit entries carry the same time as the change
             yield session
             events = session.info.pop("events", [])

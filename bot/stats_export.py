@@ -24,7 +24,8 @@ from bot.domain.periods import Period, parse_period
 from bot.playbook import Playbook, PlaybookError, load_playbook
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
-from bot.storage.models import LOCAL_TEAM, UserProfile
+from bot.storage.models import UserProfile
+from bot.storage.tenancy import current_team
 
 HEADER = ("period", "manager", "rep", "metric", "section", "actual", "target", "previous")
 PERIOD_HELP = "2026-Q4, 2026-11, 2026-W48, 2026, or week, month, quarter, year (the current one)"
@@ -40,8 +41,9 @@ def _number(value: float | None) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
-def find_manager(session: Session, text: str, *, team_id: str = LOCAL_TEAM) -> str:
+def find_manager(session: Session, text: str, *, team_id: str | None = None) -> str:
     """``@dana``, ``dana``, ``U0DANA`` or ``<@U0DANA>`` → the manager's user id."""
+    team_id = team_id or current_team()
     key = text.strip().strip("<>").lstrip("@").split("|")[0]
     all_teams = teams.all_teams(session, team_id=team_id)
     if key in all_teams:
@@ -69,9 +71,10 @@ def export_stats(
     manager: str | None,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> int:
     """Write the CSV; returns how many rows (rep × metric) were written."""
+    team_id = team_id or current_team()
 
     all_teams = teams.all_teams(session, team_id=team_id)
     if manager is not None:

@@ -25,6 +25,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.domain.permissions import PermissionDenied
 from bot.slack_client import ResponseUrl
 from bot.storage.db import COMMITTED_WRITES
 
@@ -136,6 +137,24 @@ def tell_failure(body: dict[str, Any], client: WebClient, *, saved: bool) -> Non
         log.exception("could not tell the person that their request failed")
 
 
+def tell_refusal(body: dict[str, Any], client: WebClient, message: str) -> None:
+    """Tell the person, only them, that they may not do that and who may (never raises)."""
+    text = f":lock: {message}"
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    try:
+        response_url = body.get("response_url") or _first_response_url(body)
+        if response_url:
+            ResponseUrl(response_url).send(
+                text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+            return
+        user_id = body.get("user_id") or (body.get("user") or {}).get("id")
+        if user_id:
+            client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+    except Exception:
+        log.exception("could not tell the person that they may not do that")
+
+
 def _first_response_url(body: dict[str, Any]) -> str | None:
     urls = body.get("response_urls") or []
     return urls[0].get("response_url") if urls else None
@@ -153,6 +172,10 @@ def submit_told(pool: WorkPool, body: dict[str, Any], client: Any, work: Work) -
         token = COMMITTED_WRITES.set(0)
         try:
             work()
+        except PermissionDenied as refused:  # a check deep in the domain: told politely, nothing written
+            log.info("refused: %s", _describe(body))
+            if isinstance(client, WebClient):
+                tell_refusal(body, client, refused.message)
         except Exception:
             log.exception("work after the ack failed: %s", _describe(body))
             if body.get("type") != "event_callback" and isinstance(client, WebClient):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from slack_bolt import App
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,8 @@ from bot.app import build_app, build_services, make_client, prepare
 from bot.blocks.common import actions, button, section
 from bot.clock import FixedClock
 from bot.console.fake_slack import Call, FakeSlack, FakeUser
-from bot.console.slack_requests import Sent, SlackDriver, sign
+from bot.console.slack_requests import TEAM, Sent, SlackDriver, sign
+from bot.domain import followups, roles
 from bot.reminders.dispatcher import Dispatcher, DispatchReport
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
@@ -38,7 +39,7 @@ from bot.storage.db import (
     unit_of_work,
     upgrade,
 )
-from bot.storage.models import Account, Reminder, Task
+from bot.storage.models import LOCAL_TEAM, Account, Reminder, Role, Task
 
 __all__ = [
     "ALICE",
@@ -182,13 +183,17 @@ class Harness:
         *,
         now: datetime = DEFAULT_NOW,
         config_path: str | None = None,
+        **settings: Any,
     ) -> Harness:
+        """``settings``: other ``Settings`` fields. The test workspace and app are configured (so
+        requests for another are refused without asking Slack; ``team_id=None`` makes it ask)."""
         settings = Settings(
             bot_token="xoxb-test",
             signing_secret=SIGNING_SECRET,
             slack_api_url=fake.api_url,
             config_path=config_path,
             process_before_response=True,
+            **{"team_id": TEAM["id"], "app_id": "A_SALESBOT", **settings},
         )
         clock = FixedClock(now)
         fake.clock = clock.now  # message ts values follow the test's clock, as they follow Slack's
@@ -318,6 +323,17 @@ class Harness:
 
     def dms(self, user: str) -> list[dict[str, Any]]:
         return [p for p in self.fake.params("chat.postMessage") if p.get("channel") == user]
+
+    def give_role(self, user: str, role: str) -> None:
+        """``user`` gets ``role``, for tests about something else: stored directly (like a seed at the
+        first start), so the test's audit trail holds only what it is about."""
+        row = {"kind": roles.USER, "role": role, "members": [], "updated_at": self.clock.now()}
+        with self.db() as session:
+            key = (Role.team_id == LOCAL_TEAM) & (Role.subject_id == user)
+            if session.scalar(select(func.count()).select_from(Role).where(key)):
+                session.execute(update(Role.__table__).where(key).values(**row))
+            else:
+                session.execute(insert(Role.__table__).values(team_id=LOCAL_TEAM, subject_id=user, **row))
 
     def count(self, model: type[Any]) -> int:
         """How many rows ``model`` has: to prove a bad command wrote nothing."""
@@ -465,4 +481,6 @@ def add_task(
         )
         s.add(task)
         s.flush()
+        if kind == "followup":
+            followups.assign(s, task, assignee)  # numbered in the assignee's sequence
         return task.id

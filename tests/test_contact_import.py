@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from bot.cli import main
 from bot.contact_import import ContactImporter, export_contacts, read_rows
 from bot.importer import ImportFileError
-from bot.storage.models import Contact, ContactStageChange
+from bot.storage.models import Account, AuditEntry, Contact, ContactStageChange
 from tests.helpers import Harness
 
 HEADER = "account,name,title,email,phone,role,stage,owner,notes\n"
@@ -143,3 +143,26 @@ def test_export_is_the_import_s_columns_and_imports_back_unchanged(
     assert captured.out.strip() == "0 created, 0 updated, 1 unchanged, 0 rejected." and captured.err == ""
     assert main(["export", "contacts"]) == 0
     assert capsys.readouterr().out == out.getvalue()
+
+
+def test_imported_stage_moves_are_audited_on_the_contacts_account(db_bot: Harness) -> None:
+    """On every backend: the moves are written in bulk, their ids read back in order."""
+    acme = db_bot
+    acme.command("/account", "add Acme Corp owner:<@U0ALICE|alice>")
+    run(acme, HEADER + "Acme Corp,Jane Doe,,,,champion,evaluating,,\n")
+    run(acme, HEADER + "Acme Corp,Jane Doe,,,,champion,validating,,\n")  # a move by a later import
+    with acme.db() as s:
+        account_id = s.scalars(select(Account.id).where(Account.name == "Acme Corp")).one()
+        moves = list(s.scalars(select(ContactStageChange).order_by(ContactStageChange.id)))
+        entries = list(
+            s.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.record_type == "contact stage change")
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert [(e.record_id, e.surface, e.account_id, e.changes["to_stage"]) for e in entries] == [
+        (str(moves[0].id), "import", account_id, [None, "evaluating"]),
+        (str(moves[1].id), "import", account_id, [None, "validating"]),
+    ]
+    assert entries[1].changes["from_stage"] == [None, "evaluating"]

@@ -300,3 +300,17 @@ def test_health_is_503_when_the_database_is_down(tmp_path: Any) -> None:
     status, body = health(engine)
     assert status == 503
     assert body["status"] == "error" and body["database"].startswith("unavailable")
+
+
+def test_a_replayed_signed_slash_command_is_processed_once(
+    base_url: str, fake_slack: FakeSlack, engine: Engine
+) -> None:
+    """The very same signed bytes posted again within the 5 minutes a signature is valid, as a replay
+    or as Slack's retry, are acknowledged and not run again."""
+    body = command_body(fake_slack, "add Acme Corp tier:gold")
+    headers = {"Content-Type": FORM, **sign(SECRET, body)}
+    assert post(base_url + "/slack/events", body, headers)[0] == 200
+    for extra in ({}, {}, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}):
+        assert post(base_url + "/slack/events", body, {**headers, **extra})[0] == 200
+    assert row_counts(engine)["accounts"] == 1
+    assert len(fake_slack.responses()) == 1

@@ -14,7 +14,10 @@ from bot.clock import FixedClock
 from bot.settings import Settings
 from tests.helpers import DEFAULT_NOW
 
-MANIFEST = json.loads((Path(__file__).resolve().parent.parent / "manifest.json").read_text())
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = json.loads((ROOT / "manifest.json").read_text())
+# The distributed set-up (OAuth mode): the same app, served over HTTP, installable by link.
+OAUTH_MANIFEST = json.loads((ROOT / "manifest.oauth.json").read_text())
 COMMANDS = {
     "/log",
     "/account",
@@ -79,10 +82,29 @@ def test_shortcuts_scopes_events_and_settings() -> None:
     assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == {
         "commands", "chat:write", "chat:write.public", "users:read", "users:read.email",
         "im:write", "im:history", "channels:history", "groups:history",
-        "files:write", "channels:read", "groups:read",
+        "files:write", "channels:read", "groups:read", "usergroups:read",
     }  # fmt: skip
     settings = MANIFEST["settings"]
     assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.im"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_oauth_manifest_is_the_same_app_installable_by_link() -> None:
+    assert OAUTH_MANIFEST["features"]["shortcuts"] == MANIFEST["features"]["shortcuts"]
+    assert OAUTH_MANIFEST["oauth_config"]["scopes"] == MANIFEST["oauth_config"]["scopes"]
+    commands = OAUTH_MANIFEST["features"]["slash_commands"]
+    assert [{k: v for k, v in c.items() if k != "url"} for c in commands] == MANIFEST["features"][
+        "slash_commands"
+    ]
+    [redirect] = OAUTH_MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect.startswith("https://") and redirect.endswith("/slack/oauth_redirect")
+    settings = OAUTH_MANIFEST["settings"]
+    events_url = settings["event_subscriptions"]["request_url"]
+    assert events_url.endswith("/slack/events") and settings["interactivity"]["request_url"] == events_url
+    assert all(c["url"] == events_url for c in commands)
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened", "message.im", "app_uninstalled", "tokens_revoked",
+    ]  # fmt: skip
+    assert settings["socket_mode_enabled"] is False and settings["org_deploy_enabled"] is True

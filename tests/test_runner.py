@@ -15,6 +15,8 @@ from bot.runner import ConfigError, Mode, select_mode
 from bot.settings import Settings
 from bot.storage.db import make_engine
 
+OAUTH = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"}
+
 
 @pytest.mark.parametrize(
     ("env", "http", "mode"),
@@ -23,6 +25,7 @@ from bot.storage.db import make_engine
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, False, Mode.SOCKET),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, True, Mode.HTTP),
         ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "x", "SLACK_SIGNING_SECRET": "s"}, True, Mode.HTTP),
+        (OAUTH, True, Mode.HTTP),
     ],
 )
 def test_mode_follows_the_environment(env: dict[str, str], http: bool, mode: Mode) -> None:
@@ -37,6 +40,12 @@ def test_mode_follows_the_environment(env: dict[str, str], http: bool, mode: Mod
         ({}, True, "SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, False, "SLACK_APP_TOKEN"),
         ({"SLACK_APP_TOKEN": "xapp-1"}, False, "SLACK_BOT_TOKEN"),
+        (OAUTH, False, "serves HTTP: run `salesbot run --http`"),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"},
+            True,
+            "OAuth mode needs SLACK_CLIENT_SECRET",
+        ),
     ],
 )
 def test_missing_variables_are_named(env: dict[str, str], http: bool, missing: str) -> None:
@@ -71,7 +80,9 @@ def test_socket_mode_starts_the_handler_with_the_migrated_app(
 
 def test_http_mode_serves_on_the_given_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[tuple[str, int]] = []
-    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port: served.append((host, port)))
+    monkeypatch.setattr(
+        runner, "serve_http", lambda app, engine, host, port, **_: served.append((host, port))
+    )
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "xoxb-1",
@@ -119,8 +130,8 @@ def test_serving_runs_the_scheduler_unless_told_not_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_scheduler: bool
 ) -> None:
     events: list[str] = []
-    monkeypatch.setattr(runner, "build_scheduler", lambda services: RecordingScheduler(events))
-    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port: events.append("serve"))
+    monkeypatch.setattr(runner, "build_scheduler", lambda services, **_: RecordingScheduler(events))
+    monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port, **_: events.append("serve"))
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "xoxb-1",

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.common import Block, actions, button, context, divider, header, line_sections, section
-from bot.domain.dates import when_local
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    divider,
+    header,
+    line_sections,
+    section,
+)
+from bot.blocks.limits import more_hint
+from bot.domain.dates import format_when, when_local
 from bot.domain.text import channel_link, escape, mention, money
 from bot.playbook import Playbook
 from bot.storage.models import Account, Activity
 
 
-def account_fields(account: Account) -> str:
+def account_fields(account: Account, *, now: datetime) -> str:
     tags = ", ".join(escape(t) for t in account.tags) if account.tags else "—"
-    renewal = account.renewal_date.isoformat() if account.renewal_date else "—"
+    renewal = format_when(account.renewal_date, now=now) if account.renewal_date else "—"
     return (
         f"*Status:* {escape(account.status)}   *Tier:* {escape(account.tier or '—')}   *Tags:* {tags}\n"
         f"*Owner:* {mention(account.owner_id)}   *CSM:* {mention(account.csm_id)}   "
@@ -25,12 +34,12 @@ def account_fields(account: Account) -> str:
     )
 
 
-def activity_line(activity: Activity, playbook: Playbook, tz: ZoneInfo) -> str:
+def activity_line(activity: Activity, playbook: Playbook, tz: ZoneInfo, *, now: datetime) -> str:
     raw = activity.notes or ""
     notes = escape(raw if len(raw) <= 200 else raw[:199] + "…")  # cut before escaping: never half an entity
     link = f" <{activity.permalink}|message>" if activity.permalink else ""
     return (
-        f"{playbook.emoji(activity.type)} *{playbook.label(activity.type)}* · {when_local(activity.occurred_at, tz)} · "
+        f"{playbook.emoji(activity.type)} *{playbook.label(activity.type)}* · {when_local(activity.occurred_at, tz, now=now)} · "
         f"{mention(activity.user_id)}{(' — ' + notes) if notes else ''}{link}"
     )
 
@@ -41,12 +50,16 @@ def account_card(
     playbook: Playbook,
     tz: ZoneInfo,
     extra: list[Block],
+    *,
+    now: datetime,
 ) -> list[Block]:
-    blocks: list[Block] = [header(account.name), section(account_fields(account))]
+    blocks: list[Block] = [header(account.name), section(account_fields(account, now=now))]
     blocks.append(divider())
     if activities:
         blocks.append(
-            section("*Last activities*\n" + "\n".join(activity_line(a, playbook, tz) for a in activities))
+            section(
+                "*Last activities*\n" + "\n".join(activity_line(a, playbook, tz, now=now) for a in activities)
+            )
         )
     else:
         blocks.append(
@@ -73,7 +86,10 @@ def account_list(accounts: list[Account], total: int, description: str) -> list[
     blocks = line_sections(f"*{total} account{'s' if total != 1 else ''}* {description}", lines)
     if total > len(accounts):
         blocks.append(
-            context(f"Showing {len(accounts)} of {total}. Narrow the filter, or use `salesbot export`.")
+            more_hint(
+                f"…and {total - len(accounts)} more. Narrow the filter (`tier:`, `status:`, `tag:`, `owner:`), "
+                "or `salesbot export accounts` lists all."
+            )
         )
     return blocks
 

@@ -9,10 +9,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, button, context, divider, header, section
+from bot.blocks.limits import more_hint
 from bot.blocks.visits import DONE_ACTION, TASK_DONE_ACTION, day_label
 from bot.domain.agenda import Agenda, AgendaItem
+from bot.domain.dates import format_when
 from bot.domain.text import escape, mention
 
+HOME_WEEK_LIMIT = 20  # the rest of the week on the App Home; `/agenda week` has them all
 KIND_EMOJI = {"visit": ":office:", "noshow": ":no_entry_sign:", "followup": ":pushpin:"}
 
 
@@ -73,7 +76,7 @@ def agenda_blocks(
             blocks += _items(agenda.upcoming, agenda, now, buttons=own, refresh=refresh, with_day=False)
     if agenda.more:
         blocks.append(
-            context(f"…and {agenda.more} more. `/followup list` lists every open follow-up, soonest first.")
+            more_hint(f"…and {agenda.more} more. `/followup list` lists every open follow-up, soonest first.")
         )
     blocks.append(
         context(
@@ -98,7 +101,9 @@ def home_view(today: Agenda, week: Agenda, next_visits: list[AgendaItem], *, now
     blocks.append(divider())
     blocks.append(section("*This week*"))
     if later:
-        blocks += _items(later[:20], week, now, buttons=True, refresh={}, with_day=True)
+        blocks += _items(later[:HOME_WEEK_LIMIT], week, now, buttons=True, refresh={}, with_day=True)
+        if (hidden := len(later[HOME_WEEK_LIMIT:]) + week.more) > 0:
+            blocks.append(more_hint(f"…and {hidden} more. `/agenda week` lists the whole week."))
     else:
         blocks.append(context("Nothing else this week."))
     blocks.append(divider())
@@ -108,5 +113,5 @@ def home_view(today: Agenda, week: Agenda, next_visits: list[AgendaItem], *, now
         blocks.append(section("\n".join(lines)))
     else:
         blocks.append(context("No visits planned. `/visit Acme Corp every 4 months`"))
-    blocks.append(context(f"Times in {today.tz.key}. Updated {now.astimezone(today.tz):%a %d %b %H:%M}."))
+    blocks.append(context(f"Times in {today.tz.key}. Updated {format_when(now, today.tz, now=now)}."))
     return {"type": "home", "blocks": blocks[:100]}

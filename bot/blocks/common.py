@@ -95,7 +95,9 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
 
 def error_blocks(error: UserError, *, buttons: list[Block] | None = None) -> list[Block]:
     """A friendly error: what went wrong, a correct example, and any choices as buttons."""
-    blocks = [section(f":warning: {escape(error.message)}")]
+    # A refusal (mrkdwn naming who may do it) gets a lock; bad input a warning.
+    shown = f":lock: {error.message}" if error.mrkdwn else f":warning: {escape(error.message)}"
+    blocks = [section(shown)]
     if buttons:
         blocks.append(actions(*buttons))
     if error.example:

@@ -143,13 +143,13 @@ def contact_card(
     now: datetime,
 ) -> list[Block]:
     bt = playbook.buying_team
-    stage_at = when_local(contact.stage_changed_at, tz, with_time=False)
+    stage_at = when_local(contact.stage_changed_at, tz, now=now, with_time=False)
     fields = [
         f"*Account:* {escape(account.name)}   *Title:* {escape(contact.title or '—')}",
         f"*Role:* {escape(contact.role or '—')}   *Stage:* {escape(contact.stage)} "
         f"({bt.stage_index(contact.stage) + 1}/{len(bt.stages)}) since {stage_at}, set by {mention(contact.stage_changed_by)}",
         f"*Relationship owner:* {mention(contact.owner_id)}   *Last touched:* "
-        + (when_local(touched, tz, with_time=False) if touched else "never"),
+        + (when_local(touched, tz, now=now, with_time=False) if touched else "never"),
     ]
     if show_private:
         fields.append(f"*E-mail:* {escape(contact.email or '—')}   *Phone:* {escape(contact.phone or '—')}")
@@ -164,7 +164,7 @@ def contact_card(
             )
         )
     hist = [
-        f"• {when_local(h.changed_at, tz, with_time=False)} · "
+        f"• {when_local(h.changed_at, tz, now=now, with_time=False)} · "
         + (
             f"{escape(h.from_stage)} → *{escape(h.to_stage)}*"
             if h.from_stage
@@ -180,7 +180,7 @@ def contact_card(
         blocks.extend(
             line_sections(
                 f"*Activities with {_short(contact.name)}*{more}",
-                [activity_line(a, playbook, tz) for a in activities],
+                [activity_line(a, playbook, tz, now=now) for a in activities],
             )[:2]
         )
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
@@ -20,7 +21,7 @@ def destination(item: FailedDelivery) -> str:
 
 
 def failed_list(
-    items: list[FailedDelivery], total: int, tz: ZoneInfo, *, note: str | None = None
+    items: list[FailedDelivery], total: int, tz: ZoneInfo, *, now: datetime, note: str | None = None
 ) -> list[Block]:
     blocks: list[Block] = [section(note)] if note else []
     if not items:
@@ -31,7 +32,7 @@ def failed_list(
         blocks.append(
             section(
                 f"*{escape(item.kind)}* → {destination(item)}\n"
-                f"Due {when_local(item.due_at, tz)} · {item.attempts} attempt{plural}\n"
+                f"Due {when_local(item.due_at, tz, now=now)} · {item.attempts} attempt{plural}\n"
                 f"Reason: `{escape(item.reason)}`",
                 accessory=button("Retry", RETRY_ACTION, str(item.id)),
             )
@@ -42,10 +43,6 @@ def failed_list(
     return blocks
 
 
-def not_admin() -> list[Block]:
-    return [
-        section(
-            "Sorry, only salesbot admins can see failed deliveries. "
-            "If you need this, ask an admin (they are listed under `roles.admins` in the playbook)."
-        )
-    ]
+def not_admin(refusal: str) -> list[Block]:
+    """``refusal``: the permission rules' answer, naming the admins (mrkdwn built from user ids)."""
+    return [section(f":lock: {refusal}")]

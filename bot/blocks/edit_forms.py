@@ -6,12 +6,14 @@ so a refusal is shown under the field it is about (``response_action: errors``).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, input_block, modal, option, plain_text, section, static_select
 from bot.domain.followup_text import MAX_TITLE as MAX_FOLLOWUP_TITLE
+from bot.domain.followups import label
 from bot.domain.opportunities import MAX_TITLE as MAX_OPPORTUNITY_TITLE
 from bot.domain.text import as_read, escape, mention, titled
 from bot.playbook import Playbook
@@ -150,7 +152,7 @@ def followup_modal(task: Task, account: Account, tz: ZoneInfo, metadata: dict[st
         when["initial_time"] = local.strftime("%H:%M")
     return modal(
         FOLLOWUP_MODAL,
-        title=f"Edit follow-up #{task.id}"[:24],
+        title=f"Edit follow-up #{task.number}"[:24],
         submit="Save",
         metadata={**metadata, "task": task.id},
         blocks=[
@@ -171,13 +173,16 @@ def followup_modal(task: Task, account: Account, tz: ZoneInfo, metadata: dict[st
     )
 
 
-def followup_saved_blocks(task: Task, account: Account, *, tz: ZoneInfo, viewer_id: str) -> list[Block]:
+def followup_saved_blocks(
+    task: Task, account: Account, *, tz: ZoneInfo, viewer_id: str, now: datetime
+) -> list[Block]:
     """After the form was saved; ``tz`` is the assignee's zone."""
     whose = "" if task.assignee_id == viewer_id else " their time"
     return [
         section(
-            f":pencil2: Updated follow-up `#{task.id}`: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* — "
-            f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz)}{whose}."
+            f":pencil2: Updated follow-up `{label(task, viewer_id)}`: *{escape(titled(task.title, account.name))}* · "
+            f"*{escape(account.name)}* — "
+            f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz, now=now)}{whose}."
         )
     ]
 
@@ -197,7 +202,7 @@ def who(user_id: str | None, viewer_id: str) -> str:
 
 def followup_menu(tasks: list[tuple[Task, str]]) -> Block:
     """ "Edit a follow-up…": a menu of the listed follow-ups (with their account's name)."""
-    items = [(t.id, f"#{t.id} {titled(t.title, name)}") for t, name in tasks]
+    items = [(t.id, f"#{t.number} {titled(t.title, name)}") for t, name in tasks]
     return _menu(FOLLOWUP_EDIT, "Edit a follow-up…", items)
 
 

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, button, context, input_block, modal, section
 from bot.blocks.edit_forms import followup_menu
-from bot.domain.dates import format_when
+from bot.domain.dates import format_when, when_local
+from bot.domain.followups import label
 from bot.domain.text import channel_link, escape, mention, titled
 from bot.storage.models import Account, Task
 
@@ -27,13 +27,19 @@ NEXT_CHOICES = ((7, "Follow up in 1 week"), (14, "Follow up in 2 weeks"))
 
 
 def due_line(
-    due: datetime, *, viewer_id: str, viewer_tz: ZoneInfo, assignee_id: str, assignee_tz: ZoneInfo
+    due: datetime,
+    *,
+    viewer_id: str,
+    viewer_tz: ZoneInfo,
+    assignee_id: str,
+    assignee_tz: ZoneInfo,
+    now: datetime,
 ) -> str:
     """The due time in the viewer's zone, plus the assignee's wall clock when it reads differently."""
-    mine = when_local(due, viewer_tz)
+    mine = when_local(due, viewer_tz, now=now)
     if assignee_id == viewer_id:
         return mine
-    theirs = when_local(due, assignee_tz)
+    theirs = when_local(due, assignee_tz, now=now)
     if theirs == mine:
         return f"{mine} (same for {mention(assignee_id)})"
     return f"{mine} your time · {theirs} for {mention(assignee_id)}"
@@ -60,7 +66,8 @@ def created_blocks(
 ) -> list[Block]:
     """``holiday``: (its name, the next working day) when the due day is a holiday."""
     lines = [
-        f"{heading}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* · `#{task.id}`",
+        f"{heading}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* · "
+        f"`{label(task, viewer_id)}`",
         f"*Assigned to:* {who(task.assignee_id, viewer_id)}",
         "*Due:* "
         + due_line(
@@ -69,13 +76,14 @@ def created_blocks(
             viewer_tz=viewer_tz,
             assignee_id=task.assignee_id,
             assignee_tz=assignee_tz,
+            now=task.created_at,
         ),
     ]
     notes = []
     if deliver_at is not None and deliver_at > task.due_at:
         notes.append(
             f"That is outside {'your' if task.assignee_id == viewer_id else 'their'} working hours: "
-            f"the reminder comes at the start of the next working day ({when_local(deliver_at, assignee_tz)}"
+            f"the reminder comes at the start of the next working day ({when_local(deliver_at, assignee_tz, now=task.created_at)}"
             + ("" if task.assignee_id == viewer_id else " their time")
             + ")."
         )
@@ -117,14 +125,16 @@ def reminder_text(task: Task, account: Account) -> str:
     return f"Follow-up due: {escape(titled(task.title, account.name))} · {escape(account.name)}"
 
 
-def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note: str = "") -> list[Block]:
+def reminder_blocks(
+    task: Task, account: Account, *, assignee_tz: ZoneInfo, now: datetime, note: str = ""
+) -> list[Block]:
     """The DM at the due time, with every action on it."""
     asked = "" if task.created_by in (None, task.assignee_id) else f" · asked by {mention(task.created_by)}"
     source = " · after a logged activity" if task.source_activity_id else ""
     blocks = [
         section(
-            f":alarm_clock: *{escape(titled(task.title, account.name))}*\n"
-            f"*{escape(account.name)}*{asked}{source} · due {when_local(task.due_at, assignee_tz)}"
+            f":alarm_clock: *{escape(titled(task.title, account.name))}* `{label(task)}`\n"
+            f"*{escape(account.name)}*{asked}{source} · due {when_local(task.due_at, assignee_tz, now=now)}"
         )
     ]
     if note:
@@ -148,24 +158,29 @@ def reminder_blocks(task: Task, account: Account, *, assignee_tz: ZoneInfo, note
     return blocks
 
 
-def channel_reminder_blocks(task: Task, account: Account) -> list[Block]:
-    """The post in a channel: mentions the assignee; the actions are in their DM."""
+def channel_reminder_blocks(task: Task, account: Account, *, tz: ZoneInfo, now: datetime) -> list[Block]:
+    """The post in a channel: mentions the assignee; the actions are in their DM. The due time is
+    on the assignee's clock (``tz``), the one it was set on."""
     asked = "" if task.created_by in (None, task.assignee_id) else f" (asked by {mention(task.created_by)})"
     return [
         section(
             f":alarm_clock: {mention(task.assignee_id)}, follow-up due: *{escape(titled(task.title, account.name))}* · "
             f"*{escape(account.name)}*{asked}"
         ),
-        context(f"Due {_slack_date(task.due_at)} · follow-up `#{task.id}`"),
+        context(
+            f"Due {when_local(task.due_at, tz, now=now)} ({tz.key}) · "
+            f"{mention(task.assignee_id)}'s follow-up `#{task.number}`"
+        ),
     ]
 
 
-def done_blocks(task: Task, account: Account) -> list[Block]:
+def done_blocks(task: Task, account: Account, *, viewer_id: str | None = None) -> list[Block]:
     """Done, and one click to the next step so the account never drops without one."""
     value = json.dumps({"a": account.id, "t": task.id}, separators=(",", ":"))
     return [
         section(
-            f":white_check_mark: Done: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}*"
+            f":white_check_mark: Done: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}* "
+            f"`{label(task, viewer_id)}`"
         ),
         section(f"*What's next with {escape(account.name)}?*"),
         actions(
@@ -175,10 +190,11 @@ def done_blocks(task: Task, account: Account) -> list[Block]:
     ]
 
 
-def closed_blocks(task: Task, account: Account, verb: str) -> list[Block]:
+def closed_blocks(task: Task, account: Account, verb: str, *, viewer_id: str | None = None) -> list[Block]:
     return [
         section(
-            f":leftwards_arrow_with_hook: {verb}: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}*"
+            f":leftwards_arrow_with_hook: {verb}: ~{escape(titled(task.title, account.name))}~ · "
+            f"*{escape(account.name)}* `{label(task, viewer_id)}`"
         )
     ]
 
@@ -190,18 +206,22 @@ def moved_blocks(
     tz: ZoneInfo,
     how: str,
     viewer_id: str,
+    now: datetime,
     deliver_at: datetime | None = None,
 ) -> list[Block]:
     """After a snooze or reschedule; ``tz`` is the assignee's zone. ``deliver_at`` is when the reminder
     really comes: later than the due time when that falls outside the assignee's working hours."""
     own = task.assignee_id == viewer_id
     whose = "" if own else " their time"
-    when = when_local(task.due_at, tz) + whose
+    when = when_local(task.due_at, tz, now=now) + whose
     if deliver_at is not None and deliver_at > task.due_at:
-        when = f"{when_local(deliver_at, tz)}{whose}, {'your' if own else 'their'} next working morning"
+        when = (
+            f"{when_local(deliver_at, tz, now=now)}{whose}, {'your' if own else 'their'} next working morning"
+        )
     return [
         section(
-            f":zzz: {how}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* — "
+            f":zzz: {how}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* "
+            f"`{label(task, viewer_id)}` — "
             f"I'll remind {who(task.assignee_id, viewer_id)} {when}."
         )
     ]
@@ -211,49 +231,63 @@ def info_blocks(message: str) -> list[Block]:
     return [section(f":information_source: {escape(message)}")]
 
 
-def list_blocks(rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, now: datetime) -> list[Block]:
+PAGE_SIZE = 40  # follow-ups per page of /followup list (the domain's LIST_LIMIT)
+
+
+def list_blocks(
+    rows: list[tuple[Task, Account]], total: int, *, tz: ZoneInfo, now: datetime, page: int = 1
+) -> list[Block]:
+    if not rows and page > 1:
+        return [
+            section(
+                f"Page {page} is empty: you have {total} open follow-ups. `/followup list` shows the first."
+            )
+        ]
     if not rows:
         return [
             section("You have no open follow-ups. :tada:"),
             context("Add one: `/followup Acme Corp: send the proposal tomorrow 9am`"),
         ]
-    blocks: list[Block] = [section(f"*Your open follow-ups* ({total})")]
-    for task, account in rows[:40]:
+    first = (page - 1) * PAGE_SIZE
+    shown = f", {first + 1}–{first + len(rows)}" if page > 1 or total > len(rows) else ""
+    blocks: list[Block] = [section(f"*Your open follow-ups* ({total}{shown})")]
+    for task, account in rows:
         late = " · :red_circle: overdue" if task.due_at < now else ""
         blocks.append(
             section(
-                f"`#{task.id}` *{escape(titled(task.title, account.name))}* · {escape(account.name)} · "
-                f"due {when_local(task.due_at, tz)}{late}",
+                f"`#{task.number}` *{escape(titled(task.title, account.name))}* · {escape(account.name)} · "
+                f"due {when_local(task.due_at, tz, now=now)}{late}",
                 accessory=button("Done", DONE, str(task.id)),
             )
         )
-    footer = "`/followup done N` · `/followup cancel N`"
-    if total > len(rows[:40]):
-        footer = f"Showing {len(rows[:40])} of {total}, soonest first. " + footer
-    blocks.append(followup_menu([(task, account.name) for task, account in rows[:40]]))
+    footer = "`/followup done N` · `/followup snooze N tomorrow` · `/followup cancel N`"
+    if (rest := total - first - len(rows)) > 0:
+        footer = f"…and {rest} more, due later: `/followup list {page + 1}`. " + footer
+    blocks.append(followup_menu([(task, account.name) for task, account in rows]))
     blocks.append(context(footer))
     return blocks
 
 
-def card_section(tasks: list[Task], account_name: str) -> list[Block]:
-    """Open follow-ups on the account card. Due times render in each reader's own zone."""
+def card_section(tasks: list[Task], total: int, account_name: str, *, now: datetime) -> list[Block]:
+    """Open follow-ups on the account card, soonest first; due times in the reader's zone (``now``'s).
+    Each shows its assignee's number (``@bob #3``: ``/followup done @bob 3``)."""
     if not tasks:
         example = f"/followup {escape(account_name)}: send the proposal tomorrow 9am"
         return [section(f"*Open follow-ups*\n_None._ Add one: `{example}`")]
+    tz = now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
     lines = [
-        f"• *{escape(titled(t.title, account_name))}* · {mention(t.assignee_id)} · due {_slack_date(t.due_at)} `#{t.id}`"
+        f"• *{escape(titled(t.title, account_name))}* · due {when_local(t.due_at, tz, now=now)} · "
+        f"{mention(t.assignee_id)} `#{t.number}`"
         for t in tasks
     ]
+    if total > len(tasks):
+        lines.append(
+            f"…and {total - len(tasks)} more, due later: `/followup list` shows each assignee theirs."
+        )
     return [
         section("*Open follow-ups*\n" + "\n".join(lines)),
         followup_menu([(t, account_name) for t in tasks]),
     ]
-
-
-def _slack_date(at: datetime) -> str:
-    """Slack renders ``<!date^…>`` in the reader's time zone; the fallback is UTC."""
-    fallback = at.strftime("%a %d %b %Y, %H:%M UTC")
-    return f"<!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
 def next_modal(

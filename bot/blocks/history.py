@@ -4,6 +4,7 @@ button for older changes."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +29,8 @@ PEOPLE = {
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 # What a creation shows (the rest is in the export): the fields that say what the record is.
-SUMMARY = ("name", "title", "type", "kind", "status", "stage", "mrr", "owner_id", "assignee_id", "member_id")
+SUMMARY = ("name", "title", "type", "kind", "status", "stage", "from_stage", "to_stage", "reason", "mrr", "owner_id",
+           "assignee_id", "member_id")  # fmt: skip
 VALUE_LIMIT = 80
 SURFACE_LABEL = {"command": "command", "button": "button", "modal": "form", "shortcut": "shortcut"}
 
@@ -52,23 +54,25 @@ def field_label(field: str) -> str:
     return field.removesuffix("_id").replace("_", " ")
 
 
-def describe(entry: AuditEntry) -> str:
+def describe(entry: AuditEntry, label: str | None = None) -> str:
+    """One change in words; ``label`` names the record when its row id is not what people know."""
     record = (
         entry.record_type if entry.record_type == "account" else f"{entry.record_type} #{entry.record_id}"
     )
+    named = label or escape(record)  # a label is markup already (it may mention the assignee)
     changes: dict[str, list[Any]] = entry.changes or {}
     if entry.action == "create":
         shown = [f for f in SUMMARY if f in changes][:4]
         details = ", ".join(f"{field_label(f)} {value_text(f, changes[f][1])}" for f in shown)
-        return f"created *{escape(record)}*" + (f": {details}" if details else "")
+        return f"created *{named}*" + (f": {details}" if details else "")
     if entry.action == "delete":
-        return f"deleted *{escape(record)}*"
+        return f"deleted *{named}*"
     parts = [
         f"{field_label(f)} {value_text(f, before)} → {value_text(f, after)}"
         for f, (before, after) in sorted(changes.items())
     ]
     verb = "undid a change to" if entry.undo_of else "changed"
-    return f"{verb} *{escape(record)}*: " + "; ".join(parts)
+    return f"{verb} *{named}*: " + "; ".join(parts)
 
 
 def who(entry: AuditEntry) -> str:
@@ -80,7 +84,13 @@ def who(entry: AuditEntry) -> str:
 
 
 def history_blocks(
-    title: str, page: Page, *, viewer: str, tz: ZoneInfo, more_value: dict[str, Any] | None
+    title: str,
+    page: Page,
+    *,
+    viewer: str,
+    tz: ZoneInfo,
+    now: datetime,
+    more_value: dict[str, Any] | None,
 ) -> list[Block]:
     """``more_value``: the Older button's value without ``b`` (the id to continue before)."""
     blocks: list[Block] = [section(f":scroll: *History of {escape(title)}*, newest first")]
@@ -88,7 +98,7 @@ def history_blocks(
         blocks.append(section("_No changes recorded yet._"))
         return blocks
     for entry in page.entries:
-        line = f"*{when_local(entry.at, tz)}* · {who(entry)}\n{describe(entry)}"
+        line = f"*{when_local(entry.at, tz, now=now)}* · {who(entry)}\n{describe(entry, page.labels.get((entry.record_type, entry.record_id)))}"
         undo = None
         if why_not_undoable(entry, viewer, page.latest) is None:
             undo = button("Undo", UNDO_ACTION, str(entry.id), style="danger")

@@ -35,12 +35,13 @@ def logged_blocks(
     playbook: Playbook,
     tz: ZoneInfo,
     *,
+    now: datetime,
     people: list[str] | None = None,
 ) -> list[Block]:
     present = f" ({', '.join(escape(p) for p in people)})" if people else ""
     text = (
         f"{playbook.emoji(activity.type)} Logged {a_or_an(playbook.label(activity.type))} *{playbook.label(activity.type)}* with *{escape(account.name)}*"
-        f"{present} · {when_local(activity.occurred_at, tz)}"
+        f"{present} · {when_local(activity.occurred_at, tz, now=now)}"
     )
     if activity.notes:
         text += "\n" + quote(activity.notes, 500)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.blocks.common import Block, bounded_lines, context, section
 from bot.blocks.edit_forms import has_items, opportunity_menu
+from bot.domain.dates import format_when
 from bot.domain.opportunities import StageTotal
 from bot.domain.text import escape, mention, money
 from bot.storage.models import Account, Opportunity
 
 
-def opportunity_line(opportunity: Opportunity, account: Account | None = None) -> str:
+def opportunity_line(opportunity: Opportunity, account: Account | None = None, *, now: datetime) -> str:
+    """One deal on one line; the close date as people read dates (the year when not ``now``'s)."""
     parts = [f"*#{opportunity.id}* “{escape(opportunity.title)}”"]
     if account is not None:
         parts.append(f"*{escape(account.name)}*")
     parts += [escape(opportunity.kind), escape(opportunity.stage), f"MRR +{money(opportunity.mrr)}"]
     if opportunity.close_date:
-        parts.append(f"close {opportunity.close_date.isoformat()}")
+        parts.append(f"close {format_when(opportunity.close_date, now=now)}")
     parts.append(f"owner {mention(opportunity.owner_id)}")
     if opportunity.status == "won":
         parts.append(":trophy: won")
@@ -26,14 +30,14 @@ def opportunity_line(opportunity: Opportunity, account: Account | None = None) -
     return " · ".join(parts)
 
 
-def list_blocks(rows: list[tuple[Opportunity, Account]], description: str) -> list[Block]:
+def list_blocks(rows: list[tuple[Opportunity, Account]], description: str, *, now: datetime) -> list[Block]:
     if not rows:
         return [
             section(f"No opportunities {description}."),
             context('Add one: `/opportunity add Acme Corp upsell "20 more seats" mrr:+1200`'),
         ]
     total = sum(o.mrr for o, _ in rows)
-    lines = [f"• {opportunity_line(o, a)}" for o, a in rows[:50]]
+    lines = [f"• {opportunity_line(o, a, now=now)}" for o, a in rows[:50]]
     blocks = bounded_lines(
         f"*{len(rows)} opportunit{'ies' if len(rows) != 1 else 'y'}* {description} · MRR +{money(total)}",
         lines,
@@ -62,11 +66,11 @@ def pipeline_blocks(totals: list[StageTotal], description: str) -> list[Block]:
     return blocks
 
 
-def card_section(opportunities: list[Opportunity], account_name: str = "Acme Corp") -> list[Block]:
+def card_section(opportunities: list[Opportunity], account_name: str, *, now: datetime) -> list[Block]:
     if not opportunities:
         return [section("*Open opportunities:* none.")]
     total = sum(o.mrr for o in opportunities)
-    lines = [f"• {opportunity_line(o)}" for o in opportunities[:5]]
+    lines = [f"• {opportunity_line(o, now=now)}" for o in opportunities[:5]]
     more = (
         f'\n_…and {len(opportunities) - 5} more:_ `/opportunity list all account:"{escape(account_name)}"`'
         if len(opportunities) > 5

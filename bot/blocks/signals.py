@@ -11,6 +11,7 @@ from bot.blocks.common import (
     Block,
     account_picker,
     actions,
+    bounded_lines,
     button,
     context,
     input_block,
@@ -132,6 +133,41 @@ def decided_blocks(signal: Signal, account: Account, playbook: Playbook, outcome
     return [section(signal_text(signal, account, playbook)), context(outcome)]
 
 
+CARD_SIGNALS = 5  # on the account card; `/signal list <account>` shows every one
+
+
+def signal_line(s: Signal, tz: ZoneInfo, now: datetime) -> str:
+    """One open signal: kind, points, snooze, who flagged it and what they heard."""
+    snippet = s.quote if len(s.quote) <= 100 else s.quote[:99] + "…"
+    snoozed = (
+        f" (snoozed until {when_local(s.snoozed_until, tz, now=now, with_time=False)})"
+        if s.status == "snoozed" and s.snoozed_until and s.snoozed_until > now
+        else ""
+    )
+    when = when_local(s.created_at, tz, now=now, with_time=False)
+    return (
+        f"• {kind_label(s.kind)} +{s.points}{snoozed} · {when} · {mention(s.flagged_by)}: “{escape(snippet)}”"
+    )
+
+
+def list_blocks(account: Account, signals: list[Signal], tz: ZoneInfo, now: datetime) -> list[Block]:
+    """``/signal list Acme Corp``: every signal that counts in the account's scores, newest first."""
+    if not signals:
+        return [
+            section(
+                f"*{escape(account.name)}* has no open signals. Flag one: `/signal {escape(account.name)} upsell: …`"
+            )
+        ]
+    lines = [
+        signal_line(s, tz, now) for s in sorted(signals, key=lambda s: (s.created_at, s.id), reverse=True)
+    ]
+    return bounded_lines(
+        f"*Open signals of {escape(account.name)}* ({len(signals)})",
+        lines,
+        hint="The oldest are not shown: `salesbot export audit` lists every signal ever flagged.",
+    )
+
+
 def card_section(
     account: Account,
     scores: Scores,
@@ -147,18 +183,13 @@ def card_section(
         f"*Risk:* {display(scores.risk)} / {display(playbook.risk_threshold)}{risky}"
     )
     if open_signals:
-        lines = []
-        for s in open_signals[:5]:
-            snippet = s.quote if len(s.quote) <= 100 else s.quote[:99] + "…"
-            snoozed = (
-                f" (snoozed until {when_local(s.snoozed_until, tz, with_time=False)})"
-                if s.status == "snoozed" and s.snoozed_until and s.snoozed_until > now
-                else ""
-            )
-            lines.append(
-                f"• {kind_label(s.kind)} +{s.points}{snoozed} · {mention(s.flagged_by)}: “{escape(snippet)}”"
-            )
-        more = f"\n_…and {len(open_signals) - 5} more_" if len(open_signals) > 5 else ""
+        lines = [signal_line(s, tz, now) for s in open_signals[:CARD_SIGNALS]]
+        more = (
+            f"\n_…and {len(open_signals) - CARD_SIGNALS} more. "
+            f"`/signal list {escape(account.name)}` shows every one._"
+            if len(open_signals) > CARD_SIGNALS
+            else ""
+        )
         text += f"\n*Open signals ({len(open_signals)})*\n" + "\n".join(lines) + more
     else:
         text += "\n*Open signals:* none. Flag one: `/signal " + escape(account.name) + " upsell: …`"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from bot.blocks.common import Block, context, divider, header, line_sections
+from bot.domain.dates import format_when
 from bot.domain.periods import Period
 from bot.domain.stats import Line, TeamReport
 from bot.domain.targets import format_amount
@@ -47,12 +50,12 @@ def lines_blocks(lines: list[Line], period: Period) -> list[Block]:
     return blocks
 
 
-def person_blocks(user_id: str, lines: list[Line], period: Period) -> list[Block]:
+def person_blocks(user_id: str, lines: list[Line], period: Period, *, now: datetime) -> list[Block]:
     return [
         header(f"Stats · {period.title}"),
         *line_sections(f"{mention(user_id)} · {period.label}", []),
         *lines_blocks(lines, period),
-        context(_footer(period)),
+        context(_footer(period, now)),
     ]
 
 
@@ -70,7 +73,7 @@ def member_summary(user_id: str, lines: list[Line]) -> str:
     return f"• {mention(user_id)}: " + (", ".join(parts) or "nothing yet")
 
 
-def team_blocks(report: TeamReport) -> list[Block]:
+def team_blocks(report: TeamReport, *, now: datetime) -> list[Block]:
     period = report.period
     blocks: list[Block] = [
         header(f"Team stats · {period.title}"),
@@ -83,14 +86,15 @@ def team_blocks(report: TeamReport) -> list[Block]:
             "*Each member* (actual/target)",
             [member_summary(m, report.by_member[m]) for m in report.members],
         ),
-        context(_footer(period) + " · `/stats @name` for one person's detail"),
+        context(_footer(period, now) + " · `/stats @name` for one person's detail"),
     ]
     return blocks
 
 
-def _footer(period: Period) -> str:
-    start = period.start.strftime("%a %d %b %Y %H:%M")
-    end = period.end.strftime("%a %d %b %Y %H:%M")
+def _footer(period: Period, now: datetime) -> str:
+    """The days counted, first to last, as people read dates (``Mon 23 Nov to Sun 29 Nov``)."""
+    start = format_when(period.first, now=now.astimezone(period.tz))
+    end = format_when(period.next_first - timedelta(days=1), now=now.astimezone(period.tz))
     return f"{start} to {end} ({period.tz.key}) · definitions: docs/stats.md"
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 
 @dataclass
@@ -39,6 +39,8 @@ class Call:
     method: str
     params: dict[str, Any]
     result: dict[str, Any] = field(default_factory=dict)  # what the fake answered (a posted ts …)
+    token: str | None = None  # the bearer token it came with: which workspace's bot made it
+    response_key: str | None = None  # a post to a response_url: which one
 
 
 @dataclass
@@ -112,6 +114,17 @@ class UploadedFile:
 
 
 @dataclass
+class FakeWorkspace:
+    """A workspace that can install the app through OAuth (``/oauth/v2/authorize``, ``oauth.v2.access``)."""
+
+    team_id: str
+    name: str
+    enterprise_id: str | None = None
+    org_wide: bool = False  # an Enterprise Grid org-wide install: the organisation installs, not a team
+    installer: str = "U0ALICE"
+
+
+@dataclass
 class FakeSlackState:
     calls: list[Call] = field(default_factory=list)
     users: dict[str, FakeUser] = field(default_factory=dict)
@@ -124,6 +137,12 @@ class FakeSlackState:
     response_targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # key → (conversation, ts)
     refusals: list[Refusal] = field(default_factory=list)
     shared_channels: set[str] = field(default_factory=set)  # channels shared with another organisation
+    usergroups: dict[str, list[str]] = field(default_factory=dict)  # user group id → member ids
+    # OAuth: workspaces that may install, codes handed out by the consent page, tokens issued.
+    workspaces: dict[str, FakeWorkspace] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # code → team id
+    tokens: dict[str, str] = field(default_factory=dict)  # bot token → team id
+    revoked: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -140,6 +159,8 @@ class FakeSlack:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.team_id = "T_LOCAL"
+        self.oauth_redirect_uri: str | None = None  # where the consent page sends people back
+        self.deny_installs = False  # the person clicks "Cancel" on the consent page
         # When set, message ts values are this clock's time (so ``oldest`` filters behave like Slack's).
         self.clock: Callable[[], datetime] | None = None
 
@@ -150,7 +171,14 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 url = urlparse(self.path)
-                self._answer(url.path, {k: v[0] for k, v in parse_qs(url.query).items()})
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/oauth/v2/authorize":  # the consent page: the person clicks "Allow"
+                    self.send_response(302)
+                    self.send_header("Location", fake._consent(query))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._answer(url.path, query)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -176,7 +204,9 @@ class FakeSlack:
                 self._answer(urlparse(self.path).path, params)
 
             def _answer(self, path: str, params: dict[str, Any]) -> None:
-                answer = fake._handle(path, params)
+                bearer = str(self.headers.get("Authorization") or "")
+                token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else None
+                answer = fake._handle(path, params, token)
                 if answer is None:  # a lost response: close the connection without a word
                     self.close_connection = True
                     return
@@ -239,8 +269,77 @@ class FakeSlack:
     def add_user(self, user: FakeUser) -> None:
         self.state.users[user.id] = user
 
+    def add_usergroup(self, group_id: str, members: list[str]) -> None:
+        """A user group (``usergroups.users.list`` answers for it; any other id is ``no_such_subteam``)."""
+        with self.state.lock:
+            self.state.usergroups[group_id] = list(members)
+
     def add_channel(self, channel_id: str, name: str) -> None:
         self.state.channels[channel_id] = name
+
+    # -- OAuth ---------------------------------------------------------------------------------
+    def add_workspace(self, workspace: FakeWorkspace) -> FakeWorkspace:
+        with self.state.lock:
+            self.state.workspaces[workspace.team_id] = workspace
+        return workspace
+
+    def authorize_url(self) -> str:
+        return self.base_url + "/oauth/v2/authorize"
+
+    def revoke(self, token: str) -> None:
+        """The token stops working (a revoked token or an uninstalled app: ``token_revoked``)."""
+        with self.state.lock:
+            self.state.revoked.add(token)
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        with self.state.lock:
+            return [t for t, team in self.state.tokens.items() if team == team_id]
+
+    def calls_with(self, token: str) -> list[Call]:
+        with self.state.lock:
+            return [c for c in self.state.calls if c.token == token]
+
+    def _consent(self, query: dict[str, str]) -> str:
+        """Slack's consent page: whoever follows the link approves the install in the workspace named
+        by ``team`` (default: the only one, else the local one); back to ``redirect_uri`` with a code."""
+        redirect = query.get("redirect_uri") or self.oauth_redirect_uri or ""
+        state = query.get("state", "")
+        if self.deny_installs:
+            return f"{redirect}?{urlencode({'error': 'access_denied', 'state': state})}"
+        with self.state.lock:
+            team = query.get("team") or (
+                next(iter(self.state.workspaces)) if len(self.state.workspaces) == 1 else self.team_id
+            )
+            code = f"code-{team}-{next(self._ts)}"
+            self.state.codes[code] = team
+        return f"{redirect}?{urlencode({'code': code, 'state': state})}"
+
+    def _oauth_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self.state.lock:
+            team_id = self.state.codes.pop(str(params.get("code", "")), None)  # a code works once
+            if team_id is None:
+                return {"ok": False, "error": "invalid_code"}
+            workspace = self.state.workspaces.get(team_id) or FakeWorkspace(team_id, "Local")
+            token = f"xoxb-{team_id}-{next(self._ts)}"
+            self.state.tokens[token] = team_id
+        team = None if workspace.org_wide else {"id": workspace.team_id, "name": workspace.name}
+        enterprise = (
+            {"id": workspace.enterprise_id, "name": f"{workspace.name} Org"}
+            if workspace.enterprise_id
+            else None
+        )
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": str(params.get("scope") or "commands,chat:write"),
+            "bot_user_id": "UBOT",
+            "app_id": "A0SALESBOT",
+            "team": team,
+            "enterprise": enterprise,
+            "is_enterprise_install": workspace.org_wide,
+            "authed_user": {"id": workspace.installer},
+        }
 
     def refusals(self, method: str | None = None) -> list[Refusal]:
         """Calls refused for breaking Slack's rules (not the failures injected with ``fail``)."""
@@ -315,7 +414,9 @@ class FakeSlack:
             self.state.calls.clear()
 
     # -- the API -----------------------------------------------------------------------------
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _handle(
+        self, path: str, params: dict[str, Any], token: str | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
         """(status, headers, body) for a call, or ``None`` when the response is to be lost."""
         if path.startswith("/response/"):
             return self._respond(path.removeprefix("/response/"), params)
@@ -328,16 +429,19 @@ class FakeSlack:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)
-            call = Call(method, params)
+            call = Call(method, params, token=token)
             self.state.calls.append(call)
         if failure and failure.after:
-            call.result = self._answer(method, params)
+            call.result = self._answer(method, params, token)
         if failure and failure.drop:
             return None
         if failure:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return failure.status, headers, {"ok": False, "error": failure.error}
-        call.result = self._answer(method, params)
+        if token is not None and token in self.state.revoked:
+            call.result = {"ok": False, "error": "token_revoked"}
+        else:
+            call.result = self._answer(method, params, token)
         return 200, {}, call.result
 
     def uploaded(self) -> list[UploadedFile]:
@@ -388,7 +492,7 @@ class FakeSlack:
     def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
         with self.state.lock:
-            call = Call("response_url", params)
+            call = Call("response_url", params, response_key=key)
             self.state.calls.append(call)
             target = self.state.response_targets.get(key)
         problem = check_message(params)
@@ -497,17 +601,22 @@ class FakeSlack:
             "response_metadata": {"next_cursor": f"off:{offset + limit}" if more else ""},
         }
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         ok: dict[str, Any] = {"ok": True}
         if method == "auth.test":
+            team_id = self.state.tokens.get(token or "", self.team_id)
+            workspace = self.state.workspaces.get(team_id)
             return {
                 **ok,
                 "user_id": "UBOT",
                 "bot_id": "BBOT",
-                "team_id": self.team_id,
-                "team": "Local",
+                "team_id": team_id,
+                "team": workspace.name if workspace else "Local",
+                "enterprise_id": workspace.enterprise_id if workspace else None,
                 "url": "https://local.slack.test/",
             }
+        if method == "oauth.v2.access":
+            return self._oauth_access(params)
         if method == "users.info":
             user = self.state.users.get(params.get("user", ""))
             if user is None:
@@ -548,6 +657,11 @@ class FakeSlack:
             return {**ok, "channel": {"id": "D" + users[0][1:], "is_im": True}}
         if method in ("files.getUploadURLExternal", "files.completeUploadExternal"):
             return self._files(method, params)
+        if method == "usergroups.users.list":
+            group = self.state.usergroups.get(str(params.get("usergroup", "")))
+            if group is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {**ok, "users": list(group)}
         if method in ("views.open", "views.update", "views.push", "views.publish"):
             view = params.get("view")
             if isinstance(view, str):

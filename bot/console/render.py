@@ -6,8 +6,10 @@ import re
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+
+from bot.domain.dates import format_when
 
 Block = dict[str, Any]
 
@@ -45,7 +47,7 @@ def _slack_date(target: str, label: str, tz: tzinfo | None) -> str:
     if tz is None or len(parts) < 3 or not parts[1].isdigit():
         return label or target
     at = datetime.fromtimestamp(int(parts[1]), tz)
-    return at.strftime("%a %d %b %Y, %H:%M" if "{time" in parts[2] else "%a %d %b %Y")
+    return format_when(at, tz, now=datetime.now(tz), with_time="{time" in parts[2])
 
 
 def mrkdwn(text: str, names: Names) -> str:
@@ -95,7 +97,10 @@ def element_label(element: Block, names: Names) -> str:
     if kind == "overflow":
         return "…"
     if kind == "datepicker":
-        return f"date {element.get('initial_date') or '(pick)'}"
+        initial = element.get("initial_date")
+        if not initial:
+            return "date (pick)"
+        return "date " + format_when(date.fromisoformat(initial), now=datetime.now(names.tz or UTC))
     if kind == "timepicker":
         return f"time {element.get('initial_time') or '(pick)'}"
     placeholder = text_of(element.get("placeholder"), names)

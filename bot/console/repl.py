@@ -23,6 +23,7 @@ from bot.console.render import Names, Renderer, mrkdwn, text_of
 from bot.console.slack_requests import Sent
 from bot.console.terminal import EndOfInput, Terminal
 from bot.console.world import World
+from bot.domain.dates import format_when
 from bot.domain.text import escape
 from bot.reminders.dispatcher import Dispatcher
 from bot.settings import Settings
@@ -347,7 +348,9 @@ class Console:
         person = self.world.runtime.services.people.get(self.user_id)
         local = clock.now().astimezone(person.tz)
         ahead = _describe(clock.offset)
-        self.term.say(f"  Console time: {local:%a %d %b %Y %H:%M} in {person.tz.key} ({ahead}).")
+        self.term.say(
+            f"  Console time: {format_when(local, person.tz, now=local)} in {person.tz.key} ({ahead})."
+        )
 
     def shortcut(self, rest: str) -> None:
         name, _, rest = rest.partition(" ")

@@ -47,7 +47,10 @@ class Sent:
 class SlackDriver:
     """Plays Slack: builds payloads, signs them, dispatches them into ``app``."""
 
-    def __init__(self, app: App, signing_secret: str, fake: FakeSlack) -> None:
+    def __init__(
+        self, app: App, signing_secret: str, fake: FakeSlack, *, team: dict[str, str] | None = None
+    ) -> None:
+        self.team = team or TEAM  # the workspace the requests come from
         self.app = app
         self.secret = signing_secret
         self.fake = fake
@@ -66,7 +69,8 @@ class SlackDriver:
         return self.send(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def next_id(self, prefix: str) -> str:
-        return f"{prefix}{next(self._ids)}"
+        workspace = "" if self.team is TEAM else f"{self.team['id']}."  # ids of two workspaces never meet
+        return f"{prefix}{workspace}{next(self._ids)}"
 
     # -- Slack's request kinds -----------------------------------------------------------------
     def command(
@@ -75,8 +79,8 @@ class SlackDriver:
         return self.send_form(
             {
                 "token": "legacy",
-                "team_id": TEAM["id"],
-                "team_domain": TEAM["domain"],
+                "team_id": self.team["id"],
+                "team_domain": self.team["domain"],
                 "channel_id": channel,
                 "channel_name": "general",
                 "user_id": user,
@@ -109,8 +113,8 @@ class SlackDriver:
         }
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": TEAM,
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+            "team": self.team,
+            "user": {"id": user, "username": user.lower(), "team_id": self.team["id"]},
             "api_app_id": "A_SALESBOT",
             "trigger_id": self.next_id("trigger."),
             "actions": [element],
@@ -183,8 +187,8 @@ class SlackDriver:
             {
                 "type": "message_action",
                 "callback_id": callback_id,
-                "team": TEAM,
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+                "team": self.team,
+                "user": {"id": user, "username": user.lower(), "team_id": self.team["id"]},
                 "channel": {"id": channel, "name": "general"},
                 "message": message,
                 "message_ts": message.get("ts"),
@@ -201,8 +205,8 @@ class SlackDriver:
         return self.send_payload(
             {
                 "type": "view_submission",
-                "team": TEAM,
-                "user": {"id": user, "username": user.lower(), "team_id": TEAM["id"]},
+                "team": self.team,
+                "user": {"id": user, "username": user.lower(), "team_id": self.team["id"]},
                 "api_app_id": "A_SALESBOT",
                 "trigger_id": self.next_id("trigger."),
                 "view": {
@@ -222,8 +226,8 @@ class SlackDriver:
         return self.send_payload(
             {
                 "type": "block_suggestion",
-                "team": TEAM,
-                "user": {"id": user, "team_id": TEAM["id"]},
+                "team": self.team,
+                "user": {"id": user, "team_id": self.team["id"]},
                 "action_id": action_id,
                 "block_id": block_id,
                 "value": value,
@@ -235,7 +239,7 @@ class SlackDriver:
         body = json.dumps(
             {
                 "token": "legacy",
-                "team_id": TEAM["id"],
+                "team_id": self.team["id"],
                 "api_app_id": "A_SALESBOT",
                 "type": "event_callback",
                 "event_id": event_id or self.next_id("Ev"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from bot.clock import Clock, OffsetClock
 from bot.console.fake_slack import FakeSlack, FakeUser
 from bot.console.slack_requests import SlackDriver
+from bot.domain import roles
 from bot.runner import Runtime, build_runtime
 from bot.settings import Settings
 
@@ -57,6 +58,10 @@ class World:
             fake.stop()
             raise
         driver = SlackDriver(runtime.app, secret, fake)
+        # Whoever tries salesbot here installed it: with no roles from the playbook, @alice is the admin
+        # (`:as bob` to see what a rep may do).
+        with runtime.services.uow() as session:
+            roles.seed_from_playbook(session, {roles.ADMIN: [DEMO_USERS[0].id]}, now=clock.now())
         return cls(
             fake,
             runtime,

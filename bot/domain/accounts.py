@@ -12,12 +12,14 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.events import AccountRoleChanged, record
 from bot.domain.grammar import channel_id_of, normalise_choice, user_id_of
 from bot.playbook import Playbook
 from bot.storage.keys import search_key
-from bot.storage.models import LOCAL_TEAM, Account
+from bot.storage.models import Account
+from bot.storage.tenancy import current_team
 
 ACCOUNT_FIELDS = {
     "tier",
@@ -62,12 +64,13 @@ def starts_with_key(key: str, dialect: str) -> ColumnElement[bool]:
     return Account.search_key.like(key + "%")
 
 
-def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolution:
+def resolve(session: Session, name: str, *, team_id: str | None = None) -> Resolution:
     """One indexed query: every account whose ``search_key`` starts with what was typed.
 
     The same name (case and spaces aside) wins, then the same letters (``L’Oréal`` for
     ``L'Oréal``), then a unique prefix (``loreal`` for ``L'Oréal & Co``); several are candidates.
     """
+    team_id = team_id or current_team()
     key, exact_name = search_key(name), name_key(name)
     if not key:  # all punctuation ("!!!"): only the very same name
         same_name = select(Account).where(Account.team_id == team_id, Account.name_key == exact_name)
@@ -92,16 +95,18 @@ def resolve(session: Session, name: str, *, team_id: str = LOCAL_TEAM) -> Resolu
 
 
 def suggest(
-    session: Session, name: str, *, team_id: str = LOCAL_TEAM, limit: int = 3, cutoff: int = 60
+    session: Session, name: str, *, team_id: str | None = None, limit: int = 3, cutoff: int = 60
 ) -> list[str]:
     """The names closest to ``name``, best first, scoring at least ``cutoff`` (0 to 100)."""
+    team_id = team_id or current_team()
     names = list(session.scalars(select(Account.name).where(Account.team_id == team_id)))
     matches = process.extract(name, names, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
     return [m[0] for m in matches]
 
 
-def search(session: Session, text: str, *, team_id: str = LOCAL_TEAM, limit: int = 20) -> list[Account]:
+def search(session: Session, text: str, *, team_id: str | None = None, limit: int = 20) -> list[Account]:
     """For pickers: prefix matches first, then fuzzy ones."""
+    team_id = team_id or current_team()
     resolution = resolve(session, text, team_id=team_id)
     found: list[Account] = []
     if resolution.account:
@@ -127,8 +132,9 @@ def search(session: Session, text: str, *, team_id: str = LOCAL_TEAM, limit: int
     return found[:limit]
 
 
-def require(session: Session, name: str, *, example: str, team_id: str = LOCAL_TEAM) -> Account:
+def require(session: Session, name: str, *, example: str, team_id: str | None = None) -> Account:
     """The account, or a ``UserError`` offering the candidates or the closest names and a create button."""
+    team_id = team_id or current_team()
     if not name.strip():
         raise UserError("Which account? Put its name first.", example)
     r = resolve(session, name, team_id=team_id)
@@ -244,8 +250,11 @@ def create(
     playbook: Playbook,
     now: datetime,
     created_by: str | None,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Account:
+    team_id = team_id or current_team()
+    if created_by is not None:  # a person (not the operator's import): viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=team_id)
     clean = clean_name(name)
     if not clean:
         raise UserError("The account needs a name.", ADD_EXAMPLE)
@@ -332,9 +341,10 @@ def update(
 
 
 def segment(
-    session: Session, filters: dict[str, Any], *, team_id: str = LOCAL_TEAM, limit: int = 50
+    session: Session, filters: dict[str, Any], *, team_id: str | None = None, limit: int = 50
 ) -> tuple[list[Account], int]:
     """Accounts matching every filter (tier, status, owner_id, csm_id, tag); returns (page, total)."""
+    team_id = team_id or current_team()
     stmt = select(Account).where(Account.team_id == team_id)
     for column in ("tier", "status", "owner_id", "csm_id"):
         if column in filters:
@@ -377,9 +387,10 @@ def segment_filters(fields: dict[str, str], playbook: Playbook) -> dict[str, Any
 
 
 def linked_to_channel(
-    session: Session, channel_id: str | None, *, team_id: str = LOCAL_TEAM
+    session: Session, channel_id: str | None, *, team_id: str | None = None
 ) -> Account | None:
     """The account whose channel this is, if any (the first by name when several share it)."""
+    team_id = team_id or current_team()
     if not channel_id:
         return None
     return session.scalar(
@@ -390,10 +401,18 @@ def linked_to_channel(
     )
 
 
+def linked_accounts(session: Session, channel_id: str, *, team_id: str | None = None) -> list[Account]:
+    team_id = team_id or current_team()
+    return list(
+        session.scalars(select(Account).where(Account.team_id == team_id, Account.channel_id == channel_id))
+    )
+
+
 def unlink_channel(
-    session: Session, channel_id: str, *, team_id: str = LOCAL_TEAM, now: datetime, keep: int | None = None
+    session: Session, channel_id: str, *, team_id: str | None = None, now: datetime, keep: int | None = None
 ) -> list[str]:
     """Take ``channel_id`` off every account linked to it (but ``keep``); returns their names."""
+    team_id = team_id or current_team()
     names = []
     for account in session.scalars(
         select(Account).where(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.dates import When, local_datetime
 from bot.domain.errors import UserError
 from bot.domain.events import ActivityLogged, ActivityUndone, TaskCancelled, record
@@ -105,6 +106,7 @@ def log_activity(
     hooks: list[ActivityHook] | tuple[ActivityHook, ...] = (),
     contacts: list[Contact] | tuple[Contact, ...] = (),
 ) -> Logged:
+    permissions.require(session, user_id, permissions.WRITE, team_id=account.team_id)
     if len(notes) > MAX_NOTES:
         raise UserError(
             f"That note is {len(notes):,} characters; {MAX_NOTES:,} at most. Log a summary, "
@@ -145,8 +147,7 @@ def undo_activity(session: Session, activity_id: int, *, user_id: str, now: date
     activity = session.get(Activity, activity_id)
     if activity is None:
         raise UserError("That activity no longer exists.")
-    if activity.user_id != user_id:
-        raise UserError("Only the person who logged an activity can undo it.")
+    permissions.require(session, user_id, permissions.CHANGE, activity)
     if activity.undone_at is not None:
         raise UserError("That activity was already undone.")
     activity.undone_at = now

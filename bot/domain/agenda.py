@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.dates import local_datetime
@@ -76,17 +76,21 @@ def agenda(session: Session, user_id: str, *, now: datetime, tz: ZoneInfo, days:
         .join(Account, Account.id == Task.account_id)
         .where(Task.assignee_id == user_id, Task.status == "open")
     )
-    overdue = _items(session, base.where(Task.due_at < start).order_by(Task.due_at, Task.id), now, start)
+    late, coming = Task.due_at < start, (Task.due_at >= start) & (Task.due_at < end)
+    overdue = _items(session, base.where(late).order_by(Task.due_at, Task.id).limit(MAX_ITEMS), now, start)
     upcoming = _items(
         session,
-        base.where(Task.due_at >= start, Task.due_at < end).order_by(Task.due_at, Task.id),
+        base.where(coming).order_by(Task.due_at, Task.id).limit(max(0, MAX_ITEMS - len(overdue))),
         now,
         start,
     )
-    total = len(overdue) + len(upcoming)
-    overdue = overdue[:MAX_ITEMS]
-    upcoming = upcoming[: max(0, MAX_ITEMS - len(overdue))]
-    return Agenda(user_id, tz, start, end, overdue, upcoming, total - len(overdue) - len(upcoming))
+    # How many are left off: counted in SQL, never read (overdue items pile up with history).
+    total = session.scalar(
+        select(func.count(Task.id)).where(
+            Task.assignee_id == user_id, Task.status == "open", Task.due_at < end
+        )
+    )
+    return Agenda(user_id, tz, start, end, overdue, upcoming, int(total or 0) - len(overdue) - len(upcoming))
 
 
 def next_visits(session: Session, owner_id: str, *, limit: int = 10) -> list[AgendaItem]:

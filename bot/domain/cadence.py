@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
@@ -25,8 +26,10 @@ class Cadence:
     label: str  # "every 4 months"
 
 
+@lru_cache(maxsize=1024)
 def parse_cadence(rule: str) -> Cadence:
-    """The period of an RRULE. Raises ``ValueError`` for an invalid rule or a sub-daily frequency."""
+    """The period of an RRULE. Raises ``ValueError`` for an invalid rule or a sub-daily frequency.
+    (Cached: the morning pass asks for the same few rules for thousands of accounts.)"""
     rrulestr(rule)  # validates the whole rule, BYDAY and all
     text = rule.upper()
     freq = re.search(r"FREQ=([A-Z]+)", text)

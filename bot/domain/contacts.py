@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
+from bot.domain import roles as staff_roles
 from bot.domain.accounts import clean_name, name_key
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, user_id_of
@@ -23,7 +25,6 @@ from bot.domain.teams import managers_of
 from bot.domain.text import escape
 from bot.playbook import Playbook
 from bot.storage.models import (
-    LOCAL_TEAM,
     Account,
     Activity,
     ActivityContact,
@@ -32,6 +33,7 @@ from bot.storage.models import (
     Opportunity,
     OpportunityContact,
 )
+from bot.storage.tenancy import current_team
 
 ADD_EXAMPLE = (
     '/contact add Acme Corp "Jane Doe" title:"VP Finance" role:economic-buyer email:jane@acme.example'
@@ -162,11 +164,12 @@ def _team_contacts(team_id: str) -> Any:
     )
 
 
-def find(session: Session, typed: str, *, team_id: str = LOCAL_TEAM, account_id: int | None = None) -> Found:
+def find(session: Session, typed: str, *, team_id: str | None = None, account_id: int | None = None) -> Found:
     """A contact by ``#id``, e-mail, exact name, or a name's start or one of its words (``Jane``, ``Doe``).
 
     With ``account_id`` the search is that account's contacts only.
     """
+    team_id = team_id or current_team()
     text = typed.strip()
     stmt = _team_contacts(team_id)
     if account_id is not None:
@@ -207,10 +210,11 @@ def require(
     typed: str,
     *,
     example: str,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     account: Account | None = None,
 ) -> Contact:
     """The contact ``typed`` names, or a ``UserError``: ambiguous (pick buttons), at another account, unknown."""
+    team_id = team_id or current_team()
     if not typed.strip():
         raise UserError('Which contact? Give the name, in quotes when it has spaces: `"Jane Doe"`.', example)
     found = find(session, typed, team_id=team_id, account_id=account.id if account else None)
@@ -256,9 +260,10 @@ def create_choice(account: Account, name: str) -> tuple[str, str, str]:
 
 
 def resolve_names(
-    session: Session, account: Account, names: list[str], *, example: str, team_id: str = LOCAL_TEAM
+    session: Session, account: Account, names: list[str], *, example: str, team_id: str | None = None
 ) -> list[Contact]:
     """Each typed name as one of ``account``'s contacts (in order, without repeats), or the first problem."""
+    team_id = team_id or current_team()
     out: list[Contact] = []
     for typed in names:
         contact = require(session, typed, example=example, team_id=team_id, account=account)
@@ -286,6 +291,8 @@ def create(
     now: datetime,
     example: str = ADD_EXAMPLE,
 ) -> Contact:
+    if created_by is not None:  # a person (not the operator's import): viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     name = name_of(name, example)
     key = name_key(name)
     clash = session.scalar(select(Contact).where(Contact.account_id == account.id, Contact.name_key == key))
@@ -554,7 +561,7 @@ def can_see_private(
     never in a shared channel."""
     if shared_channel:
         return False
-    if playbook.is_admin(viewer):
+    if staff_roles.role_of(session, viewer, team_id=account.team_id) == staff_roles.ADMIN:
         return True
     keepers = [u for u in (account.owner_id, account.csm_id) if u]
     if viewer in keepers:

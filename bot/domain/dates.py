@@ -426,17 +426,17 @@ def candidate_splits(words: list[str]) -> list[tuple[str, str]]:
 
 
 def format_when(
-    at: datetime | date, tz: ZoneInfo | None = None, *, now: datetime | None = None, with_time: bool = True
+    at: datetime | date, tz: ZoneInfo | None = None, *, now: datetime | date, with_time: bool = True
 ) -> str:
     """The one way a person reads a date: ``Tue 1 Dec, 09:00`` in their zone ``tz``; the year only
-    when it is not this year's (``now``), or when ``now`` is not known. A ``date`` is a day alone."""
+    when it is not the reader's current year (``now``, read in ``tz``). A ``date`` is a day alone."""
     if isinstance(at, datetime):
         local = at.astimezone(tz) if tz is not None else at
         day: date = local.date()
     else:
         local, day, with_time = None, at, False
     text = f"{day:%a} {day.day} {day:%b}"
-    this_year = (now.astimezone(tz) if tz is not None else now).year if now is not None else None
+    this_year = now.astimezone(tz).year if tz is not None and isinstance(now, datetime) else now.year
     if this_year != day.year:
         text += f" {day.year}"
     if with_time and local is not None:
@@ -444,6 +444,7 @@ def format_when(
     return text
 
 
-def when_local(at: datetime, tz: ZoneInfo, *, with_time: bool = True, now: datetime | None = None) -> str:
-    """How an instant reads in a person's zone (``format_when``): "Mon 23 Nov 2026, 10:00"."""
+def when_local(at: datetime, tz: ZoneInfo, *, now: datetime, with_time: bool = True) -> str:
+    """How an instant reads in a person's zone (``format_when``): "Mon 23 Nov, 10:00" (with the year
+    when it is not the current one there)."""
     return format_when(at, tz, now=now, with_time=with_time)

@@ -15,6 +15,9 @@ class UserError(Exception):
     choices: list[tuple[str, str, str]] = field(default_factory=list)
     # The part of the command the choices replace (e.g. the account name as typed), for re-running it.
     typed: str = ""
+    # The message is already safe mrkdwn (mentions built from user ids, typed text escaped by whoever
+    # built it), so it is shown as is: a refusal names the people who may act.
+    mrkdwn: bool = False
 
     def __str__(self) -> str:
         return self.message

@@ -124,6 +124,17 @@ class OpportunityClosed(Event):
 
 
 @dataclass(frozen=True)
+class OpportunityOwnerChanged(Event):
+    """Someone changed an opportunity's owner (command or form): the previous and the new owner are told."""
+
+    opportunity: Opportunity
+    before: str | None
+    after: str | None
+    by: str
+    now: datetime
+
+
+@dataclass(frozen=True)
 class ActivityLogged(Event):
     activity: Activity
     account: Account

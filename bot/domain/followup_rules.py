@@ -65,12 +65,12 @@ def make_activity_hook(playbook: Playbook) -> ActivityHook:
                 due, person.working_hours, person.tz
             )  # when the reminder goes out
             waits = (
-                f" (outside your working hours: reminder {when_local(deliver_at, person.tz)})"
+                f" (outside your working hours: reminder {when_local(deliver_at, person.tz, now=now)})"
                 if deliver_at > due
                 else ""
             )
             lines.append(
-                f":alarm_clock: Follow-up scheduled: *{escape(rule.title)}* · {when_local(due, person.tz)}{waits} `#{task.id}`"
+                f":alarm_clock: Follow-up scheduled: *{escape(rule.title)}* · {when_local(due, person.tz, now=now)}{waits} `#{task.number}`"
             )
         lines.append("Undo removes these follow-ups too.")
         return lines

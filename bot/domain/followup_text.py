@@ -30,6 +30,7 @@ FOLLOWUP_EXAMPLE = "/followup Acme Corp: send the proposal tomorrow 9am"
 ASSIGN_EXAMPLE = "/followup Acme Corp: prepare QBR in 2 weeks for @bob"
 CHANNEL_EXAMPLE = "/followup #acme-team Acme Corp: renewal call friday 10am"
 DONE_EXAMPLE = "/followup done 12"
+SNOOZE_EXAMPLE = "/followup snooze 12 tomorrow"
 MAX_TITLE = 500
 MAX_AHEAD = timedelta(days=5 * 366)
 _PAST_SLACK = timedelta(minutes=1)  # "now" typed a few seconds ago is not the past
@@ -45,6 +46,49 @@ class FollowupText:
     body: str  # what + when, without the assignee mention
     assignee_id: str | None = None
     channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ByNumber:
+    """``/followup done 3``, ``/followup cancel @bob 3``, ``/followup snooze 3 friday 10am``."""
+
+    verb: str  # done | cancel | snooze
+    number: int
+    assignee_id: str | None = None  # whose sequence the number is in; None: the person typing
+    rest: str = ""  # for snooze: until when
+
+
+_VERB = re.compile(r"^(done|cancel|snooze)(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+_NUMBERED = re.compile(r"^(?:(<@[UW][A-Z0-9]+(?:\|[^>]*)?>)\s+)?#?(\d{1,9})(?:\s+(.*))?$", re.DOTALL)
+
+
+def parse_by_number(text: str) -> ByNumber | None:
+    """A command about an existing follow-up by its number, or None when ``text`` creates one
+    (``/followup Done Deal Inc: …`` has a colon before any number). Raises ``UserError`` for a
+    verb without a readable number."""
+    verb_match = _VERB.match(text.strip())
+    if not verb_match:
+        return None
+    verb, tail = verb_match.group(1).lower(), (verb_match.group(2) or "").strip()
+    numbered = _NUMBERED.match(tail)
+    if numbered is None:
+        if ":" in tail:
+            return None  # an account whose name starts with the word
+        example = SNOOZE_EXAMPLE if verb == "snooze" else f"/followup {verb} 12"
+        raise UserError(f"Which follow-up? Give its number from `/followup list`, e.g. `{example}`.", example)
+    mention, digits, rest = numbered.group(1), numbered.group(2), (numbered.group(3) or "").strip()
+    if verb != "snooze" and rest:
+        raise UserError(f"`/followup {verb}` takes one number, e.g. `/followup {verb} 12`.", DONE_EXAMPLE)
+    if verb == "snooze" and not rest:
+        raise UserError(
+            "Until when? `1h`, `tomorrow`, `next week` or a day and time, e.g. `" + SNOOZE_EXAMPLE + "`.",
+            SNOOZE_EXAMPLE,
+        )
+    return ByNumber(verb, int(digits), user_id_of(mention) if mention else None, rest)
+
+
+SNOOZE_WORDS = {"1h": "1h", "an hour": "1h", "1 hour": "1h", "tomorrow": "tomorrow", "week": "week",
+                "next week": "week"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,6 +227,24 @@ def snooze_until(choice: str, now: datetime, hours: WorkingHours, tz: ZoneInfo) 
     if choice == "week":
         return next_week_start(now, hours, tz)
     raise ValueError(f"unknown snooze {choice!r}")
+
+
+def snooze_to(
+    text: str, now: datetime, hours: WorkingHours, tz: ZoneInfo, *, order: DateOrder = "DMY"
+) -> tuple[datetime, bool]:
+    """``/followup snooze 3 friday 10am``: the new due instant (and whether it is a day alone), read
+    on the assignee's clock ``tz`` like a new follow-up's date."""
+    local_now = now.astimezone(tz)
+    if bad := definite_error(text, local_now, order=order):
+        raise UserError(bad.sentence(), SNOOZE_EXAMPLE)
+    when = try_parse_when(text, local_now, prefer="future", order=order)
+    if when is None:
+        raise UserError(
+            f"I couldn't read “{text}” as a time. Snooze until `1h`, `tomorrow`, `next week`, "
+            "`friday 10am`, `in 3 days`, `31/12`.",
+            SNOOZE_EXAMPLE,
+        )
+    return due_instant(when, now, hours, tz), not when.has_time
 
 
 def in_days_due(days: int, now: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:

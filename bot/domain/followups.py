@@ -1,6 +1,11 @@
 """Follow-up tasks: create, complete, cancel, move, list. Who may change what.
 
-Tasks are ``Task`` rows of kind ``followup``; their reminders are outbox rows queued by
+Tasks are ``Task`` rows of kind ``followup``. Each has a *number* in its assignee's own sequence
+(1, 2, 3 … per person, never reused): what people read and type (``/followup done 3``). The row id
+stays internal (button values). Numbers are handed out under the unique constraint
+(assignee, number): a number taken meanwhile by a concurrent request is retried with the next.
+
+Their reminders are outbox rows queued by
 listeners of ``FollowUpScheduled`` (``bot/domain/events.py``). Any change of due time or status cancels pending reminders;
 the renderer also checks the task again at delivery, so a stale reminder is never sent.
 """
@@ -10,15 +15,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.events import TaskCancelled, TaskDone, TaskMoved, record
 from bot.domain.followup_text import DONE_EXAMPLE
 from bot.storage.models import Account, Task
 
 KIND = "followup"
-LIST_LIMIT = 50
+LIST_LIMIT = 40  # one page of /followup list
+NUMBER_ATTEMPTS = 20  # numbers taken meanwhile by concurrent requests before giving up
 
 
 def create(
@@ -34,6 +42,8 @@ def create(
     channel_id: str | None = None,
     source_activity_id: int | None = None,
 ) -> Task:
+    if created_by is not None:  # a person: viewers only read
+        permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     task = Task(
         kind=KIND,
         account_id=account.id,
@@ -49,35 +59,78 @@ def create(
     )
     session.add(task)
     session.flush()
+    assign(session, task, assignee_id)
     return task
+
+
+def assign(session: Session, task: Task, assignee_id: str) -> None:
+    """Give ``task`` to ``assignee_id`` with the next number of their sequence (also on a hand-over:
+    the number is the new assignee's). A number another request took meanwhile (the unique
+    constraint refuses it) is retried with the next one, inside a savepoint."""
+    if task.assignee_id == assignee_id and task.number is not None:
+        return
+    for _attempt in range(NUMBER_ATTEMPTS):
+        taken = session.scalar(select(func.max(Task.number)).where(Task.assignee_id == assignee_id))
+        try:
+            with session.begin_nested():
+                task.assignee_id = assignee_id
+                task.number = (taken or 0) + 1
+                session.flush()
+            return
+        except IntegrityError:
+            continue  # the savepoint is rolled back: read the sequence again
+    raise RuntimeError(f"no free follow-up number for {assignee_id} after {NUMBER_ATTEMPTS} attempts")
 
 
 def find(session: Session, task_id: int) -> Task:
+    """A follow-up by its row id (a button's value)."""
     task = session.get(Task, task_id)
     if task is None or task.kind != KIND:
-        raise UserError(f"There is no follow-up #{task_id}. `/followup list` shows yours.", DONE_EXAMPLE)
+        raise UserError("That follow-up no longer exists. `/followup list` shows yours.", DONE_EXAMPLE)
     return task
 
 
-def for_change(session: Session, task_id: int, user_id: str) -> Task:
-    """The open task, if ``user_id`` may change it (its assignee or whoever asked for it)."""
-    task = find(session, task_id)
-    if user_id not in (task.assignee_id, task.created_by):
+def by_number(session: Session, number: int, *, user_id: str, assignee_id: str | None = None) -> Task:
+    """The follow-up a person means by ``number``: theirs (``/followup done 3``), or with
+    ``assignee_id`` the one of that colleague's sequence (``/followup done @bob 3``)."""
+    whose = assignee_id or user_id
+    task = session.scalar(
+        select(Task).where(Task.kind == KIND, Task.assignee_id == whose, Task.number == number)
+    )
+    if task is None:
+        owner = "of yours" if whose == user_id else "in that colleague's list"
         raise UserError(
-            f"Follow-up #{task_id} is not yours: only its assignee or the person who asked for it can change it."
+            f"There is no follow-up #{number} {owner}. `/followup list` shows yours with their numbers.",
+            DONE_EXAMPLE,
         )
-    if task.status != "open":
-        raise UserError(f"Follow-up #{task_id} is already {task.status}.")
     return task
 
 
-def complete(session: Session, task_id: int, *, user_id: str, now: datetime) -> Task:
+def label(task: Task, viewer_id: str | None = None) -> str:
+    """How a follow-up is named to ``viewer_id``: ``#3`` when it is theirs (or nobody in
+    particular), ``<@U0BOB> #3`` when it is in a colleague's sequence."""
+    own = viewer_id is None or viewer_id == task.assignee_id
+    return f"#{task.number}" if own else f"<@{task.assignee_id}> #{task.number}"
+
+
+def for_change(session: Session, task: Task | int, user_id: str) -> Task:
+    """The open task, if ``user_id`` may change it (its assignee, whoever asked for it, the account's
+    people, their managers, an admin: ``permissions``)."""
+    if isinstance(task, int):
+        task = find(session, task)
+    permissions.require(session, user_id, permissions.CHANGE, task)
+    if task.status != "open":
+        raise UserError(f"Follow-up {label(task, user_id)} is already {task.status}.")
+    return task
+
+
+def complete(session: Session, task_id: Task | int, *, user_id: str, now: datetime) -> Task:
     task = for_change(session, task_id, user_id)
     _close(session, task, "done", now)
     return task
 
 
-def cancel(session: Session, task_id: int, *, user_id: str, now: datetime) -> Task:
+def cancel(session: Session, task_id: Task | int, *, user_id: str, now: datetime) -> Task:
     task = for_change(session, task_id, user_id)
     _close(session, task, "cancelled", now)
     return task
@@ -97,13 +150,14 @@ def move(session: Session, task: Task, due_at: datetime, *, all_day: bool) -> No
 
 
 def open_for_assignee(
-    session: Session, user_id: str, *, limit: int = LIST_LIMIT
+    session: Session, user_id: str, *, limit: int = LIST_LIMIT, offset: int = 0
 ) -> list[tuple[Task, Account]]:
     rows = session.execute(
         select(Task, Account)
         .join(Account, Account.id == Task.account_id)
         .where(Task.kind == KIND, Task.assignee_id == user_id, Task.status == "open")
         .order_by(Task.due_at, Task.id)
+        .offset(offset)
         .limit(limit)
     ).all()
     return [(t, a) for t, a in rows]
@@ -114,6 +168,17 @@ def count_open_for_assignee(session: Session, user_id: str) -> int:
         session.scalar(
             select(func.count(Task.id)).where(
                 Task.kind == KIND, Task.assignee_id == user_id, Task.status == "open"
+            )
+        )
+        or 0
+    )
+
+
+def count_open_for_account(session: Session, account_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Task.id)).where(
+                Task.kind == KIND, Task.account_id == account_id, Task.status == "open"
             )
         )
         or 0

@@ -14,6 +14,7 @@ from bot.domain.errors import UserError
 
 USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL_REF = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
+USERGROUP_REF = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|@?([^>]*))?>$")
 _TOKEN = re.compile(r'<[^>]*>|[^\s:"]+:"[^"]*"|"[^"]*"|\S+')
 _FIELD = re.compile(r"^([a-z_]+):(.*)$", re.S | re.I)
 # Phones and some keyboards turn quotes into typographic ones; read them as plain quotes.
@@ -87,6 +88,12 @@ def split_head(text: str) -> tuple[str, str | None]:
 def user_id_of(token: str) -> str | None:
     m = USER_REF.match(token.strip())
     return m.group(1) if m else None
+
+
+def usergroup_of(token: str) -> tuple[str, str | None] | None:
+    """``<!subteam^S123|@sales-managers>`` → (``S123``, ``sales-managers``)."""
+    m = USERGROUP_REF.match(token.strip())
+    return (m.group(1), m.group(2) or None) if m else None
 
 
 def channel_id_of(token: str) -> str | None:

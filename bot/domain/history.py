@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.storage.audit import from_json, jsonable
-from bot.storage.models import AUDITED, AuditEntry, Base
+from bot.storage.models import AUDITED, AuditEntry, Base, Role, Target, Task, TeamMember, TeamSetting
 
 PAGE = 10
 HISTORY_EXAMPLE = "/account history Acme Corp"
@@ -30,6 +32,9 @@ class Page:
     entries: list[AuditEntry]
     more: bool  # older entries exist (ask with ``before`` = the last entry's id)
     latest: dict[tuple[str, str], int]  # (record type, record id) → id of its newest entry
+    # How a record reads to people when its row id is not what they know it by: a follow-up is its
+    # assignee's number (``follow-up <@U0ALICE> #3``), not the row id.
+    labels: dict[tuple[str, str], str] = dataclass_field(default_factory=dict)
 
 
 def model_of(record_type: str) -> type[Base] | None:
@@ -56,7 +61,21 @@ def _page(session: Session, where: Any, before: int | None, limit: int) -> Page:
         stmt = stmt.where(AuditEntry.id < before)
     rows = list(session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit + 1)))
     entries = rows[:limit]
-    return Page(entries, len(rows) > limit, latest_of(session, entries))
+    return Page(entries, len(rows) > limit, latest_of(session, entries), labels_of(session, entries))
+
+
+def labels_of(session: Session, entries: Iterable[AuditEntry]) -> dict[tuple[str, str], str]:
+    """Follow-ups by their assignee's number, other tasks by their kind, in one query."""
+    ids = {int(e.record_id) for e in entries if e.record_type == "task" and e.record_id.isdigit()}
+    if not ids:
+        return {}
+    rows = session.execute(select(Task.id, Task.kind, Task.number, Task.assignee_id).where(Task.id.in_(ids)))
+    return {
+        ("task", str(task_id)): (
+            f"follow-up <@{assignee}> #{number}" if kind == "followup" and number else f"{kind} task"
+        )
+        for task_id, kind, number, assignee in rows
+    }
 
 
 def latest_of(session: Session, entries: Iterable[AuditEntry]) -> dict[tuple[str, str], int]:
@@ -110,6 +129,7 @@ def undo(session: Session, entry_id: int, *, user_id: str, now: datetime) -> Und
     record = session.get(model, _primary_key(model, entry.record_id))
     if record is None:
         raise UserError(f"That {entry.record_type} no longer exists.")
+    _require_may_change(session, user_id, record)
     for field, (_before, after) in entry.changes.items():
         if jsonable(getattr(record, field)) != after:
             raise UserError(f"The {entry.record_type} changed since; nothing was undone.")
@@ -120,6 +140,19 @@ def undo(session: Session, entry_id: int, *, user_id: str, now: datetime) -> Und
     session.info["audit_undo_of"] = entry.id
     session.flush()
     return Undone(entry, entry.record_type, entry.account_id, sorted(entry.changes))
+
+
+def _require_may_change(session: Session, user_id: str, record: Any) -> None:
+    """Undo is a change like any other: the same rules (``permissions``) as changing the record now."""
+    if isinstance(record, Role):
+        permissions.require(session, user_id, permissions.MANAGE_ROLES, team_id=record.team_id)
+    elif isinstance(record, TeamMember | TeamSetting):
+        permissions.require(session, user_id, permissions.TEAM, record.manager_id, team_id=record.team_id)
+    elif isinstance(record, Target):
+        action = permissions.TEAM if record.scope == "team" else permissions.TARGETS
+        permissions.require(session, user_id, action, record.subject_id, team_id=record.team_id)
+    else:
+        permissions.require(session, user_id, permissions.CHANGE, record)
 
 
 def _primary_key(model: type[Base], record_id: str) -> tuple[Any, ...]:

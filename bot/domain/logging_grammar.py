@@ -19,7 +19,8 @@ from bot.domain.contacts import split_names
 from bot.domain.dates import DateOrder, DateParseError, When, definite_error, parse_when, try_parse_when
 from bot.domain.errors import UserError
 from bot.domain.grammar import split_head
-from bot.storage.models import LOCAL_TEAM, Account
+from bot.storage.models import Account
+from bot.storage.tenancy import current_team
 
 
 @dataclass
@@ -59,9 +60,10 @@ def resolve_head(
     head: str,
     local_now: datetime,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     order: DateOrder = "DMY",
 ) -> tuple[Account, str, When]:
+    team_id = team_id or current_team()
     words = head.split()
     if not words:
         raise UserError("Which account? Put its name after the type.", LOG_EXAMPLE)
@@ -100,10 +102,11 @@ def parse_log(
     types: dict[str, str],
     local_now: datetime,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     extra: tuple[str, ...] = (),
     order: DateOrder = "DMY",
 ) -> LogCommand:
+    team_id = team_id or current_team()
     word, _, rest = text.strip().partition(" ")
     activity_type = parse_type(word, types, extra=extra)
     head, notes = split_head(rest)

@@ -6,6 +6,7 @@ An account snooze is a ``NudgeState`` row with the subject ``snooze:account:<id>
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +17,8 @@ from sqlalchemy.orm import Session
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.text import titled
-from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Task, UserProfile
+from bot.storage.models import Account, Contact, NudgeState, Opportunity, Signal, Task, UserProfile
+from bot.storage.tenancy import current_team
 
 KINDS: dict[str, str] = {
     "overdue_visit": "accounts overdue on their visit plan or tier cadence",
@@ -121,6 +123,31 @@ def snooze_subject(session: Session, user_id: str, subject: str, until: datetime
     _snooze(session, user_id, subject, until, now, active=True)
 
 
+# The rows a nudge subject names: ``followup_overdue:task:12``, ``renewal:account:3:…``.
+SUBJECT_ROWS: dict[str, type[Account] | type[Task] | type[Signal] | type[Opportunity] | type[Contact]] = {
+    "account": Account,
+    "task": Task,
+    "signal": Signal,
+    "opportunity": Opportunity,
+    "contact": Contact,
+}
+
+
+def subject_exists(session: Session, subject: str) -> bool:
+    """False when a row the subject names (``kind:id``) no longer exists."""
+    parts = subject.split(":")
+    for kind, value in itertools.pairwise(parts):
+        model = SUBJECT_ROWS.get(kind)
+        if (
+            model is not None
+            and value.isascii()
+            and value.isdigit()
+            and session.get(model, int(value)) is None
+        ):
+            return False
+    return True
+
+
 def unsnooze_account(session: Session, user_id: str, account_id: int) -> bool:
     row = _state(session, user_id, f"{SNOOZE_PREFIX}{account_id}")
     if row is None or row.snoozed_until is None:
@@ -217,8 +244,8 @@ def _state(session: Session, user_id: str, subject: str) -> NudgeState | None:
 
 
 def _profile(session: Session, user_id: str) -> UserProfile:
-    profile = session.get(UserProfile, (LOCAL_TEAM, user_id))
+    profile = session.get(UserProfile, (current_team(), user_id))
     if profile is None:
-        profile = UserProfile(team_id=LOCAL_TEAM, user_id=user_id, tz="UTC", nudges_off=[])
+        profile = UserProfile(team_id=current_team(), user_id=user_id, tz="UTC", nudges_off=[])
         session.add(profile)
     return profile

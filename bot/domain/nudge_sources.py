@@ -20,7 +20,8 @@ from bot.domain.cadence import Cadence, is_overdue, parse_cadence, span_text
 from bot.domain.dates import format_when, zone
 from bot.domain.nudges import NudgeContext, NudgeItem
 from bot.domain.text import escape, money, titled
-from bot.storage.models import LOCAL_TEAM, Account, Activity, Reminder, Task, UserProfile, VisitPlan
+from bot.storage.models import Account, Activity, Reminder, Task, UserProfile, VisitPlan
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 VISIT_LIKE = ("visit", "meeting")  # also count as seeing the account, whatever the plan's type
@@ -191,14 +192,17 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
         .exists()
     )
     rows = session.execute(
-        select(Task, Account.name)
+        select(
+            Task.id, Task.title, Task.assignee_id, Task.due_at, Task.all_day, Task.account_id, Account.name
+        )
         .join(Account, Account.id == Task.account_id)
         .where(Task.kind == "followup", Task.status == "open", Task.due_at < now, ~reminder_pending)
         .order_by(Task.due_at, Task.id)
     ).all()
-    zones = _zones(session, {task.assignee_id for task, _ in rows})
+    zones = _zones(session, {task.assignee_id for task in rows})
     items: list[NudgeItem] = []
-    for task, account_name in rows:
+    for task in rows:
+        account_name = task.name
         tz = zones.get(task.assignee_id, ZoneInfo("UTC"))
         due = format_when(task.due_at, tz, now=now, with_time=not task.all_day)
         items.append(
@@ -217,7 +221,17 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
 def renewals(session: Session, services: NudgeContext, now: datetime) -> list[NudgeItem]:
     """Renewals within 90, 60, 30 days (``nudges.renewal_days``), to the CSM and the owner."""
     thresholds = services.playbook.renewal_days
-    accounts = list(session.scalars(select(Account).where(Account.renewal_date.is_not(None))))
+    if not thresholds:
+        return []
+    # Only renewals a threshold can hold, whatever the recipient's zone (a day either side of UTC's).
+    first, last = now.date() - timedelta(days=1), now.date() + timedelta(days=max(thresholds) + 1)
+    accounts = list(
+        session.scalars(
+            select(Account)
+            .where(Account.renewal_date.is_not(None), Account.renewal_date.between(first, last))
+            .order_by(Account.id)
+        )
+    )
     recipients = {uid for a in accounts for uid in (a.owner_id, a.csm_id) if uid}
     zones = _zones(session, recipients)
     items: list[NudgeItem] = []
@@ -264,7 +278,7 @@ def _zones(session: Session, user_ids: set[str]) -> dict[str, ZoneInfo]:
         return {}
     rows = session.execute(
         select(UserProfile.user_id, UserProfile.tz).where(
-            UserProfile.team_id == LOCAL_TEAM, UserProfile.user_id.in_(user_ids)
+            UserProfile.team_id == current_team(), UserProfile.user_id.in_(user_ids)
         )
     ).all()
     return {user_id: zone(tz) for user_id, tz in rows}

@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from bot.domain import accounts as acc
+from bot.domain import permissions
 from bot.domain.dates import DateOrder, DateParseError, parse_when
 from bot.domain.errors import UserError
-from bot.domain.events import OpportunityClosed, record
+from bot.domain.events import OpportunityClosed, OpportunityOwnerChanged, record
 from bot.domain.grammar import normalise_choice, parse_fields, user_id_of
 from bot.playbook import Playbook
-from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Signal
+from bot.storage.models import Account, Opportunity, Signal
+from bot.storage.tenancy import current_team
 
 ADD_EXAMPLE = '/opportunity add Acme Corp upsell "20 more seats" mrr:+1200 stage:qualified close:2027-01-31'
 SET_EXAMPLE = "/opportunity set 12 stage:proposal mrr:1500 close:2027-02-28"
@@ -136,7 +138,7 @@ def parse_add(
     playbook: Playbook,
     *,
     local_now: datetime,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     order: DateOrder = "DMY",
 ) -> NewOpportunity:
     """``Acme Corp upsell "20 more seats" mrr:+1200 stage:qualified close:2027-01-31``.
@@ -144,6 +146,7 @@ def parse_add(
     The account name ends at a kind word; when the name itself contains one ("New Horizons"), the
     split that names a known account wins.
     """
+    team_id = team_id or current_team()
     parsed = parse_fields(text, ADD_FIELDS, example=ADD_EXAMPLE)
     words = parsed.words
     positions = [i for i, w in enumerate(words) if i > 0 and normalise_choice(w, playbook.opportunity_kinds)]
@@ -188,6 +191,7 @@ def create(
     signal: Signal | None = None,
 ) -> Opportunity:
     """A new open opportunity. The owner defaults to the account's owner (the rep), else its creator."""
+    permissions.require(session, created_by, permissions.WRITE, team_id=account.team_id)
     opportunity = Opportunity(
         account_id=account.id,
         kind=kind,
@@ -223,7 +227,8 @@ def parse_id(token: str, example: str) -> int:
     return int(text)
 
 
-def require(session: Session, number: int, example: str, *, team_id: str = LOCAL_TEAM) -> Opportunity:
+def require(session: Session, number: int, example: str, *, team_id: str | None = None) -> Opportunity:
+    team_id = team_id or current_team()
     opportunity = session.get(Opportunity, number)
     if opportunity is not None:
         account = session.get(Account, opportunity.account_id)
@@ -232,20 +237,29 @@ def require(session: Session, number: int, example: str, *, team_id: str = LOCAL
     raise UserError(f"There is no opportunity #{number}. Find it with `/opportunity list all`.", example)
 
 
-def require_open(session: Session, number: int, example: str, *, team_id: str = LOCAL_TEAM) -> Opportunity:
+def require_open(session: Session, number: int, example: str, *, team_id: str | None = None) -> Opportunity:
+    team_id = team_id or current_team()
     opportunity = require(session, number, example, team_id=team_id)
     if opportunity.status != "open":
         raise UserError(f"Opportunity #{number} is already {opportunity.status}.", example)
     return opportunity
 
 
-def update(opportunity: Opportunity, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+def update(
+    opportunity: Opportunity, values: dict[str, Any], *, now: datetime, by: str | None = None
+) -> dict[str, tuple[Any, Any]]:
+    """Set the fields that differ; a new owner set by a person (``by``) is announced
+    (``OpportunityOwnerChanged``: the previous and the new owner are told), from any surface."""
     changes: dict[str, tuple[Any, Any]] = {}
     for column, value in values.items():
         old = getattr(opportunity, column)
         if old != value:
             changes[column] = (old, value)
             setattr(opportunity, column, value)
+    session = object_session(opportunity)
+    if "owner_id" in changes and by is not None and session is not None:
+        before, after = changes["owner_id"]
+        record(session, OpportunityOwnerChanged(opportunity, before, after, by, now))
     return changes
 
 
@@ -289,8 +303,9 @@ def parse_filters(
     example: str,
     *,
     owner_id: str | None,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Filters:
+    team_id = team_id or current_team()
     status: str | None = "open"
     account_id = None
     kind = stage = None
@@ -312,8 +327,9 @@ def parse_filters(
 
 
 def find(
-    session: Session, filters: Filters, *, team_id: str = LOCAL_TEAM, limit: int | None = None
+    session: Session, filters: Filters, *, team_id: str | None = None, limit: int | None = None
 ) -> list[tuple[Opportunity, Account]]:
+    team_id = team_id or current_team()
     stmt = select(Opportunity, Account).join(Account, Account.id == Opportunity.account_id)
     stmt = stmt.where(Account.team_id == team_id)
     if filters.status:

@@ -303,12 +303,14 @@ def _rule_parts(rule: str) -> dict[str, str]:
     return parts
 
 
-def describe(rule: str | None, first: datetime | None = None, *, has_time: bool = True) -> str:
+def describe(
+    rule: str | None, first: datetime | None = None, *, has_time: bool = True, now: datetime | None = None
+) -> str:
     """The plan in words: ``every 4 months``, ``every 2 weeks on Tuesday``, ``once, on Thu 10 Dec 2026``."""
     if rule is None:
         if first is None:
             return "once"
-        return "once, on " + format_when(first, with_time=has_time)
+        return "once, on " + format_when(first, now=now or first, with_time=has_time)
     parts = _rule_parts(rule)
     freq = parts.get("FREQ", "")
     unit = FREQ_WORDS.get(freq)

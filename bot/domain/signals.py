@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import accounts as acc
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, split_head
 from bot.domain.scoring import COUNTING_STATUSES, Scores, score
 from bot.playbook import Playbook, SignalKind
-from bot.storage.models import LOCAL_TEAM, Account, Signal
+from bot.storage.models import Account, Signal
+from bot.storage.tenancy import current_team
 
 SIGNAL_EXAMPLE = "/signal Acme Corp upsell: asked whether they can add 20 seats"
 MAX_QUOTE = 3000
@@ -82,6 +84,7 @@ def flag(
     now: datetime,
     permalink: str | None = None,
 ) -> Signal:
+    permissions.require(session, flagged_by, permissions.WRITE, team_id=account.team_id)
     if not quote.strip():
         raise UserError("Quote what the customer said or did.", SIGNAL_EXAMPLE)
     if len(quote) > MAX_QUOTE:
@@ -199,8 +202,9 @@ def account_scores(session: Session, account_id: int, playbook: Playbook, now: d
     )
 
 
-def accounts_with_signals(session: Session, *, team_id: str = LOCAL_TEAM) -> list[Account]:
+def accounts_with_signals(session: Session, *, team_id: str | None = None) -> list[Account]:
     """Accounts whose scores may matter: with counting signals, or flagged as crossed earlier."""
+    team_id = team_id or current_team()
     with_signals = select(Signal.account_id).where(Signal.status.in_(COUNTING_STATUSES))
     return list(
         session.scalars(

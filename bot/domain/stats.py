@@ -8,10 +8,10 @@ again on the whole). The definition of every metric is in docs/stats.md: keep th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -43,7 +43,8 @@ from bot.domain.targets import (
 )
 from bot.domain.targets import TEAM as TEAM_SCOPE
 from bot.playbook import Playbook
-from bot.storage.models import LOCAL_TEAM, Account, Activity, Opportunity, Signal, Task, UTCDateTime
+from bot.storage.models import Account, Activity, Opportunity, Signal, Task, UTCDateTime
+from bot.storage.tenancy import current_team
 
 NOSHOW = "noshow"
 REBOOK_TYPES = ("meeting", "visit")  # what counts as a new meeting after a no-show (as bot.domain.noshows)
@@ -109,6 +110,32 @@ def _at(value: datetime) -> Any:
 
 
 Window = tuple[datetime, datetime]  # [start, end)
+MEMO = "stats.memo"  # session.info: what was computed per person in this unit of work
+T = TypeVar("T")
+
+
+def remember(session: Session) -> None:
+    """Keep what is computed per person in this unit of work (their figures for given periods, their
+    targets, their accounts by tier …) for the rest of it, so that a batch of digests and summaries
+    rendered together computes each person's once (``bot.domain.digest.prepare`` computes everyone's
+    at the start). Only for a read-only unit of work: nothing it reads changes under it. A person's
+    figures never depend on who else was asked about with them."""
+    session.info.setdefault(MEMO, {})
+
+
+def per_person(
+    session: Session, what: Hashable, ids: Sequence[str], fetch: Callable[[list[str]], dict[str, T]]
+) -> dict[str, T]:
+    """``fetch(people) → person → value``, through the unit of work's memory when it has one:
+    the people not yet known are fetched together, in one call."""
+    memo: dict[Hashable, Any] | None = session.info.get(MEMO)
+    if memo is None:
+        return fetch(list(ids))
+    missing = [p for p in ids if (what, p) not in memo]
+    if missing:
+        for p, value in fetch(missing).items():
+            memo[(what, p)] = value
+    return {p: memo[(what, p)] for p in ids}
 
 
 def compute(
@@ -119,9 +146,10 @@ def compute(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> dict[str, Figures]:
     """person → their figures over ``[start, end)``, for every person in ``people``."""
+    team_id = team_id or current_team()
     return compute_windows(session, people, [(start, end)], now=now, playbook=playbook, team_id=team_id)[0]
 
 
@@ -132,18 +160,32 @@ def compute_windows(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> list[dict[str, Figures]]:
     """For each window ``[start, end)`` (a period and the one before it), person → their figures.
 
     Each family of figures is one GROUP BY over all the people and all the windows at once: a
     conditional sum per window (``SUM(CASE WHEN occurred_at >= :start_0 AND … THEN 1 ELSE 0 END)``),
     so the number of queries is fixed whatever the number of people and windows."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(people))
     wins = list(windows)
-    out: list[dict[str, Figures]] = [{p: Figures() for p in ids} for _ in wins]
     if not ids or not wins:
-        return out
+        return [{p: Figures() for p in ids} for _ in wins]
+    what = ("figures", team_id, tuple((s, e, min(e, now)) for s, e in wins))
+
+    def fetch(missing: list[str]) -> dict[str, list[Figures]]:
+        found = _compute(session, missing, wins, now=now, playbook=playbook, team_id=team_id)
+        return {p: [figs[p] for figs in found] for p in missing}
+
+    known = per_person(session, what, ids, fetch)
+    return [{p: known[p][k] for p in ids} for k in range(len(wins))]
+
+
+def _compute(
+    session: Session, ids: list[str], wins: list[Window], *, now: datetime, playbook: Playbook, team_id: str
+) -> list[dict[str, Figures]]:
+    out: list[dict[str, Figures]] = [{p: Figures() for p in ids} for _ in wins]
     _activities(session, out, ids, wins)
     _noshows(session, out, ids, wins)
     _tasks(session, out, ids, wins)
@@ -324,11 +366,12 @@ def median_days_to_opportunity(
     start: datetime,
     end: datetime,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
     together: bool = False,
 ) -> dict[str, float]:
     """Median days from a signal (flagged in the period, on an account the person owns) to the
     opportunity made from it: per person, or (``together``) over all of them as ``TEAM``."""
+    team_id = team_id or current_team()
     return _medians(session, list(people), [(start, end)], team_id=team_id, together=together)[0]
 
 
@@ -456,10 +499,11 @@ def team_totals(
     figures: Sequence[dict[str, Figures]],
     windows: Sequence[Window],
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> list[Figures]:
     """For each window, the sum of the members' figures; the median is taken again over the whole
     team (one statement for every window)."""
+    team_id = team_id or current_team()
     totals = []
     for figs in figures:
         total = Figures()
@@ -624,10 +668,11 @@ def reports(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> tuple[dict[str, list[Line]], dict[str, Figures], dict[str, Figures]]:
     """Each person's lines (against their own targets and the coverage their accounts imply), with
     the figures behind them: a fixed number of GROUP BY queries whatever the number of people."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(people))
     before = period.previous()
     figs, prev = compute_windows(
@@ -638,8 +683,12 @@ def reports(
         playbook=playbook,
         team_id=team_id,
     )
-    plans = targets_of(session, REP, ids, team_id=team_id)
-    tiers = accounts_by_tier(session, ids, team_id=team_id)
+    plans = per_person(
+        session, ("targets", team_id), ids, lambda missing: targets_of(session, REP, missing, team_id=team_id)
+    )
+    tiers = per_person(
+        session, ("tiers", team_id), ids, lambda missing: accounts_by_tier(session, missing, team_id=team_id)
+    )
     lines = {
         p: report_lines(figs[p], prev[p], plans[p], coverage_targets(playbook, tiers[p]), period, playbook)
         for p in ids
@@ -655,8 +704,9 @@ def team_report(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> TeamReport:
+    team_id = team_id or current_team()
     by_member, figs, prev = reports(session, members, period, now=now, playbook=playbook, team_id=team_id)
     before = period.previous()
     total, prev_total = team_totals(
@@ -664,7 +714,13 @@ def team_report(
     )
     team_plan = targets_of(session, TEAM_SCOPE, [manager_id], team_id=team_id)[manager_id]
     tiers: dict[str, int] = {}
-    for counts in accounts_by_tier(session, members, team_id=team_id).values():
+    owned = per_person(
+        session,
+        ("tiers", team_id),
+        members,
+        lambda missing: accounts_by_tier(session, missing, team_id=team_id),
+    )
+    for counts in owned.values():
         for tier, n in counts.items():
             tiers[tier] = tiers.get(tier, 0) + n
     total_lines = report_lines(
@@ -722,8 +778,9 @@ def simulate(
     *,
     now: datetime,
     playbook: Playbook,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Simulation:
+    team_id = team_id or current_team()
     figs = compute(session, reps, period.start, period.end, now=now, playbook=playbook, team_id=team_id)
     return Simulation(
         period,

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from bot.domain.errors import UserError
 from bot.domain.periods import UNITS, Period, pro_rata
 from bot.playbook import Playbook
-from bot.storage.models import LOCAL_TEAM, Account, Target
+from bot.storage.models import Account, Target
+from bot.storage.tenancy import current_team
 
 SET_EXAMPLE = "/targets @alice calls:8/week meetings:3/week won_mrr:5000/quarter"
 TEAM_EXAMPLE = "/targets team calls:40/week"
@@ -113,8 +114,9 @@ def set_targets(
     *,
     set_by: str,
     now: datetime,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> None:
+    team_id = team_id or current_team()
     existing = {
         t.metric: t
         for t in session.scalars(
@@ -144,9 +146,10 @@ def set_targets(
 
 
 def clear_targets(
-    session: Session, scope: str, subject_id: str, metrics: list[str] | None, *, team_id: str = LOCAL_TEAM
+    session: Session, scope: str, subject_id: str, metrics: list[str] | None, *, team_id: str | None = None
 ) -> int:
     """Remove some (or, with ``None``, all) targets of a rep or team; how many were removed."""
+    team_id = team_id or current_team()
     query = delete(Target).where(
         Target.team_id == team_id, Target.scope == scope, Target.subject_id == subject_id
     )
@@ -156,9 +159,10 @@ def clear_targets(
 
 
 def targets_of(
-    session: Session, scope: str, subject_ids: Iterable[str], *, team_id: str = LOCAL_TEAM
+    session: Session, scope: str, subject_ids: Iterable[str], *, team_id: str | None = None
 ) -> dict[str, dict[str, TargetSpec]]:
     """subject → metric → target, for many reps (or teams) in one query."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(subject_ids))
     out: dict[str, dict[str, TargetSpec]] = {i: {} for i in ids}
     if not ids:
@@ -175,9 +179,10 @@ def targets_of(
 
 # -- coverage targets from the playbook ------------------------------------------------------------
 def accounts_by_tier(
-    session: Session, owner_ids: Iterable[str], *, team_id: str = LOCAL_TEAM
+    session: Session, owner_ids: Iterable[str], *, team_id: str | None = None
 ) -> dict[str, dict[str, int]]:
     """owner → tier → how many accounts they own now (one GROUP BY)."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(owner_ids))
     out: dict[str, dict[str, int]] = {i: {} for i in ids}
     if not ids:

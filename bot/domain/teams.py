@@ -15,7 +15,8 @@ from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
-from bot.storage.models import LOCAL_TEAM, TeamMember, TeamSetting
+from bot.storage.models import TeamMember, TeamSetting
+from bot.storage.tenancy import current_team
 
 ADD_EXAMPLE = "/team add @manager @alice @bob"
 REMOVE_EXAMPLE = "/team remove @manager @bob"
@@ -29,14 +30,16 @@ class Added:
     previous_manager: str | None  # the member moved from this team; None: they had no manager
 
 
-def manager_of(session: Session, user_id: str, *, team_id: str = LOCAL_TEAM) -> str | None:
+def manager_of(session: Session, user_id: str, *, team_id: str | None = None) -> str | None:
+    team_id = team_id or current_team()
     return session.scalar(
         select(TeamMember.manager_id).where(TeamMember.team_id == team_id, TeamMember.member_id == user_id)
     )
 
 
-def managers_of(session: Session, user_ids: Iterable[str], *, team_id: str = LOCAL_TEAM) -> dict[str, str]:
+def managers_of(session: Session, user_ids: Iterable[str], *, team_id: str | None = None) -> dict[str, str]:
     """member → manager for the given people (those with a manager), in one query."""
+    team_id = team_id or current_team()
     ids = list(dict.fromkeys(user_ids))
     if not ids:
         return {}
@@ -48,8 +51,9 @@ def managers_of(session: Session, user_ids: Iterable[str], *, team_id: str = LOC
     return {member: manager for member, manager in rows}
 
 
-def members_of(session: Session, manager_id: str, *, team_id: str = LOCAL_TEAM) -> list[str]:
+def members_of(session: Session, manager_id: str, *, team_id: str | None = None) -> list[str]:
     """The people reporting directly to ``manager_id``, in the order they joined."""
+    team_id = team_id or current_team()
     return list(
         session.scalars(
             select(TeamMember.member_id)
@@ -59,7 +63,8 @@ def members_of(session: Session, manager_id: str, *, team_id: str = LOCAL_TEAM) 
     )
 
 
-def is_manager(session: Session, user_id: str, *, team_id: str = LOCAL_TEAM) -> bool:
+def is_manager(session: Session, user_id: str, *, team_id: str | None = None) -> bool:
+    team_id = team_id or current_team()
     return bool(
         session.scalar(
             select(exists().where(TeamMember.team_id == team_id, TeamMember.manager_id == user_id))
@@ -67,8 +72,9 @@ def is_manager(session: Session, user_id: str, *, team_id: str = LOCAL_TEAM) -> 
     )
 
 
-def all_teams(session: Session, *, team_id: str = LOCAL_TEAM) -> dict[str, list[str]]:
+def all_teams(session: Session, *, team_id: str | None = None) -> dict[str, list[str]]:
     """manager → members, managers in order of their first member."""
+    team_id = team_id or current_team()
     teams: dict[str, list[str]] = {}
     rows = session.execute(
         select(TeamMember.manager_id, TeamMember.member_id)
@@ -96,10 +102,11 @@ def add_members(
     member_ids: Iterable[str],
     *,
     now: datetime,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> list[Added]:
     """Put the members in ``manager_id``'s team (moving them from any other). Checks everything first:
     a bad request writes nothing. Members already in this team are left as they are."""
+    team_id = team_id or current_team()
     members = list(dict.fromkeys(member_ids))
     if not members:
         raise UserError("Name the people to add after the manager.", ADD_EXAMPLE)
@@ -131,9 +138,10 @@ def add_members(
 
 
 def remove_members(
-    session: Session, manager_id: str, member_ids: Iterable[str], *, team_id: str = LOCAL_TEAM
+    session: Session, manager_id: str, member_ids: Iterable[str], *, team_id: str | None = None
 ) -> list[str]:
     """Take the members out of ``manager_id``'s team; anyone not in it is an error and nothing changes."""
+    team_id = team_id or current_team()
     members = list(dict.fromkeys(member_ids))
     if not members:
         raise UserError("Name the people to remove after the manager.", REMOVE_EXAMPLE)
@@ -152,8 +160,9 @@ def remove_members(
     return members
 
 
-def channel_of(session: Session, manager_id: str, *, team_id: str = LOCAL_TEAM) -> str | None:
+def channel_of(session: Session, manager_id: str, *, team_id: str | None = None) -> str | None:
     """The channel the team's weekly digest goes to; None: the manager's DMs."""
+    team_id = team_id or current_team()
     return session.scalar(
         select(TeamSetting.channel_id).where(
             TeamSetting.team_id == team_id, TeamSetting.manager_id == manager_id
@@ -162,8 +171,9 @@ def channel_of(session: Session, manager_id: str, *, team_id: str = LOCAL_TEAM) 
 
 
 def set_channel(
-    session: Session, manager_id: str, channel_id: str | None, *, now: datetime, team_id: str = LOCAL_TEAM
+    session: Session, manager_id: str, channel_id: str | None, *, now: datetime, team_id: str | None = None
 ) -> None:
+    team_id = team_id or current_team()
     row = session.get(TeamSetting, (team_id, manager_id))
     if row is None:
         session.add(
@@ -181,13 +191,14 @@ def may_change(actor_id: str, manager_id: str, *, admin: bool) -> bool:
 
 
 def seed_from_playbook(
-    session: Session, managers: Mapping[str, Iterable[str]], *, now: datetime, team_id: str = LOCAL_TEAM
+    session: Session, managers: Mapping[str, Iterable[str]], *, now: datetime, team_id: str | None = None
 ) -> int:
     """At the first start (no team stored yet) the playbook's ``[roles] managers`` become the teams.
 
     Returns how many members were stored (0 when the table already held teams). A member listed
     under two managers stays with the first.
     """
+    team_id = team_id or current_team()
     if not managers:
         return 0
     if session.scalar(select(func.count()).select_from(TeamMember).where(TeamMember.team_id == team_id)):
@@ -204,8 +215,9 @@ def seed_from_playbook(
 
 
 def can_see(
-    session: Session, viewer_id: str, subject_id: str, *, admin: bool, team_id: str = LOCAL_TEAM
+    session: Session, viewer_id: str, subject_id: str, *, admin: bool, team_id: str | None = None
 ) -> bool:
     """Whose numbers may ``viewer_id`` read? Their own, their direct reports' (and so their team's),
     anyone's for an admin."""
+    team_id = team_id or current_team()
     return admin or viewer_id == subject_id or manager_of(session, subject_id, team_id=team_id) == viewer_id

@@ -447,11 +447,12 @@ def effective_plan(session: Session, account: Account) -> VisitPlan | None:
     return (explicit or recurring or plans or [None])[-1]
 
 
-def plan_words(plan: VisitPlan, account: Account | None = None) -> str:
-    """``a visit every 4 months (gold tier)``; ``a visit once, on Thu 10 Dec 2026, 10:00``."""
+def plan_words(plan: VisitPlan, account: Account | None, *, now: datetime) -> str:
+    """``a visit every 4 months (gold tier)``; ``a visit once, on Thu 10 Dec, 10:00`` (the year
+    when it is not ``now``'s)."""
     start = local_start(plan)
     words = f"a {plan.activity_type} " + describe(
-        plan.rrule, start, has_time=has_time_of_day(plan.dtstart, plan_tz(plan))
+        plan.rrule, start, has_time=has_time_of_day(plan.dtstart, plan_tz(plan)), now=now
     )
     if plan.source == "tier":
         words += f" ({account.tier} tier cadence)" if account and account.tier else " (tier cadence)"

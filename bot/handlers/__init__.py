@@ -21,6 +21,7 @@ from bot.handlers import (
     log,
     nudges,
     opportunities,
+    roles,
     signals,
     stats,
     targets,
@@ -62,3 +63,4 @@ def register_all(app: App, services: Services) -> None:
     digest.register(app, services, salesbot_subcommands)
     edit_forms.register(app, services)
     history.register(app, services)
+    roles.register(app, services, salesbot_subcommands)

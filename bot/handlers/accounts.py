@@ -17,10 +17,10 @@ from bot.blocks.accounts import (
     link_question_blocks,
     linked_blocks,
 )
-from bot.blocks.common import context, section
+from bot.blocks.common import context, error_blocks, section
 from bot.blocks.help import help_blocks
 from bot.domain import accounts as acc
-from bot.domain import activities
+from bot.domain import activities, permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, parse_fields
 from bot.domain.text import channel_link, escape
@@ -41,11 +41,13 @@ def card_blocks(services: Services, account_id: int, user_id: str) -> list[dict[
         account = session.get(acc.Account, account_id)
         if account is None:
             return [section("That account no longer exists.")]
-        now = services.clock.now()
+        now = services.clock.now().astimezone(tz)  # sections read dates in the reader's zone
         extra: list[dict[str, Any]] = []
         for contribute in services.card_sections:
             extra.extend(contribute(session, account, now))
-        return account_card(account, activities.recent(session, account.id), services.playbook, tz, extra)
+        return account_card(
+            account, activities.recent(session, account.id), services.playbook, tz, extra, now=now
+        )
 
 
 def run_account_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
@@ -59,6 +61,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         parsed = parse_fields(rest, acc.ACCOUNT_FIELDS - {"name"}, example=acc.ADD_EXAMPLE)
         values = acc.validate_fields(parsed.fields, pb)
         with services.uow() as session:
+            permissions.require(session, user_id, permissions.WRITE, team_id=team_id)
             account = acc.create(
                 session, parsed.text, values, playbook=pb, now=now, created_by=user_id, team_id=team_id
             )
@@ -83,6 +86,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
         values = acc.validate_fields(parsed.fields, pb)
         with services.uow() as session:
             account = acc.require(session, parsed.text, example=SET_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, account)
             changes = acc.update(session, account, values, now=now, by=user_id)
             name = account.name
         reply(respond, changes_blocks(name, changes, acc.FIELD_OF_COLUMN))
@@ -95,6 +99,7 @@ def run_account_command(services: Services, text: str, user_id: str, respond: Re
             raise UserError("Put the channel last, as a #channel link.", LINK_EXAMPLE)
         with services.uow() as session:
             account = acc.require(session, " ".join(words[:-1]), example=LINK_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, account)
             other = acc.linked_to_channel(session, channel, team_id=team_id)
             if other is not None and other.id != account.id:  # ask, never link one channel twice
                 blocks = link_question_blocks(account, other, channel)
@@ -140,6 +145,10 @@ def move_link(services: Services, account_id: int, channel: str, user_id: str) -
         account = session.get(acc.Account, account_id)
         if account is None:
             return [section("That account no longer exists.")]
+        permissions.require(session, user_id, permissions.CHANGE, account)
+        for other in acc.linked_accounts(session, channel, team_id=account.team_id):
+            if other.id != account.id:  # it loses its channel: its people decide that too
+                permissions.require(session, user_id, permissions.CHANGE, other)
         moved_from = acc.unlink_channel(session, channel, team_id=account.team_id, now=now, keep=account.id)
         acc.update(session, account, {"channel_id": channel}, now=now, by=user_id)
         blocks = linked_blocks(account.name, channel)
@@ -156,7 +165,11 @@ def register(app: App, services: Services) -> None:
     def link_move(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         data = json.loads(action["value"])
-        blocks = move_link(services, int(data["a"]), str(data["c"]), body["user"]["id"])
+        try:
+            blocks = move_link(services, int(data["a"]), str(data["c"]), body["user"]["id"])
+        except permissions.PermissionDenied as err:  # the question stays for whoever may answer it
+            reply(respond, error_blocks(err))
+            return
         reply(respond, blocks, replace=True)
 
     @app.action(LINK_KEEP)

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.blocks.agenda import agenda_blocks, home_view
 from bot.blocks.common import section
 from bot.blocks.help import help_blocks
-from bot.domain import noshows
+from bot.domain import noshows, permissions
 from bot.domain.agenda import agenda, next_visits
 from bot.domain.errors import UserError
 from bot.domain.grammar import user_id_of
@@ -24,6 +24,7 @@ from bot.handlers.common import reply, reply_error
 from bot.handlers.visits import log_for_task
 from bot.services import Services
 from bot.storage.models import Account, Task
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 AGENDA_EXAMPLE = "/agenda week @bob"
@@ -73,22 +74,24 @@ class HomeRefresher:
 
     def __init__(self, services: Services) -> None:
         self._services = services
-        self._pending: set[str] = set()
-        self._published: dict[str, str] = {}  # user → digest of the view last published
+        # By workspace and person: the same user id in two workspaces is two people.
+        self._pending: set[tuple[str, str]] = set()
+        self._published: dict[tuple[str, str], str] = {}  # → digest of the view last published
         self._lock = threading.Lock()
 
     def request(self, user_id: str) -> None:
+        key = (current_team(), user_id)
         with self._lock:
-            if user_id in self._pending:
+            if key in self._pending:
                 return
-            self._pending.add(user_id)
+            self._pending.add(key)
         if not self._services.background.submit(lambda: self._run(user_id)):
             with self._lock:
-                self._pending.discard(user_id)
+                self._pending.discard(key)
 
     def _run(self, user_id: str) -> None:
         with self._lock:
-            self._pending.discard(user_id)
+            self._pending.discard((current_team(), user_id))
         self.publish(user_id)
 
     def publish(self, user_id: str, *, force: bool = False) -> None:
@@ -103,12 +106,13 @@ class HomeRefresher:
                 visits = next_visits(session, user_id)
             view = home_view(today, week, visits, now=now)
             digest = hashlib.sha1(json.dumps(view, sort_keys=True).encode()).hexdigest()
+            key = (current_team(), user_id)
             with self._lock:
-                if not force and self._published.get(user_id) == digest:
+                if not force and self._published.get(key) == digest:
                     return
             services.client.views_publish(user_id=user_id, view=view)
             with self._lock:
-                self._published[user_id] = digest
+                self._published[key] = digest
         except (SlackApiError, SlackClientError, OSError) as exc:
             log.info("views.publish for %s failed: %s", user_id, exc)
 
@@ -124,6 +128,7 @@ def finish_task(services: Services, task_id: int, user_id: str) -> tuple[str, st
         shown = titled(task.title, account.name if account else "")
         if task.status != "open":
             return f"*{escape(shown)}* is already {task.status}.", task.assignee_id
+        permissions.require(session, user_id, permissions.CHANGE, task)
         if task.kind == "visit":
             visit = True
         else:

@@ -12,9 +12,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.blocks.accounts import created_blocks
-from bot.blocks.common import section
+from bot.blocks.common import error_blocks, section
 from bot.domain import accounts as acc
-from bot.domain import contacts
+from bot.domain import contacts, permissions
 from bot.domain.errors import UserError
 from bot.domain.text import escape
 from bot.handlers.common import reply, reply_error, substitute_account, team_of
@@ -83,6 +83,9 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
                     created_by=user_id, now=services.clock.now(),
                 )  # fmt: skip
                 created = (contact.name, account.name)
+        except permissions.PermissionDenied as err:
+            reply(respond, error_blocks(err))
+            return
         except UserError as err:
             reply(respond, [section(f":warning: {escape(err.message)}")], replace=True)
             return
@@ -109,6 +112,9 @@ def register(app: App, services: Services, runners: dict[str, Runner]) -> None:
                     created_by=user_id, team_id=team_of(body),
                 )  # fmt: skip
                 name = account.name
+        except permissions.PermissionDenied as err:
+            reply(respond, error_blocks(err))
+            return
         except UserError as err:
             reply(respond, [section(f":warning: {escape(err.message)}")], replace=True)
             return

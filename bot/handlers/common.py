@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.common import Block, button, error_blocks, fallback_text
 from bot.domain.errors import UserError
 from bot.slack_client import ResponseUrl
-from bot.storage.models import LOCAL_TEAM
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,8 @@ CommandRunner = Callable[[str, str, Respond], None]
 
 
 def team_of(body: dict[str, Any]) -> str:
-    """The workspace a request belongs to. One workspace per install for now: everything is LOCAL_TEAM."""
-    return LOCAL_TEAM
+    """The workspace a request belongs to (set from the request by ``SalesbotApp.dispatch``)."""
+    return current_team()
 
 
 def reply(respond: Respond, blocks: list[Block], *, replace: bool = False) -> None:

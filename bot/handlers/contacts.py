@@ -23,6 +23,7 @@ from bot.domain import accounts as acc
 from bot.domain import buying_team as bteam
 from bot.domain import contacts as ct
 from bot.domain import opportunities as opp
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import parse_fields, tokenize
 from bot.domain.text import escape
@@ -89,6 +90,7 @@ def run_contact_command(
         values = ct.validate(parsed.fields, pb, ct.SET_EXAMPLE)
         with services.uow() as session:
             contact = ct.require(session, parsed.text, example=ct.SET_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, contact)
             changes = ct.update(session, contact, values, by=user_id, now=now, team_id=team_id)
             name = contact.name
             suggestion = (
@@ -120,6 +122,7 @@ def run_contact_command(
         parsed = parse_fields(rest, set(), example=ct.REMOVE_EXAMPLE)
         with services.uow() as session:
             contact = ct.require(session, parsed.text, example=ct.REMOVE_EXAMPLE, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, contact)
             account = session.get(Account, contact.account_id)
             name = contact.name
             ct.remove(session, contact)
@@ -230,7 +233,7 @@ def opportunity_blocks(
     assert account is not None
     team, named = ct.team(session, opportunity)
     members = bteam.members_of(session, team)
-    blocks: list[Block] = [section(opportunity_line(opportunity, account))]
+    blocks: list[Block] = [section(opportunity_line(opportunity, account, now=now))]
     if not team:
         blocks.append(
             section(
@@ -279,6 +282,7 @@ def run_team_command(services: Services, rest: str, user_id: str, team_id: str) 
     now = services.clock.now()
     with services.uow() as session:
         found = opp.require_open(session, number, TEAM_EXAMPLE, team_id=team_id)
+        permissions.require(session, user_id, permissions.CHANGE, found)
         account = session.get(Account, found.account_id)
         assert account is not None
         people = ct.resolve_names(session, account, names, example=TEAM_EXAMPLE, team_id=team_id)

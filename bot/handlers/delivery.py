@@ -6,25 +6,38 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.common import section
+from bot.blocks.common import Block, section
 from bot.blocks.delivery import RETRY_ACTION, destination, failed_list, not_admin
+from bot.domain import permissions
 from bot.domain.text import escape
 from bot.handlers.common import reply
 from bot.reminders import failed
 from bot.services import Services
+from bot.storage.tenancy import current_team
 
 
 def show_failed(services: Services, user_id: str, respond: Respond, *, note: str | None = None) -> None:
     with services.uow() as session:
         items, total = failed.list_failed(session)
-    blocks = failed_list(items, total, services.people.tz(user_id), note=note)
+    blocks = failed_list(items, total, services.people.tz(user_id), now=services.clock.now(), note=note)
     reply(respond, blocks, replace=note is not None)
+
+
+def _refusal(services: Services, user_id: str) -> list[Block] | None:
+    """None for an admin; else the polite refusal naming the admins."""
+    with services.uow(read_only=True) as session:
+        try:
+            permissions.require(session, user_id, permissions.FAILED, team_id=current_team())
+        except permissions.PermissionDenied as err:
+            return not_admin(err.message)
+    return None
 
 
 def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
     def failed_command(text: str, user_id: str, respond: Respond) -> None:
-        if not services.playbook.is_admin(user_id):
-            reply(respond, not_admin())
+        refusal = _refusal(services, user_id)
+        if refusal is not None:
+            reply(respond, refusal)
             return
         show_failed(services, user_id, respond)
 
@@ -34,8 +47,9 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
     def retry_delivery(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
-        if not services.playbook.is_admin(user_id):
-            reply(respond, not_admin())
+        refusal = _refusal(services, user_id)
+        if refusal is not None:
+            reply(respond, refusal)
             return
         try:
             reminder_id = int(action.get("value", ""))

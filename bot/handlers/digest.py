@@ -10,14 +10,13 @@ from slack_bolt import App, Respond
 from bot.blocks.common import section
 from bot.blocks.help import help_blocks
 from bot.blocks.stats import refused_blocks
-from bot.domain import teams
+from bot.domain import permissions, teams
 from bot.domain.errors import UserError
 from bot.domain.grammar import tokenize, user_id_of
 from bot.domain.text import channel_link, escape, mention
 from bot.handlers.common import reply, reply_error
 from bot.reminders import digest
 from bot.services import Services
-from bot.storage.models import LOCAL_TEAM
 
 EXAMPLE = "/salesbot digest now @manager"
 
@@ -37,12 +36,11 @@ def run_digest_command(services: Services, text: str, user_id: str, respond: Res
         manager = mentioned
     tz = services.people.get(user_id).tz
     now = services.clock.now()
-    admin = services.playbook.is_admin(user_id)
     with services.uow() as session:
-        if not (admin or manager == user_id):
+        if not permissions.allowed(session, user_id, permissions.DIGEST, manager):
             reply(respond, refused_blocks())
             return
-        if not teams.members_of(session, manager, team_id=LOCAL_TEAM):
+        if not teams.members_of(session, manager):
             who = "You have" if manager == user_id else "They have"
             raise UserError(f"{who} no team yet: `/team add @manager @alice @bob` builds one.", EXAMPLE)
         channel = teams.channel_of(session, manager)

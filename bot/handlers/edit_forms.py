@@ -19,7 +19,7 @@ from bot.blocks.accounts import changes_blocks
 from bot.blocks.common import Block, section
 from bot.blocks.opportunities import opportunity_line
 from bot.domain import accounts as acc
-from bot.domain import followups
+from bot.domain import followups, permissions
 from bot.domain import opportunities as opp
 from bot.domain.errors import UserError
 from bot.domain.forms import Errors, check_each, field_message, followup_due, followup_title
@@ -38,8 +38,23 @@ def _where(body: dict[str, Any]) -> dict[str, Any]:
     return {"channel": (body.get("channel") or {}).get("id")}
 
 
-def _refuse(respond: Respond, message: str) -> None:
-    reply(respond, [section(f":information_source: {escape(message)}")])
+def _refuse(respond: Respond, message: str | UserError) -> None:
+    if isinstance(message, UserError) and message.mrkdwn:  # a refusal naming who may: only to them
+        reply(respond, [section(f":lock: {message.message}")])
+        return
+    text = message.message if isinstance(message, UserError) else message
+    reply(respond, [section(f":information_source: {escape(text)}")])
+
+
+def _field_refusal(services: Services, err: UserError) -> str:
+    """A refusal as a form field's error (plain text: people by name, not as mentions)."""
+    if not err.mrkdwn:
+        return field_message(err.message)
+
+    def name(match: re.Match[str]) -> str:
+        return "@" + (services.people.get(match.group(1), refresh=False).name or match.group(1))
+
+    return field_message(re.sub(r"<@([UW][A-Z0-9]+)>", name, err.message).replace("*", ""))
 
 
 def register(app: App, services: Services) -> None:
@@ -49,9 +64,15 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
         ack()
-        with services.uow() as session:
-            account = session.get(Account, ef.picked_id(action))
-            view = ef.account_modal(account, services.playbook, _where(body)) if account else None
+        try:
+            with services.uow() as session:
+                account = session.get(Account, ef.picked_id(action))
+                if account is not None:
+                    permissions.require(session, body["user"]["id"], permissions.CHANGE, account)
+                view = ef.account_modal(account, services.playbook, _where(body)) if account else None
+        except permissions.PermissionDenied as err:
+            _refuse(respond, err)
+            return
         if view is None:
             _refuse(respond, "That account no longer exists.")
             return
@@ -71,10 +92,11 @@ def register(app: App, services: Services) -> None:
                     account = session.get(Account, int(meta.get("account") or 0))
                     if account is None or account.team_id != team_of(body):
                         raise UserError("That account was deleted meanwhile; nothing was changed.")
+                    permissions.require(session, user_id, permissions.CHANGE, account)
                     changes = acc.update(session, account, values, now=services.clock.now(), by=user_id)
                     name = account.name
-            except UserError as err:  # the name another account has: nothing was written
-                errors = {"name": field_message(err.message)}
+            except UserError as err:  # the name another account has, or a refusal: nothing was written
+                errors = {"name": _field_refusal(services, err)}
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -98,7 +120,7 @@ def register(app: App, services: Services) -> None:
                 assert account is not None
                 view = ef.followup_modal(task, account, tz, _where(body))
         except UserError as err:
-            _refuse(respond, err.message)
+            _refuse(respond, err)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -142,7 +164,7 @@ def register(app: App, services: Services) -> None:
                     moved = (task.due_at, task.all_day, task.assignee_id) != (due, all_day, assignee_id)
                     if title != titled(task.title, account.name):  # unchanged: the name stays current
                         task.title = title
-                    task.assignee_id = assignee_id
+                    followups.assign(session, task, assignee_id)  # a hand-over: the new assignee's number
                     if (
                         moved
                     ):  # the reminder queued for the old time or person is called off, a new one queued
@@ -157,9 +179,11 @@ def register(app: App, services: Services) -> None:
                             playbook=services.playbook,
                             now=now,
                         )
-                    blocks = ef.followup_saved_blocks(task, account, tz=assignee.tz, viewer_id=user_id)
-            except UserError as err:  # done, cancelled or handed over meanwhile
-                errors = {"title": field_message(err.message)}
+                    blocks = ef.followup_saved_blocks(
+                        task, account, tz=assignee.tz, viewer_id=user_id, now=now
+                    )
+            except UserError as err:  # done, cancelled or handed over meanwhile, or a refusal
+                errors = {"title": _field_refusal(services, err)}
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -178,11 +202,12 @@ def register(app: App, services: Services) -> None:
                 found = opp.require_open(
                     session, ef.picked_id(action), opp.SET_EXAMPLE, team_id=team_of(body)
                 )
+                permissions.require(session, body["user"]["id"], permissions.CHANGE, found)
                 account = session.get(Account, found.account_id)
                 assert account is not None
                 view = ef.opportunity_modal(found, account, services.playbook, _where(body))
         except UserError as err:
-            _refuse(respond, err.message)
+            _refuse(respond, err)
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -216,11 +241,14 @@ def register(app: App, services: Services) -> None:
                     found = opp.require_open(
                         session, int(meta.get("opportunity") or 0), opp.SET_EXAMPLE, team_id=team_of(body)
                     )
-                    changes = opp.update(found, values)
-                    line = opportunity_line(found, session.get(Account, found.account_id))
+                    permissions.require(session, user_id, permissions.CHANGE, found)
+                    changes = opp.update(found, values, now=services.clock.now(), by=user_id)
+                    line = opportunity_line(
+                        found, session.get(Account, found.account_id), now=services.clock.now()
+                    )
                     owner = found.owner_id
-            except UserError as err:  # won or lost meanwhile
-                errors = {"title": field_message(err.message)}
+            except UserError as err:  # won or lost meanwhile, or a refusal
+                errors = {"title": _field_refusal(services, err)}
         if errors:
             ack(response_action="errors", errors=errors)
             return

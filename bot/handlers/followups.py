@@ -15,20 +15,23 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.blocks import followups as fb
-from bot.blocks.common import Block, fallback_text
+from bot.blocks.common import Block, error_blocks, fallback_text
 from bot.blocks.help import help_blocks
 from bot.domain import accounts as acc
-from bot.domain import followups
+from bot.domain import followups, permissions
 from bot.domain.errors import UserError
 from bot.domain.followup_rules import make_activity_hook
 from bot.domain.followup_text import (
-    DONE_EXAMPLE,
     FOLLOWUP_EXAMPLE,
+    SNOOZE_WORDS,
     SNOOZES,
+    ByNumber,
     day_due,
     due_instant,
     in_days_due,
+    parse_by_number,
     parse_followup_text,
+    snooze_to,
     snooze_until,
     split_what_when,
 )
@@ -43,7 +46,9 @@ from bot.services import Services
 from bot.storage.models import Account, Task
 
 log = logging.getLogger(__name__)
-_BY_NUMBER = re.compile(r"^(done|cancel)(?:\s+(.*))?$", re.IGNORECASE | re.DOTALL)
+# What a command names a follow-up by: its row id (a button) or a person's number (a command).
+Ref = int | ByNumber
+_LIST_PAGE = re.compile(r"^list\s+(?:page\s+)?(\d{1,4})$")
 
 
 def run_followup_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
@@ -54,9 +59,15 @@ def run_followup_command(services: Services, text: str, user_id: str, respond: R
     if verb == "list":
         _list(services, user_id, respond)
         return
-    by_number = _BY_NUMBER.match(text.strip())
-    if by_number and ":" not in text:
-        _close_by_number(services, by_number.group(1).lower(), by_number.group(2) or "", user_id, respond)
+    if (page := _LIST_PAGE.match(verb)) is not None:
+        _list(services, user_id, respond, page=max(1, int(page.group(1))))
+        return
+    by_number = parse_by_number(text)
+    if by_number is not None:
+        if by_number.verb == "snooze":
+            reply(respond, _move(services, by_number, user_id, choice=None, day=None, until=by_number.rest))
+        else:
+            reply(respond, _close(services, by_number, user_id, done=by_number.verb == "done"))
         return
     _create(services, text, user_id, respond, team_id)
 
@@ -127,67 +138,82 @@ def _create(services: Services, text: str, user_id: str, respond: Respond, team_
     services.changed(user_id, assignee_id)
 
 
-def _list(services: Services, user_id: str, respond: Respond) -> None:
+def _list(services: Services, user_id: str, respond: Respond, page: int = 1) -> None:
     person = services.people.get(user_id)
     now = services.clock.now()
     with services.uow() as session:
-        rows = followups.open_for_assignee(session, user_id)
+        rows = followups.open_for_assignee(session, user_id, offset=(page - 1) * fb.PAGE_SIZE)
         total = followups.count_open_for_assignee(session, user_id)
-        blocks = fb.list_blocks(rows, total, tz=person.tz, now=now)
+        blocks = fb.list_blocks(rows, total, tz=person.tz, now=now, page=page)
     reply(respond, blocks)
 
 
-def _close_by_number(services: Services, verb: str, number: str, user_id: str, respond: Respond) -> None:
-    digits = number.strip().lstrip("#")
-    if not digits.isdigit():
-        raise UserError(
-            f"Which follow-up? Give its number from `/followup list`, e.g. `/followup {verb} 12`.",
-            DONE_EXAMPLE,
-        )
-    blocks = _close(services, int(digits), user_id, done=verb == "done")
-    reply(respond, blocks)
+def _task(session: Session, ref: Ref, user_id: str) -> Task:
+    """The follow-up a button (row id) or a command (a person's number) names."""
+    if isinstance(ref, ByNumber):
+        return followups.by_number(session, ref.number, user_id=user_id, assignee_id=ref.assignee_id)
+    return followups.find(session, ref)
 
 
-def _close(services: Services, task_id: int, user_id: str, *, done: bool) -> list[Block]:
+def _close(services: Services, ref: Ref, user_id: str, *, done: bool) -> list[Block]:
     now = services.clock.now()
     with services.uow() as session:
+        found = _task(session, ref, user_id)
         if done:
-            task = followups.complete(session, task_id, user_id=user_id, now=now)
+            task = followups.complete(session, found, user_id=user_id, now=now)
         else:
-            task = followups.cancel(session, task_id, user_id=user_id, now=now)
+            task = followups.cancel(session, found, user_id=user_id, now=now)
         account = session.get(Account, task.account_id)
         assert account is not None
-        blocks = fb.done_blocks(task, account) if done else fb.closed_blocks(task, account, "Cancelled")
+        blocks = (
+            fb.done_blocks(task, account, viewer_id=user_id)
+            if done
+            else fb.closed_blocks(task, account, "Cancelled", viewer_id=user_id)
+        )
         people = (task.assignee_id, task.created_by)
     services.changed(*people)
     return blocks
 
 
 def _move(
-    services: Services, task_id: int, user_id: str, *, choice: str | None, day: date | None
+    services: Services,
+    ref: Ref,
+    user_id: str,
+    *,
+    choice: str | None,
+    day: date | None,
+    until: str | None = None,
 ) -> list[Block]:
-    """Snooze (``choice``) or reschedule to a day; computed in the assignee's zone and working hours."""
-    services.people.get(user_id)  # refresh the clicker's profile outside the transaction
+    """Snooze (``choice``, or ``until`` as typed) or reschedule to a day; computed in the assignee's
+    zone and working hours."""
+    writer = services.people.get(user_id)  # refresh the clicker's profile outside the transaction
     now = services.clock.now()
     with services.uow() as session:
-        task = followups.for_change(session, task_id, user_id)
+        task = followups.for_change(session, _task(session, ref, user_id), user_id)
         account = session.get(Account, task.account_id)
         assert account is not None
         person = services.people.get_in(session, task.assignee_id)  # looked up if never seen or old
         hours, tz = person.working_hours, person.tz
+        if until is not None and until.lower() in SNOOZE_WORDS:
+            choice = SNOOZE_WORDS[until.lower()]
         if choice is not None:
             due, all_day, how = snooze_until(choice, now, hours, tz), False, f"Snoozed ({SNOOZES[choice]})"
+        elif until is not None:
+            due, all_day = snooze_to(until, now, hours, tz, order=writer.date_order)
+            how = "Snoozed"
         else:
             assert day is not None
             try:
                 due = day_due(day, now, hours, tz)
             except UserError as err:
-                return fb.reminder_blocks(task, account, assignee_tz=tz, note=f":warning: {err.message}")
+                return fb.reminder_blocks(
+                    task, account, assignee_tz=tz, now=now, note=f":warning: {err.message}"
+                )
             all_day, how = True, "Rescheduled"
         followups.move(session, task, due, all_day=all_day)
         scheduled = schedule(session, task, account, tz=tz, hours=hours, playbook=services.playbook, now=now)
         blocks = fb.moved_blocks(
-            task, account, tz=tz, how=how, viewer_id=user_id, deliver_at=scheduled.deliver_at
+            task, account, tz=tz, how=how, viewer_id=user_id, now=now, deliver_at=scheduled.deliver_at
         )
         people = (task.assignee_id, task.created_by)
     services.changed(*people)
@@ -244,7 +270,7 @@ def _account_view(services: Services, task_id: int, user_id: str) -> list[Block]
         account = session.get(Account, account_id)
         if task.status == "open" and account is not None:
             assignee = cached_person(session, task.assignee_id, services.playbook)
-            head = fb.reminder_blocks(task, account, assignee_tz=assignee.tz)
+            head = fb.reminder_blocks(task, account, assignee_tz=assignee.tz, now=services.clock.now())
     return head + card_blocks(services, account_id, user_id)
 
 
@@ -258,7 +284,10 @@ def install(services: Services) -> None:
     services.activity_hooks.append(make_activity_hook(services.playbook))
     services.card_sections.append(
         lambda session, account, now: fb.card_section(
-            followups.open_for_account(session, account.id), account.name
+            followups.open_for_account(session, account.id),
+            followups.count_open_for_account(session, account.id),
+            account.name,
+            now=now,
         )
     )
 
@@ -279,6 +308,9 @@ def register(app: App, services: Services) -> None:
         """Replace the message the button was on: with the result, or with why it could not be done."""
         try:
             blocks = build()
+        except permissions.PermissionDenied as err:  # only to the presser: the message stays
+            reply(respond, error_blocks(err))
+            return
         except UserError as err:
             reply(respond, fb.info_blocks(err.message), replace=True)
             return

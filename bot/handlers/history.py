@@ -37,7 +37,10 @@ def opportunity_history(services: Services, text: str, user_id: str, respond: Re
         title = f"opportunity #{opportunity.id} {opportunity.title}"
         more = {"t": "opportunity", "r": str(opportunity.id)}
         tz = services.people.get_in(session, user_id).tz
-        reply(respond, history_blocks(title, page, viewer=user_id, tz=tz, more_value=more))
+        reply(
+            respond,
+            history_blocks(title, page, viewer=user_id, tz=tz, now=services.clock.now(), more_value=more),
+        )
 
 
 def _account_page(
@@ -45,7 +48,9 @@ def _account_page(
 ) -> list[dict[str, Any]]:
     page = history.for_account(session, account.id, before=before)
     tz = services.people.get_in(session, user_id).tz
-    return history_blocks(account.name, page, viewer=user_id, tz=tz, more_value={"a": account.id})
+    return history_blocks(
+        account.name, page, viewer=user_id, tz=tz, now=services.clock.now(), more_value={"a": account.id}
+    )
 
 
 def register(app: App, services: Services) -> None:
@@ -82,6 +87,7 @@ def register(app: App, services: Services) -> None:
                     page,
                     viewer=user_id,
                     tz=tz,
+                    now=services.clock.now(),
                     more_value={"t": "opportunity", "r": str(opportunity.id)},
                 )
         reply(respond, blocks, replace=True)

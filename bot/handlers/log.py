@@ -76,6 +76,7 @@ def run_log_command(services: Services, text: str, user_id: str, respond: Respon
             logged.consequences + contacts.suggestions(people, services.playbook),
             services.playbook,
             person.tz,
+            now=now,
             people=[c.name for c in people],
         )
     reply(respond, blocks)
@@ -138,6 +139,7 @@ def _store_form(
                 logged.consequences + contacts.suggestions(people, services.playbook),
                 services.playbook,
                 tz,
+                now=now,
                 people=[c.name for c in people],
             )
     post_to_user(client, user_id, meta.get("channel"), blocks)
@@ -266,7 +268,8 @@ def register(app: App, services: Services) -> None:
                 account = session.get(Account, activity.account_id)
                 blocks = undone_blocks(activity, account, services.playbook)
         except UserError as err:
-            reply(respond, [section(f":information_source: {escape(err.message)}")])
+            shown = err.message if err.mrkdwn else escape(err.message)
+            reply(respond, [section(f":information_source: {shown}")])
             return
         reply(respond, blocks, replace=True)
         services.changed(user_id)

@@ -7,10 +7,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.blocks.common import Block, section
+from bot.blocks.common import Block, error_blocks, section
 from bot.blocks.help import help_blocks
 from bot.blocks.nudges import SNOOZE_ACTION, UNSNOOZE_ACTION, preferences_blocks
 from bot.domain import nudge_prefs as prefs
+from bot.domain import permissions
 from bot.domain.dates import format_when
 from bot.domain.errors import UserError
 from bot.domain.nudge_actions import complete_followup
@@ -78,6 +79,11 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         back = format_when(until, tz, now=now, with_time=False)
         with services.uow() as session:
             if data.get("s"):
+                if not prefs.subject_exists(session, str(data["s"])):
+                    reply(
+                        respond, [section("That no longer exists: there is nothing to snooze.")], replace=True
+                    )
+                    return
                 prefs.snooze_subject(session, user_id, str(data["s"]), until, now)
                 what = ""
             else:  # a button from before subjects were snoozed one by one: the whole account
@@ -119,9 +125,14 @@ def register(app: App, services: Services, subcommands: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
         try:
             with services.uow() as session:
-                task = complete_followup(session, int(action["value"]), now=services.clock.now())
+                task = complete_followup(
+                    session, int(action["value"]), user_id=user_id, now=services.clock.now()
+                )
                 account = session.get(Account, task.account_id)
                 title = titled(task.title, account.name if account else "")
+        except permissions.PermissionDenied as err:  # only to the presser: the line stays
+            reply(respond, error_blocks(err))
+            return
         except UserError as err:
             reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
             return

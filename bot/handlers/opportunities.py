@@ -13,6 +13,7 @@ from bot.blocks.common import Block, section
 from bot.blocks.help import help_blocks
 from bot.blocks.opportunities import card_section, list_blocks, opportunity_line, pipeline_blocks
 from bot.domain import opportunities as opp
+from bot.domain import permissions
 from bot.domain.errors import UserError
 from bot.domain.grammar import normalise_choice, parse_fields, tokenize, user_id_of
 from bot.domain.text import escape, mention
@@ -66,7 +67,7 @@ def run_opportunity_command(
                 close_date=new.values.get("close_date"),
                 owner_id=new.values.get("owner_id"),
             )
-            blocks = [section(f":white_check_mark: Added {opportunity_line(created, new.account)}")]
+            blocks = [section(f":white_check_mark: Added {opportunity_line(created, new.account, now=now)}")]
             owner = created.owner_id
         reply(respond, blocks)
         services.changed(user_id, owner)
@@ -88,9 +89,10 @@ def run_opportunity_command(
         )
         with services.uow() as session:
             found = opp.require_open(session, number, opp.SET_EXAMPLE, team_id=team_id)
-            changes = opp.update(found, values)
+            permissions.require(session, user_id, permissions.CHANGE, found)
+            changes = opp.update(found, values, now=now, by=user_id)
             account = session.get(Account, found.account_id)
-            line = opportunity_line(found, account)
+            line = opportunity_line(found, account, now=now)
         if not changes:
             reply(respond, [section(f"Nothing to change: {line}")])
             return
@@ -105,6 +107,7 @@ def run_opportunity_command(
             raise UserError("Say why it was lost, as `reason:`.", example)
         with services.uow() as session:
             found = opp.require_open(session, number, example, team_id=team_id)
+            permissions.require(session, user_id, permissions.CHANGE, found)
             if verb == "won":
                 opp.win(found, now=now, by=user_id)
                 head = f":trophy: Won! #{found.id} “{escape(found.title)}”"
@@ -135,7 +138,7 @@ def run_opportunity_command(
                 team_id=team_id,
             )
             rows = opp.find(session, filters, team_id=team_id)
-            blocks = list_blocks(rows, _description(filters, parsed.fields))
+            blocks = list_blocks(rows, _description(filters, parsed.fields), now=now)
         reply(respond, blocks)
     elif verb == "team":
         reply(respond, run_team_command(services, rest, user_id, team_id))
@@ -202,7 +205,7 @@ def card_contribution(services: Services) -> Any:
                 .order_by(Opportunity.id)
             )
         )
-        return card_section(rows, account.name)
+        return card_section(rows, account.name, now=now)
 
     return contribute
 

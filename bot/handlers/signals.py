@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.blocks.accounts import when_local
-from bot.blocks.common import Block, fallback_text, section
+from bot.blocks.common import Block, error_blocks, fallback_text, section
 from bot.blocks.help import help_blocks
 from bot.blocks.signals import (
     DISMISS_MODAL_CALLBACK,
@@ -23,13 +24,14 @@ from bot.blocks.signals import (
     card_section,
     decided_blocks,
     dismiss_modal,
+    list_blocks,
     opportunity_modal,
     signal_modal,
     thanks_blocks,
 )
 from bot.domain import opportunities as opp
+from bot.domain import permissions, teams
 from bot.domain import signals as sig
-from bot.domain import teams
 from bot.domain.errors import UserError
 from bot.domain.scoring import is_risk
 from bot.domain.text import escape, mention, message_as_read, money
@@ -89,10 +91,27 @@ def run_signal_command(services: Services, text: str, user_id: str, respond: Res
     if text.lower() in ("", "help"):
         reply(respond, help_blocks("/signal"))
         return
+    listed = LIST_COMMAND.match(text)
+    if listed and ":" not in text:
+        now = services.clock.now()
+        tz = services.people.tz(user_id)
+        with services.uow(read_only=True) as session:
+            account = sig.resolve_account(session, listed.group(1), team_id=team_id)
+            blocks = list_blocks(account, sig.counting(session, account.id), tz, now)
+        reply(respond, blocks)
+        return
     request = sig.parse_signal(text, services.playbook)
     with services.uow() as session:
         account_id = sig.resolve_account(session, request.account_text, team_id=team_id).id
     reply(respond, flag_and_route(services, account_id, request.kind.name, request.quote, user_id, None))
+
+
+LIST_COMMAND = re.compile(r"^list\s+(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+def _zone_of(now: datetime) -> ZoneInfo:
+    """The reader's zone: the card's ``now`` is in it."""
+    return now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
 
 
 def _typed_account(text: str) -> str:
@@ -147,11 +166,13 @@ def _show_decided(services: Services, respond: Respond, signal_id: int, *, repla
     reply(respond, blocks, replace=replace)
 
 
-def _undecided_with_account(session: Session, signal_id: int) -> tuple[Signal, Account]:
-    """The signal, still waiting for a decision (or AlreadyDecided), and its account."""
+def _undecided_with_account(session: Session, signal_id: int, user_id: str) -> tuple[Signal, Account]:
+    """The signal, still waiting for a decision (or AlreadyDecided), and its account, if ``user_id``
+    may decide (the account's owner or CSM, their managers, an admin; else PermissionDenied)."""
     signal = sig.check_undecided(session, signal_id)
     account = session.get(Account, signal.account_id)
     assert account is not None
+    permissions.require(session, user_id, permissions.CHANGE, signal)
     return signal, account
 
 
@@ -159,17 +180,16 @@ def _say_why_not(services: Services, respond: Respond, signal_id: int, err: User
     """A button that can't do its job: show what became of the signal, or why, where it was clicked."""
     if isinstance(err, sig.AlreadyDecided):
         _show_decided(services, respond, signal_id)
+    elif isinstance(err, permissions.PermissionDenied):  # only them; the message stays for the others
+        reply(respond, error_blocks(err))
     else:
         reply(respond, [section(f":information_source: {escape(err.message)}")], replace=True)
 
 
 def _dm_note(client: WebClient, user_id: str, err: UserError) -> None:
     """A modal's submission that can't be done (it is already closed): say why in a DM."""
-    client.chat_postMessage(
-        channel=user_id,
-        text=err.message,
-        blocks=[section(f":information_source: {escape(err.message)}")],
-    )
+    shown = err.message if err.mrkdwn else escape(err.message)
+    client.chat_postMessage(channel=user_id, text=shown, blocks=[section(f":information_source: {shown}")])
 
 
 def _warm_flagger(services: Services, signal_id: int) -> None:
@@ -210,7 +230,7 @@ def card_contribution(services: Services) -> Any:
     def contribute(session: Session, account: Account, now: datetime) -> list[Block]:
         scores = sig.account_scores(session, account.id, services.playbook, now)
         return card_section(
-            account, scores, sig.counting(session, account.id), services.playbook, ZoneInfo("UTC"), now
+            account, scores, sig.counting(session, account.id), services.playbook, _zone_of(now), now
         )
 
     return contribute
@@ -283,7 +303,7 @@ def register(app: App, services: Services) -> None:
         signal_id = _clicked(action)
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, signal_id)
+                signal, account = _undecided_with_account(session, signal_id, body["user"]["id"])
                 kind = opp.kind_for_signal(
                     signal.kind, is_risk(signal.kind, services.playbook.signal_kinds), services.playbook
                 )
@@ -317,7 +337,7 @@ def register(app: App, services: Services) -> None:
         _warm_flagger(services, int(meta["signal"]))
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, int(meta["signal"]))
+                signal, account = _undecided_with_account(session, int(meta["signal"]), user_id)
                 opportunity = opp.create(
                     session,
                     account=account,
@@ -358,14 +378,15 @@ def register(app: App, services: Services) -> None:
         tz = services.people.tz(user_id)
         try:
             with services.uow() as session:
+                _undecided_with_account(session, signal_id, user_id)
                 signal = sig.snooze(session, signal_id, now=now)
                 account = session.get(Account, signal.account_id)
                 assert account is not None and signal.snoozed_until is not None
                 back = flow.resurface_later(services, session, signal, user_id, now)
-                until = when_local(signal.snoozed_until, tz, with_time=False)
+                until = when_local(signal.snoozed_until, tz, now=now, with_time=False)
                 then = "then"
                 if back > signal.snoozed_until:  # a weekend or an evening: their next working morning
-                    then = f"{when_local(back, tz)}, the next working morning"
+                    then = f"{when_local(back, tz, now=now)}, the next working morning"
                 blocks = decided_blocks(
                     signal,
                     account,
@@ -385,7 +406,7 @@ def register(app: App, services: Services) -> None:
         signal_id = _clicked(action)
         try:
             with services.uow() as session:
-                signal, account = _undecided_with_account(session, signal_id)
+                signal, account = _undecided_with_account(session, signal_id, body["user"]["id"])
                 meta = {"signal": signal_id, **origin(body)}
                 view = dismiss_modal(signal, account, services.playbook, meta)
         except UserError as err:
@@ -406,6 +427,7 @@ def register(app: App, services: Services) -> None:
         now = services.clock.now()
         try:
             with services.uow() as session:
+                _undecided_with_account(session, int(meta["signal"]), user_id)
                 signal = sig.dismiss(session, int(meta["signal"]), reason=reason, now=now)
                 account = session.get(Account, signal.account_id)
                 assert account is not None

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.blocks.help import help_blocks
 from bot.blocks.stats import person_blocks, refused_blocks, team_blocks
-from bot.domain import stats, teams
+from bot.domain import permissions, stats, teams
 from bot.domain.errors import UserError
 from bot.domain.grammar import tokenize, user_id_of
 from bot.domain.periods import Period, parse_period
@@ -48,13 +48,10 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
     tz = services.people.get(user_id).tz
     now = services.clock.now()
     period: Period = parse_period(period_text or "week", now, tz)
-    admin = services.playbook.is_admin(user_id)
     with services.uow() as session:
         if team:
             manager = person or user_id
-            if not (
-                admin or manager == user_id or teams.manager_of(session, manager, team_id=team_id) == user_id
-            ):
+            if not permissions.allowed(session, user_id, permissions.NUMBERS, manager, team_id=team_id):
                 reply(respond, refused_blocks())
                 return
             members = teams.members_of(session, manager, team_id=team_id)
@@ -66,16 +63,16 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
             report = stats.team_report(
                 session, manager, members, period, now=now, playbook=services.playbook, team_id=team_id
             )
-            blocks = team_blocks(report)
+            blocks = team_blocks(report, now=now)
         else:
             subject = person or user_id
-            if not teams.can_see(session, user_id, subject, admin=admin, team_id=team_id):
+            if not permissions.allowed(session, user_id, permissions.NUMBERS, subject, team_id=team_id):
                 reply(respond, refused_blocks())
                 return
             lines, _, _ = stats.reports(
                 session, [subject], period, now=now, playbook=services.playbook, team_id=team_id
             )
-            blocks = person_blocks(subject, lines[subject], period)
+            blocks = person_blocks(subject, lines[subject], period, now=now)
     reply(respond, blocks)
 
 

@@ -18,7 +18,7 @@ from bot.blocks.targets import (
     simulation_blocks,
     team_show_blocks,
 )
-from bot.domain import stats, teams
+from bot.domain import permissions, stats, teams
 from bot.domain import targets as tg
 from bot.domain.errors import UserError
 from bot.domain.grammar import tokenize, user_id_of
@@ -48,12 +48,10 @@ def _check_plan_rights(
     if subject is None:
         if not teams.is_manager(session, actor, team_id=team_id):
             raise UserError("You have no team: `/team add @you @alice @bob` builds one.", example)
+        permissions.require(session, actor, permissions.TEAM, actor, team_id=team_id, example=example)
         return actor
-    if services.playbook.is_admin(actor) or teams.manager_of(session, subject, team_id=team_id) == actor:
-        return subject
-    raise UserError(
-        "You can set targets only for people in your team (`/team` shows who reports to whom).", example
-    )
+    permissions.require(session, actor, permissions.TARGETS, subject, team_id=team_id, example=example)
+    return subject
 
 
 def run_targets_command(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
@@ -73,7 +71,6 @@ def run_targets_command(services: Services, text: str, user_id: str, respond: Re
         if len(target) > 1:
             raise UserError("`/targets show` takes one person, or `team`.", tg.SHOW_EXAMPLE)
         subject = _subject(target[0], tg.SHOW_EXAMPLE) if target else user_id
-        admin = pb.is_admin(user_id)
         with services.uow() as session:
             if subject is None:
                 members = teams.members_of(session, user_id, team_id=team_id)
@@ -88,7 +85,7 @@ def run_targets_command(services: Services, text: str, user_id: str, respond: Re
                     user_id, team_plan, {m: (plans[m], tg.coverage_targets(pb, tiers[m])) for m in members}
                 )
             else:
-                if not teams.can_see(session, user_id, subject, admin=admin, team_id=team_id):
+                if not permissions.allowed(session, user_id, permissions.NUMBERS, subject, team_id=team_id):
                     reply(respond, refused_blocks())
                     return
                 plan = tg.targets_of(session, tg.REP, [subject], team_id=team_id)[subject]
@@ -143,11 +140,8 @@ def _simulate(services: Services, words: list[str], user_id: str, respond: Respo
     )
     if period.end > now:
         raise UserError(f"{period.label} is not over yet: simulate on a past period.", example)
-    admin = pb.is_admin(user_id)
     with services.uow() as session:
-        if not (
-            admin or manager == user_id or teams.manager_of(session, manager, team_id=team_id) == user_id
-        ):
+        if not permissions.allowed(session, user_id, permissions.NUMBERS, manager, team_id=team_id):
             reply(respond, refused_blocks())
             return
         members = teams.members_of(session, manager, team_id=team_id)

@@ -12,12 +12,11 @@ from bot.blocks.help import help_blocks
 from bot.blocks.teams import (
     added_blocks,
     channel_blocks,
-    refused_blocks,
     removed_blocks,
     team_blocks,
     teams_blocks,
 )
-from bot.domain import teams
+from bot.domain import permissions, teams
 from bot.domain.errors import UserError
 from bot.domain.grammar import channel_id_of, tokenize, user_id_of
 from bot.domain.text import escape
@@ -49,7 +48,6 @@ def run_team_command(services: Services, text: str, user_id: str, respond: Respo
     word, _, rest = text.partition(" ")
     verb = word.lower()
     now = services.clock.now()
-    admin = services.playbook.is_admin(user_id)
     blocks: list[Block]
     if verb == "help":
         reply(respond, help_blocks("/team"))
@@ -72,10 +70,8 @@ def run_team_command(services: Services, text: str, user_id: str, respond: Respo
         example = teams.ADD_EXAMPLE if verb == "add" else teams.REMOVE_EXAMPLE
         manager, words = _manager_and_rest(rest, example)
         members = _people(words, example)
-        if not teams.may_change(user_id, manager, admin=admin):
-            reply(respond, refused_blocks(manager))
-            return
         with services.uow() as session:
+            permissions.require(session, user_id, permissions.TEAM, manager, team_id=team_id)
             if verb == "add":
                 added = teams.add_members(session, manager, members, now=now, team_id=team_id)
                 blocks = added_blocks(manager, added, teams.members_of(session, manager, team_id=team_id))
@@ -91,10 +87,8 @@ def run_team_command(services: Services, text: str, user_id: str, respond: Respo
             raise UserError(
                 f"“{escape(words[0])}” is not a channel. Mention it with #.", teams.CHANNEL_EXAMPLE
             )
-        if not teams.may_change(user_id, manager, admin=admin):
-            reply(respond, refused_blocks(manager))
-            return
         with services.uow() as session:
+            permissions.require(session, user_id, permissions.TEAM, manager, team_id=team_id)
             teams.set_channel(session, manager, channel, now=now, team_id=team_id)
         blocks = channel_blocks(manager, channel)
     else:
@@ -105,7 +99,7 @@ def run_team_command(services: Services, text: str, user_id: str, respond: Respo
 def error_blocks(err: UserError) -> list[Block]:
     """Like the shared error reply, but the message may hold mentions built from user ids (never typed
     text: that is escaped where it is quoted), so people read names rather than ids."""
-    blocks = [section(f":warning: {err.message}")]
+    blocks = [section(f"{':lock:' if err.mrkdwn else ':warning:'} {err.message}")]
     if err.example:
         blocks.append(context(f"Example: `{escape(err.example)}`"))
     return blocks

@@ -24,7 +24,7 @@ from bot.blocks.visits import (
     when_label,
 )
 from bot.domain import accounts as acc
-from bot.domain import activities, noshows, visits
+from bot.domain import activities, noshows, permissions, visits
 from bot.domain.dates import local_datetime
 from bot.domain.errors import UserError
 from bot.domain.recurrence import RULE_STARTERS, VISIT_EXAMPLE, parse_recurrence
@@ -113,11 +113,12 @@ def _plan(services: Services, text: str, user_id: str, respond: Respond, team_id
             assert first_error is not None
             raise first_error
         account, recurrence, tz = chosen
+        permissions.require(session, user_id, permissions.CHANGE, account)
         replaced = recurrence.rrule is not None and any(
             visits.recurs_explicitly(p) for p in visits.active_plans(session, account.id)
         )
         plan, touched = visits.create_plan(session, ctx, account, recurrence, tz=tz, created_by=user_id)
-        words = visits.plan_words(plan, account)
+        words = visits.plan_words(plan, account, now=ctx.now)
         task = visits.current_task(session, plan)
         next_when = when_label(task.due_at, tz, all_day=task.all_day, now=ctx.now) if task else None
         if next_when is None:
@@ -165,10 +166,11 @@ def _stop(services: Services, name: str, user_id: str, respond: Respond, team_id
     with services.uow() as session:
         ctx = visit_planning.planning_context(services, session)
         account = acc.require(session, name, example=STOP_EXAMPLE, team_id=team_id)
+        permissions.require(session, user_id, permissions.CHANGE, account)
         stopped, touched = visits.stop_plans(session, ctx, account)
         account_name = account.name
         tier_plan = visits.effective_plan(session, account)
-        fallback = visits.plan_words(tier_plan, account) if tier_plan is not None else None
+        fallback = visits.plan_words(tier_plan, account, now=ctx.now) if tier_plan is not None else None
     if not stopped:
         reply(respond, [section(f"*{escape(account_name)}* has no `/visit` plan to stop.")])
         return
@@ -191,6 +193,7 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
         if task.status != "open":  # pressed twice, or on a copy: one no-show, one rebooking task
             state = "closed as a no-show" if task.status == visits.MISSED else task.status
             return [section(f"*{escape(titled(task.title, account.name))}* is already {state}.")]
+        permissions.require(session, user_id, permissions.CHANGE, task)  # whoever presses, wherever
         plan = session.get(VisitPlan, task.visit_plan_id) if task.visit_plan_id else None
         activity_type = noshows.NOSHOW if noshow else (plan.activity_type if plan else "visit")
         logged = activities.log_activity(
@@ -210,7 +213,9 @@ def log_for_task(services: Services, task_id: int, user_id: str, *, noshow: bool
             else:
                 visits.complete_task(session, task, now)
             visits.sync_account(session, visit_planning.planning_context(services, session, now), account)
-        blocks = logged_blocks(logged.activity, account, logged.consequences, services.playbook, person.tz)
+        blocks = logged_blocks(
+            logged.activity, account, logged.consequences, services.playbook, person.tz, now=now
+        )
         assignee = task.assignee_id
     services.changed(user_id, assignee)
     return blocks
@@ -225,6 +230,7 @@ def booking_form(services: Services, task_id: int, user_id: str, response_url: s
         task = session.get(Task, task_id)
         if task is None or task.status != "open" or task.kind != "visit":
             return None
+        permissions.require(session, user_id, permissions.CHANGE, task)
         planned = task.due_at.astimezone(person.tz)
         if planned.date() <= now.astimezone(person.tz).date():
             return None
@@ -248,6 +254,7 @@ def book_slot(services: Services, task_id: int, user_id: str, at: datetime) -> l
         account = session.get(Account, task.account_id) if task else None
         if task is None or account is None or task.status != "open":
             return [section("That visit is no longer planned; nothing was booked.")]
+        permissions.require(session, user_id, permissions.CHANGE, task)
         assignee = services.people.get_in(session, task.assignee_id)
         visits.book(session, task, account, at, now=now, tz=assignee.tz, hours=assignee.working_hours)
         blocks = booked_blocks(

@@ -13,13 +13,15 @@ still sent within a day.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.blocks.digest import summary_blocks, team_digest_blocks
 from bot.charts import digest as chart
@@ -29,7 +31,8 @@ from bot.domain.periods import Period, last_full
 from bot.domain.text import plain
 from bot.playbook import parse_weekly
 from bot.reminders.outbox import OutgoingMessage, enqueue
-from bot.storage.models import LOCAL_TEAM, Reminder, UserProfile
+from bot.storage.models import Reminder, UserProfile
+from bot.storage.tenancy import current_team
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -62,8 +65,9 @@ def _key(kind: str, team_id: str, user_id: str, week: Period) -> str:
     return f"{kind}:{team_id}:{user_id}:{week.label}"
 
 
-def weekly_pass(services: Services, now: datetime, *, team_id: str = LOCAL_TEAM) -> None:
+def weekly_pass(services: Services, now: datetime, *, team_id: str | None = None) -> None:
     """Queue every team digest and personal summary whose local slot has come this week (idempotent)."""
+    team_id = team_id or current_team()
     with services.uow() as session:
         all_teams = teams.all_teams(session, team_id=team_id)
         people = list(dict.fromkeys([*all_teams, *(m for ms in all_teams.values() for m in ms)]))
@@ -131,9 +135,10 @@ def request_now(
     now: datetime,
     tz: ZoneInfo,
     *,
-    team_id: str = LOCAL_TEAM,
+    team_id: str | None = None,
 ) -> Reminder | None:
     """``/salesbot digest now``: the team's digest for the last full week, queued to go at once."""
+    team_id = team_id or current_team()
     week = last_full("week", now, tz)
     channel = teams.channel_of(session, manager_id, team_id=team_id)
     return enqueue(
@@ -162,7 +167,7 @@ def _week(reminder: Reminder) -> Period:
 def render_team_digest(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
     payload: dict[str, Any] = reminder.payload
     manager = str(payload["user"])
-    team_id = str(payload.get("team", LOCAL_TEAM))
+    team_id = str(payload.get("team") or current_team())
     members = teams.members_of(session, manager, team_id=team_id)
     if not members:
         return None  # the team was dissolved meanwhile
@@ -175,8 +180,38 @@ def render_team_digest(services: Services, session: Session, reminder: Reminder)
     if not payload.get("file_id"):
         file_id = _upload_chart(services, reminder, manager, found)
         if file_id:
-            reminder.payload = {**payload, "file_id": file_id}
+            _remember_upload(services, session, reminder, file_id)
     return OutgoingMessage(reminder.channel_id or manager, plain(f"Weekly digest · {week.title}"), blocks)
+
+
+def _remember_upload(services: Services, session: Session, reminder: Reminder, file_id: str) -> None:
+    """Note the uploaded chart on the row, so that sending it again (a retry) doesn't upload it twice.
+    A batch is rendered in a read-only unit of work: then the note is a short unit of work of its own
+    (beside a reader, which neither SQLite's WAL nor PostgreSQL makes wait)."""
+    payload = {**reminder.payload, "file_id": file_id}
+    if not session.info.get("read_only"):
+        reminder.payload = payload
+        return
+    with services.uow() as own:
+        own.execute(update(Reminder).where(Reminder.id == reminder.id).values(payload=payload))
+    set_committed_value(reminder, "payload", payload)
+
+
+def prepare_batch(services: Services, session: Session, reminders: Sequence[Reminder]) -> None:
+    """The digests and weekly summaries of a batch (rendered in one read-only unit of work, e.g. every
+    team whose Monday 08:30 is now): everyone's figures computed together before the first render."""
+    mine = [r for r in reminders if r.kind in (TEAM_DIGEST, WEEKLY_SUMMARY)]
+    if not mine or not session.info.get("read_only"):
+        return
+    now = services.clock.now()
+    for team_id in sorted({str(r.payload.get("team") or current_team()) for r in mine}):
+        all_teams = teams.all_teams(session, team_id=team_id)
+        ours = [r for r in mine if str(r.payload.get("team") or current_team()) == team_id]
+        digests = [
+            (all_teams.get(str(r.payload["user"]), []), _week(r)) for r in ours if r.kind == TEAM_DIGEST
+        ]
+        summaries = [(str(r.payload["user"]), _week(r)) for r in ours if r.kind == WEEKLY_SUMMARY]
+        digest.prepare(session, digests, summaries, now=now, playbook=services.playbook, team_id=team_id)
 
 
 def _upload_chart(
@@ -204,7 +239,7 @@ def _upload_chart(
 
 def render_summary(services: Services, session: Session, reminder: Reminder) -> OutgoingMessage | None:
     user_id = str(reminder.payload["user"])
-    team_id = str(reminder.payload.get("team", LOCAL_TEAM))
+    team_id = str(reminder.payload.get("team") or current_team())
     profile = session.get(UserProfile, (team_id, user_id))
     if profile is not None and NUDGE_KIND in (profile.nudges_off or []):
         return None  # turned off after it was queued
@@ -219,4 +254,5 @@ def render_summary(services: Services, session: Session, reminder: Reminder) -> 
 def install(services: Services) -> None:
     services.renderers[TEAM_DIGEST] = render_team_digest
     services.renderers[WEEKLY_SUMMARY] = render_summary
+    services.batch_preparers.append(prepare_batch)
     services.planning_passes.append(weekly_pass)

@@ -46,6 +46,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock
+from bot.installs import WorkspaceClient
+from bot.oplog import delivery_log
 from bot.people import REFRESH_AFTER
 from bot.reminders import grouping
 from bot.reminders.outbox import OutgoingMessage
@@ -54,12 +56,16 @@ from bot.reminders.recovery import find_posted, metadata_for
 from bot.reminders.slack_errors import CallFailure, Outcome, classify
 from bot.services import Services
 from bot.slack_client import without_retries
+from bot.storage import tenancy
 from bot.storage.db import ReadOnlyUnitOfWork
-from bot.storage.models import LOCAL_TEAM, Account, Reminder, Task, UserProfile, UTCDateTime
+from bot.storage.models import Account, Reminder, Task, UserProfile, UTCDateTime
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# A claimed row given back unsent (shutdown): pending again, due as it was, for any instance.
+RELEASED: dict[str, Any] = {"status": "pending", "lease_until": None}
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 # A reminder this far past its due time when claimed is "late" (the bot was down or stuck).
@@ -159,6 +165,8 @@ def sending_client(client: WebClient, *, timeout: float | None = None) -> WebCli
     each call, so that a send always ends well within the claim's lease."""
     if not isinstance(client, WebClient):
         return client
+    if isinstance(client, WorkspaceClient):  # OAuth mode: each call carries its workspace's token
+        return client.without_retries(timeout=timeout)
     return without_retries(client, timeout=timeout)
 
 
@@ -183,6 +191,7 @@ class Dispatcher:
         self.pacer = pacer or Pacer(real=live)
         self.sender = sending_client(services.client, timeout=self.lease.total_seconds() / 3)
         self._pool: ThreadPoolExecutor | None = None
+        self._stopping = threading.Event()  # set by ``stop``: finish the wave in flight, send no more
         self._paused_until: datetime | None = None  # after a 429: the whole workspace waits
 
     @property
@@ -196,7 +205,7 @@ class Dispatcher:
         now = now or self.services.clock.now()
         total = DispatchReport()
         deadline = None if budget is None else time.monotonic() + budget
-        while deadline is None or time.monotonic() < deadline:
+        while (deadline is None or time.monotonic() < deadline) and not self._stopping.is_set():
             report = self.run_once(now)
             _add(total, report)
             progressed = report.sent or report.cancelled or report.failed or report.retrying
@@ -208,6 +217,8 @@ class Dispatcher:
         """One pass: claim up to ``batch_size`` due rows, render and send them."""
         now = now or self.services.clock.now()
         report = DispatchReport()
+        if self._stopping.is_set():
+            return report
         if self._paused_until is not None and self.services.clock.now() < self._paused_until:
             return report
         claimed = self.claim(now)
@@ -224,6 +235,9 @@ class Dispatcher:
         renewed = self.services.clock.now()
         for index, wave in enumerate(waves):
             rest = [r.reminder_id for w in waves[index + 1 :] for u in w for r in u]
+            if self._stopping.is_set():  # shutting down: what was not sent yet is left to others
+                self._update([r.reminder_id for u in wave for r in u] + rest, RELEASED)
+                break
             if self.services.clock.now() - renewed > self.lease / 2:
                 renewed = self._renew(rest)
             retry_after = self._send_wave(wave, now, report)
@@ -232,6 +246,25 @@ class Dispatcher:
                 break
         report.sent.sort(key=lambda rid: order.get(rid, 0))
         return report
+
+    # -- stopping ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """Ask a running pass to stop after the messages being posted now (their outcome recorded);
+        the rows it claimed but did not send go back to pending. Further passes do nothing."""
+        self._stopping.set()
+
+    def release_claims(self) -> int:
+        """Give back every row this instance still holds (at shutdown): pending again, for any
+        instance to deliver at once. Returns how many."""
+        with self.services.uow() as session:
+            result = session.execute(
+                update(Reminder)
+                .where(Reminder.claimed_by == self.instance_id, Reminder.status == "claimed")
+                .values(RELEASED)
+                # This instance's claims in every workspace it served (OAuth mode: several).
+                .execution_options(synchronize_session=False, all_teams=True)
+            )
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     # -- claiming ------------------------------------------------------------------------------
     def _due(self, now: datetime) -> ColumnElement[bool]:
@@ -308,6 +341,13 @@ class Dispatcher:
                 position = {rid: n for n, rid in enumerate(ids)}
                 reminders = session.scalars(select(Reminder).where(Reminder.id.in_(ids))).all()
                 session.info["preloaded"] = _preload(session, reminders)  # held while the session lives
+                for prepare in self.services.batch_preparers:
+                    try:
+                        prepare(self.services, session, reminders)
+                    except (SQLAlchemyError, ReadOnlyUnitOfWork):
+                        raise
+                    except Exception:  # the renderers still work without what it would have computed
+                        log.exception("preparing a batch of reminders failed")
                 for reminder in sorted(reminders, key=lambda r: position[r.id]):
                     wait = wait_until(self.services, session, reminder, now)
                     if wait is not None:  # the recipient is off work: back until their next start
@@ -428,7 +468,7 @@ class Dispatcher:
                 set(
                     session.scalars(
                         select(UserProfile.user_id).where(
-                            UserProfile.team_id == LOCAL_TEAM,
+                            UserProfile.team_id == current_team(),
                             UserProfile.user_id.in_(recipients),
                             UserProfile.tz_checked_at >= now - REFRESH_AFTER,
                         )
@@ -454,7 +494,13 @@ class Dispatcher:
         else:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dispatch")
-            posted = list(self._pool.map(self._post, wave))
+            workspace = tenancy.current()  # each send carries the workspace's token
+
+            def post(unit: Any) -> Any:
+                with tenancy.as_workspace(workspace):
+                    return self._post(unit)
+
+            posted = list(self._pool.map(post, wave))
         sent: list[tuple[list[int], str | None, str | None]] = []
         retry_after: int | None = None
         for outcome in posted:
@@ -483,6 +529,7 @@ class Dispatcher:
         ids = [r.reminder_id for r in unit]
         message = grouping.message_for(unit)
         self.pacer.wait(message.channel)
+        started = time.perf_counter()
         try:
             response = self.sender.chat_postMessage(
                 channel=message.channel,
@@ -491,8 +538,11 @@ class Dispatcher:
                 metadata=metadata_for(ids),
             )
         except Exception as exc:
-            return _Posted(unit, failure=classify(exc))
-        return _Posted(unit, response=response)
+            posted = _Posted(unit, failure=classify(exc))
+        else:
+            posted = _Posted(unit, response=response)
+        log_delivery(ids, message.channel, posted, time.perf_counter() - started)
+        return posted
 
     def _begin_attempts(self, wave: list[list[_Ready]]) -> set[int]:
         """Count the attempt and renew the lease of every row in ``wave``, in one statement. Only rows
@@ -623,6 +673,20 @@ class Dispatcher:
                     report.retrying.append(row.id)
 
 
+def log_delivery(ids: list[int], channel: str, posted: _Posted, seconds: float) -> None:
+    """One line per message posted (``salesbot.delivery``, bot/oplog.py): ids, outcome, timing; never the text."""
+    failure = posted.failure
+    fields: dict[str, Any] = {
+        "reminders": ",".join(map(str, ids)),
+        "channel": channel,
+        "outcome": "sent" if failure is None else failure.outcome.name.lower(),
+        "error": None if failure is None else failure.reason,
+        "message_ts": None if failure is not None else posted.response.get("ts"),
+        "ms": round(seconds * 1000, 1),
+    }
+    delivery_log.info("delivery", extra={"fields": fields})
+
+
 def _preload(session: Session, reminders: Sequence[Reminder]) -> list[object]:
     """Load what renderers look up (tasks, their accounts, people's profiles) for the whole batch in
     three queries: their ``session.get`` calls then find them in the session instead of one query
@@ -636,7 +700,7 @@ def _preload(session: Session, reminders: Sequence[Reminder]) -> list[object]:
     users = {r.recipient_id for r in reminders if r.recipient_id} | {t.assignee_id for t in tasks}
     if users:
         loaded += session.scalars(
-            select(UserProfile).where(UserProfile.team_id == LOCAL_TEAM, UserProfile.user_id.in_(users))
+            select(UserProfile).where(UserProfile.team_id == current_team(), UserProfile.user_id.in_(users))
         ).all()
     return loaded
 

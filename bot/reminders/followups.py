@@ -78,7 +78,11 @@ def render_followup_due(services: Services, session: Session, reminder: Reminder
     if account is None:
         return None
     text = reminder_text(task, account)
-    if reminder.channel_id:
-        return OutgoingMessage(reminder.channel_id, text, channel_reminder_blocks(task, account))
     person = cached_person(session, task.assignee_id, services.playbook)
-    return OutgoingMessage(task.assignee_id, text, reminder_blocks(task, account, assignee_tz=person.tz))
+    now = services.clock.now()
+    if reminder.channel_id:
+        blocks = channel_reminder_blocks(task, account, tz=person.tz, now=now)
+        return OutgoingMessage(reminder.channel_id, text, blocks)
+    return OutgoingMessage(
+        task.assignee_id, text, reminder_blocks(task, account, assignee_tz=person.tz, now=now)
+    )

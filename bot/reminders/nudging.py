@@ -30,7 +30,8 @@ from bot.people import Person
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.services import Services
 from bot.storage import planning_marks as marks
-from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile
+from bot.storage.models import Account, NudgeState, Reminder, Task, UserProfile
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 KIND = "morning_digest"
@@ -72,7 +73,7 @@ def concerned(session: Session) -> set[str]:
     for column in (Account.owner_id, Account.csm_id):
         people.update(session.scalars(select(column).where(column.is_not(None)).distinct()))
     people.update(session.scalars(select(Task.assignee_id).where(Task.status == "open").distinct()))
-    people.update(session.scalars(select(UserProfile.user_id).where(UserProfile.team_id == LOCAL_TEAM)))
+    people.update(session.scalars(select(UserProfile.user_id).where(UserProfile.team_id == current_team())))
     return {p for p in people if p}
 
 
@@ -86,7 +87,7 @@ def due_people(services: Services, now: datetime) -> list[tuple[Person, date]]:
         new_people = {u for _, _, u in found if u}
         profiles = {
             p.user_id: p
-            for p in session.scalars(select(UserProfile).where(UserProfile.team_id == LOCAL_TEAM))
+            for p in session.scalars(select(UserProfile).where(UserProfile.team_id == current_team()))
         }
         built = dict(
             session.execute(

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 ROLE_CHANGED = "account_role_changed"
 OPPORTUNITY_CLOSED = "opportunity_closed_by_other"
+OPPORTUNITY_OWNER = "opportunity_owner_changed"
 ROLE_WORDS = {"owner": "owner", "csm": "CSM"}
 
 
@@ -69,10 +70,30 @@ def install(services: Services) -> None:
             key=str(event.opportunity.id),
         )
 
+    def opportunity_owner(session: Session, event: events.OpportunityOwnerChanged) -> None:
+        told = [u for u in dict.fromkeys((event.before, event.after)) if u and u != event.by]
+        for user_id in told:
+            _tell(
+                services,
+                session,
+                OPPORTUNITY_OWNER,
+                user_id,
+                event,
+                payload={
+                    "opportunity_id": event.opportunity.id,
+                    "before": event.before,
+                    "after": event.after,
+                    "by": event.by,
+                },
+                key=str(event.opportunity.id),
+            )
+
     services.bus.subscribe(events.AccountRoleChanged, role_changed)
+    services.bus.subscribe(events.OpportunityOwnerChanged, opportunity_owner)
     services.bus.subscribe(events.OpportunityClosed, opportunity_closed)
     services.renderers[ROLE_CHANGED] = render_role_changed
     services.renderers[OPPORTUNITY_CLOSED] = render_opportunity_closed
+    services.renderers[OPPORTUNITY_OWNER] = render_opportunity_owner
 
 
 def _tell(
@@ -80,7 +101,7 @@ def _tell(
     session: Session,
     kind: str,
     user_id: str,
-    event: events.AccountRoleChanged | events.OpportunityClosed,
+    event: events.AccountRoleChanged | events.OpportunityClosed | events.OpportunityOwnerChanged,
     *,
     payload: dict[str, str | int | None],
     key: str,
@@ -135,6 +156,27 @@ def render_opportunity_closed(
     )
     if opportunity.status == "lost" and opportunity.lost_reason:
         text += f" Reason: {escape(opportunity.lost_reason)}."
+    blocks = [section(text)]
+    if account is not None:
+        blocks.append(actions(button("Open account", "open_account", str(account.id))))
+    return OutgoingMessage(reader, fallback_text(blocks), blocks)
+
+
+def render_opportunity_owner(
+    services: Services, session: Session, reminder: Reminder
+) -> OutgoingMessage | None:
+    data = reminder.payload or {}
+    opportunity = session.get(Opportunity, int(data.get("opportunity_id") or 0))
+    reader = reminder.recipient_id
+    if opportunity is None or reader is None:
+        return None
+    account = session.get(Account, opportunity.account_id)
+    name = escape(account.name) if account else "an account"
+    text = (
+        f":briefcase: {mention(str(data.get('by')))} changed the owner of opportunity #{opportunity.id} "
+        f"“{escape(opportunity.title)}” on *{name}*: {_who(data.get('before'), reader)} → "
+        f"{_who(data.get('after'), reader)}."
+    )
     blocks = [section(text)]
     if account is not None:
         blocks.append(actions(button("Open account", "open_account", str(account.id))))

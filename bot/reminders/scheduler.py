@@ -20,10 +20,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.health import Heartbeat
+from bot.installs import served_workspaces
 from bot.playbook import WEEKDAYS, parse_weekly
 from bot.reminders.dispatcher import Dispatcher, DispatchReport, default_instance_id
 from bot.services import PlanningPass, Services
+from bot.storage import tenancy
 from bot.storage.models import JobRun
+from bot.storage.tenancy import current_team
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +88,7 @@ def claim_weekly_slot(services: Services, slot: datetime, now: datetime, instanc
     """Record that this instance runs ``slot``. Only one instance (and one run) gets ``True`` per slot."""
     try:
         with services.uow() as session:
-            if session.get(JobRun, WEEKLY_JOB) is None:
+            if session.get(JobRun, (current_team(), WEEKLY_JOB)) is None:
                 session.add(JobRun(job_id=WEEKLY_JOB, slot_at=slot, ran_at=now, ran_by=instance_id))
                 return True
             result = session.execute(
@@ -128,35 +132,76 @@ def run_due(
     budget: float | None = None,
 ) -> RunSummary:
     """Everything due at ``now``: planning passes, the weekly slot (if due), then delivery of
-    everything due (pass after pass; for at most ``budget`` seconds when given)."""
+    everything due (pass after pass; for at most ``budget`` seconds when given). Installed in many
+    workspaces, each one's work runs in turn, as that workspace (its rows, its bot token)."""
     summary = RunSummary(now)
-    if plan:
-        summary.planning, summary.planning_failed = run_passes(services, services.planning_passes, now)
-    if weekly:
-        summary.weekly, summary.weekly_failed = run_weekly(
-            services, now, instance_id=dispatcher.instance_id if dispatcher else None
-        )
-    if dispatch:
-        summary.delivery = (dispatcher or Dispatcher(services)).run(now, budget=budget)
+    for workspace in served_workspaces(services):
+        with tenancy.as_workspace(workspace):
+            _run_due_here(services, now, summary, plan, weekly, dispatch, dispatcher, budget)
     return summary
 
 
+def _run_due_here(
+    services: Services,
+    now: datetime,
+    summary: RunSummary,
+    plan: bool,
+    weekly: bool,
+    dispatch: bool,
+    dispatcher: Dispatcher | None,
+    budget: float | None,
+) -> None:
+    if plan:
+        ran, failed = run_passes(services, services.planning_passes, now)
+        summary.planning += ran
+        summary.planning_failed += failed
+    if weekly:
+        summary.weekly, weekly_failed = run_weekly(
+            services, now, instance_id=dispatcher.instance_id if dispatcher else None
+        )
+        summary.weekly_failed += weekly_failed
+    if dispatch:
+        report = (dispatcher or Dispatcher(services)).run(now, budget=budget)
+        if summary.delivery is None:
+            summary.delivery = report
+        else:
+            for name in ("sent", "cancelled", "failed", "retrying", "deferred", "recovered", "waiting"):
+                getattr(summary.delivery, name).extend(getattr(report, name))
+            summary.delivery.messages += report.messages
+
+
 # -- the jobs (each reads the clock, so tests call them directly with a FixedClock) ------------------
-def dispatch_job(services: Services, dispatcher: Dispatcher) -> RunSummary:
-    return run_due(services, services.clock.now(), plan=False, weekly=False, dispatcher=dispatcher)
+# A job that returns (nothing raised) beats the heartbeat ``GET /healthz`` reports (bot/health.py).
+def dispatch_job(
+    services: Services, dispatcher: Dispatcher, heartbeat: Heartbeat | None = None
+) -> RunSummary:
+    summary = run_due(services, services.clock.now(), plan=False, weekly=False, dispatcher=dispatcher)
+    if heartbeat is not None:
+        heartbeat.beat()
+    return summary
 
 
-def plan_job(services: Services, dispatcher: Dispatcher | None = None) -> RunSummary:
+def plan_job(
+    services: Services, dispatcher: Dispatcher | None = None, heartbeat: Heartbeat | None = None
+) -> RunSummary:
     """Planning passes, and the weekly slot if it was missed (the bot was down when it came)."""
-    return run_due(services, services.clock.now(), dispatch=False, dispatcher=dispatcher)
+    summary = run_due(services, services.clock.now(), dispatch=False, dispatcher=dispatcher)
+    if heartbeat is not None:
+        heartbeat.beat()
+    return summary
 
 
-def weekly_job(services: Services, dispatcher: Dispatcher | None = None) -> RunSummary:
+def weekly_job(
+    services: Services, dispatcher: Dispatcher | None = None, heartbeat: Heartbeat | None = None
+) -> RunSummary:
     return run_due(services, services.clock.now(), plan=False, dispatch=False, dispatcher=dispatcher)
 
 
-def build_scheduler(services: Services, *, dispatcher: Dispatcher | None = None) -> BackgroundScheduler:
-    """The fixed jobs, not started. ``scheduler.start()`` in the process that serves Slack."""
+def build_scheduler(
+    services: Services, *, dispatcher: Dispatcher | None = None, heartbeat: Heartbeat | None = None
+) -> BackgroundScheduler:
+    """The fixed jobs, not started. ``scheduler.start()`` in the process that serves Slack; each
+    finished dispatch or planning run beats ``heartbeat``."""
     dispatcher = dispatcher or Dispatcher(services)
     playbook = services.playbook
     weekday, at = parse_weekly(playbook.weekly_digest)
@@ -170,7 +215,7 @@ def build_scheduler(services: Services, *, dispatcher: Dispatcher | None = None)
         "coalesce": True,
         "max_instances": 1,
         "misfire_grace_time": None,  # late is fine: what is due comes from the database
-        "args": [services, dispatcher],
+        "args": [services, dispatcher, heartbeat],
     }
     scheduler.add_job(
         dispatch_job,

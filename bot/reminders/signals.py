@@ -15,14 +15,15 @@ from bot.blocks.common import section
 from bot.blocks.signals import article, kind_label, morning_button_value, routed_blocks
 from bot.domain import signals as sig
 from bot.domain import teams
-from bot.domain.dates import zone
+from bot.domain.dates import format_when, zone
 from bot.domain.nudges import NudgeItem
 from bot.domain.scoring import REARM_RATIO, display, is_risk, reached, score
 from bot.domain.text import escape, mention, plain
 from bot.domain.workhours import add_working_days, next_working_start
 from bot.playbook import WEEKDAYS, WorkingHours
 from bot.reminders.outbox import OutgoingMessage, enqueue
-from bot.storage.models import LOCAL_TEAM, Account, Opportunity, Reminder, Signal, UserProfile
+from bot.storage.models import Account, Opportunity, Reminder, Signal, UserProfile
+from bot.storage.tenancy import current_team
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -49,7 +50,7 @@ def _profile(
     services: Services, session: Session, user_id: str
 ) -> tuple[ZoneInfo, WorkingHours, tuple[str, ...]]:
     default = services.playbook.working_hours
-    profile = session.get(UserProfile, (LOCAL_TEAM, user_id))
+    profile = session.get(UserProfile, (current_team(), user_id))
     if profile is None:
         return ZoneInfo("UTC"), default, ()
     hours = WorkingHours(
@@ -360,7 +361,7 @@ def nudge_source(session: Session, services: Services, now: datetime) -> list[Nu
             for user in sig.team_of_account(account):
                 line = (
                     f"*{name}* {why}: its {what} reached {display(threshold)} on "
-                    f"{alerted_at.astimezone(tz_of(user)):%a %d %b} (now {display(value)})"
+                    f"{format_when(alerted_at, tz_of(user), now=now, with_time=False)} (now {display(value)})"
                 )
                 items.append(
                     NudgeItem(

@@ -158,7 +158,7 @@ def plan_summary(
         next_text = when_label(task.due_at, tz, all_day=task.all_day, now=now) if task else "—"
         if task is not None and task.booked_at is not None:
             next_text += " (booked)"
-        return visits.plan_words(plan, account), next_text, tz
+        return visits.plan_words(plan, account, now=now), next_text, tz
     cadence = services.playbook.tier_cadence.get(account.tier) if account.tier else None
     if cadence is None:
         return None

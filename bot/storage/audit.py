@@ -26,7 +26,16 @@ from typing import Any
 from sqlalchemy import Date, DateTime, Numeric, event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from bot.storage.models import AUDITED, LOCAL_TEAM, Account, AuditEntry, AuditSpec, Base
+from bot.storage.models import (
+    AUDITED,
+    Account,
+    AuditEntry,
+    AuditSpec,
+    Base,
+    Contact,
+    Opportunity,
+)
+from bot.storage.tenancy import current_team
 
 SURFACES = ("command", "button", "modal", "shortcut", "event", "import", "automation", "cli")
 
@@ -120,6 +129,26 @@ def _snapshot(obj: Base, spec: AuditSpec, *, after: bool) -> dict[str, list[Any]
     }
 
 
+# Rows without an account_id of their own (a contact's stage change, an opportunity's team member)
+# belong to the account of the row they point at, so the account's history shows them too.
+_PARENTS: tuple[tuple[str, type[Contact] | type[Opportunity]], ...] = (
+    ("contact_id", Contact),
+    ("opportunity_id", Opportunity),
+)
+
+
+def _account_of(session: Session, obj: Base) -> int | None:
+    if isinstance(obj, Account):
+        return obj.id
+    if (account_id := getattr(obj, "account_id", None)) is not None:
+        return int(account_id)
+    for attribute, parent in _PARENTS:
+        if (key := getattr(obj, attribute, None)) is not None:
+            found = session.connection().scalar(select(parent.account_id).where(parent.id == key))
+            return int(found) if found is not None else None
+    return None
+
+
 def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     pending: list[tuple[str, Base, dict[str, list[Any]] | None]] = session.info.setdefault(
         "audit_pending", []
@@ -152,10 +181,10 @@ def _after_flush(session: Session, _flush: UOWTransaction | None) -> None:
         spec = AUDITED[type(obj)]
         if action == "create":
             changes = _snapshot(obj, spec, after=True)
-        account_id = obj.id if isinstance(obj, Account) else getattr(obj, "account_id", None)
+        account_id = _account_of(session, obj)
         rows.append(
             {
-                "team_id": getattr(obj, "team_id", None) or LOCAL_TEAM,
+                "team_id": getattr(obj, "team_id", None) or current_team(),
                 "at": at,
                 "actor_id": actor.user_id,
                 "surface": actor.surface,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -29,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 from bot.storage import keys
+from bot.storage.tenancy import LOCAL_TEAM as LOCAL_TEAM  # the single workspace's key, as before
+from bot.storage.tenancy import TeamOwned, current_team
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,8 +41,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-LOCAL_TEAM = "T_LOCAL"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -106,7 +108,7 @@ def audited(
         "external_id",
     ),
 )
-class Account(Base):
+class Account(TeamOwned, Base):
     __tablename__ = "accounts"
     __table_args__ = (
         UniqueConstraint("team_id", "name_key", name="uq_accounts_team_name"),
@@ -121,7 +123,7 @@ class Account(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), default=current_team)
     name: Mapped[str] = mapped_column(String(200))
     name_key: Mapped[str] = mapped_column(String(200))  # case- and space-folded name: one per team
     search_key: Mapped[str] = mapped_column(String(200))  # no accents, case, punctuation: what is typed
@@ -151,7 +153,7 @@ class Account(Base):
 
 
 @audited("activity", reversible=("notes", "type"))
-class Activity(Base):
+class Activity(TeamOwned, Base):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_account_time", "account_id", "occurred_at"),
@@ -174,12 +176,12 @@ class Activity(Base):
     account: Mapped[Account] = relationship(back_populates="activities", lazy="raise")
 
 
-class UserProfile(Base):
+class UserProfile(TeamOwned, Base):
     """What the bot knows about a person: time zone (from users.info), working hours, preferences."""
 
     __tablename__ = "user_profiles"
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -193,17 +195,22 @@ class UserProfile(Base):
 
 
 @audited("task", reversible=("title",))
-class Task(Base):
+class Task(TeamOwned, Base):
     """Something a person has to do by a time: a follow-up, a planned visit, a no-show chase."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_at"),
+        UniqueConstraint("team_id", "assignee_id", "number", name="uq_tasks_team_assignee_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # followup | visit | noshow
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(Text)
     assignee_id: Mapped[str] = mapped_column(String(32))
+    # A follow-up's number in its assignee's own sequence (1, 2, 3 …): what people type and read.
+    number: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str | None] = mapped_column(String(32))
     due_at: Mapped[datetime]
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)  # given as a day, not a time
@@ -218,7 +225,7 @@ class Task(Base):
 
 
 @audited("visit plan")
-class VisitPlan(Base):
+class VisitPlan(TeamOwned, Base):
     """A recurrence (RFC 5545 RRULE) of visits, meetings or calls with one account."""
 
     __tablename__ = "visit_plans"
@@ -235,13 +242,14 @@ class VisitPlan(Base):
     created_at: Mapped[datetime]
 
 
-class Reminder(Base):
+class Reminder(TeamOwned, Base):
     """The outbox. One row per message to deliver; the dispatcher claims, sends and marks it."""
 
     __tablename__ = "reminders"
     __table_args__ = (
         Index("ix_reminders_status_due", "status", "due_at"),
-        UniqueConstraint("dedupe_key", name="uq_reminders_dedupe_key"),
+        Index("ix_reminders_team_status_due", "team_id", "status", "due_at"),
+        UniqueConstraint("team_id", "dedupe_key", name="uq_reminders_team_dedupe_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -269,7 +277,7 @@ class Reminder(Base):
 
 
 @audited("signal")
-class Signal(Base):
+class Signal(TeamOwned, Base):
     """Evidence of expansion or risk in an account, flagged by anyone."""
 
     __tablename__ = "signals"
@@ -291,7 +299,7 @@ class Signal(Base):
 
 
 @audited("opportunity", reversible=("kind", "title", "mrr", "stage", "close_date", "owner_id"))
-class Opportunity(Base):
+class Opportunity(TeamOwned, Base):
     __tablename__ = "opportunities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -310,11 +318,13 @@ class Opportunity(Base):
     closed_at: Mapped[datetime | None]
 
 
-class NudgeState(Base):
+class NudgeState(TeamOwned, Base):
     """Remembers which conditions a person was already told about, so a nudge fires once per start."""
 
     __tablename__ = "nudge_states"
-    __table_args__ = (UniqueConstraint("user_id", "subject", name="uq_nudge_states_user_subject"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "subject", name="uq_nudge_states_team_user_subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32))
@@ -325,19 +335,20 @@ class NudgeState(Base):
     snoozed_until: Mapped[datetime | None]
 
 
-class JobRun(Base):
+class JobRun(TeamOwned, Base):
     """The last slot a periodic job ran for (e.g. the weekly digest), so it runs once per slot across
     instances and restarts, and a slot missed during downtime is caught up."""
 
     __tablename__ = "job_runs"
 
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
     job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     slot_at: Mapped[datetime]
     ran_at: Mapped[datetime]
     ran_by: Mapped[str | None] = mapped_column(String(64))
 
 
-class PlanningMark(Base):
+class PlanningMark(TeamOwned, Base):
     """Something a planning pass reads changed: written with the change, in its transaction
     (``bot.storage.planning_marks``). A pass handles the marks it finds, then deletes them."""
 
@@ -351,42 +362,43 @@ class PlanningMark(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
 
 
-class PlanningState(Base):
+class PlanningState(TeamOwned, Base):
     """What a planning pass last ran with (e.g. the playbook's tier cadences), by pass."""
 
     __tablename__ = "planning_state"
 
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
 
 
 @audited("team member")
-class TeamMember(Base):
+class TeamMember(TeamOwned, Base):
     """Who reports to whom, per Slack workspace: a member has at most one manager."""
 
     __tablename__ = "team_members"
     __table_args__ = (Index("ix_team_members_manager", "team_id", "manager_id"),)
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
     member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     manager_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
 
 
 @audited("team setting")
-class TeamSetting(Base):
+class TeamSetting(TeamOwned, Base):
     """A manager's team settings: the channel its weekly digest goes to (else the manager's DMs)."""
 
     __tablename__ = "team_settings"
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
     manager_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]
 
 
 @audited("target", reversible=("amount", "per"))
-class Target(Base):
+class Target(TeamOwned, Base):
     """An action-plan target: ``amount`` of ``metric`` per ``per`` (week, month, quarter, year), for one
     rep (``scope = "rep"``, ``subject_id`` the rep) or a whole team (``"team"``, the manager)."""
 
@@ -396,13 +408,31 @@ class Target(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), default=current_team)
     scope: Mapped[str] = mapped_column(String(10))  # rep | team
     subject_id: Mapped[str] = mapped_column(String(32))
     metric: Mapped[str] = mapped_column(String(40))  # calls, meetings, won_mrr, opportunities …
     amount: Mapped[float] = mapped_column(Float)
     per: Mapped[str] = mapped_column(String(10))  # week | month | quarter | year
     set_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
+@audited("role", ignore=("members", "members_checked_at"), reversible=("role",))
+class Role(Base):
+    """Who may do what (``bot/domain/permissions.py``): a person's role, or a Slack user group's, whose
+    members are cached in ``members`` (``usergroups.users.list``, refreshed when older than an hour)."""
+
+    __tablename__ = "roles"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    subject_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # U… a person, S… a user group
+    kind: Mapped[str] = mapped_column(String(10), default="user")  # user | usergroup
+    role: Mapped[str] = mapped_column(String(10))  # admin | manager | csm | rep | viewer
+    handle: Mapped[str | None] = mapped_column(String(100))  # a user group's @handle, for display
+    members: Mapped[list[str]] = mapped_column(default=list)  # a user group's members, as last read
+    members_checked_at: Mapped[datetime | None]
+    set_by: Mapped[str | None] = mapped_column(String(32))  # None: seeded from the playbook
     updated_at: Mapped[datetime]
 
 
@@ -415,7 +445,17 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
-class AuditEntry(Base):
+class SeenRequest(Base):
+    """Signed requests already acted on (SHA-256 of their bytes), kept until ``expires_at``: Slack's
+    retries and replayed copies run once (bot/replays.py)."""
+
+    __tablename__ = "seen_requests"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(TeamOwned, Base):
     """One change to an audited row: who, when, from which surface, which fields before → after."""
 
     __tablename__ = "audit_entries"
@@ -425,7 +465,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32), default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), default=current_team)
     at: Mapped[datetime] = mapped_column(index=True)
     actor_id: Mapped[str | None] = mapped_column(String(32), index=True)  # None: the bot on its own, the CLI
     surface: Mapped[str] = mapped_column(
@@ -440,7 +480,7 @@ class AuditEntry(Base):
 
 
 @audited("contact", ignore=("name_key",))
-class Contact(Base):
+class Contact(TeamOwned, Base):
     """A person at an account: their role in the buying decision and how far along their journey they are."""
 
     __tablename__ = "contacts"
@@ -467,7 +507,8 @@ class Contact(Base):
     updated_at: Mapped[datetime]
 
 
-class ContactStageChange(Base):
+@audited("contact stage change")
+class ContactStageChange(TeamOwned, Base):
     """One move of a contact along the buying journey: when, by whom, from where to where, and why."""
 
     __tablename__ = "contact_stage_changes"
@@ -481,7 +522,7 @@ class ContactStageChange(Base):
     changed_at: Mapped[datetime]
 
 
-class ActivityContact(Base):
+class ActivityContact(TeamOwned, Base):
     """Who from the customer's side took part in an activity."""
 
     __tablename__ = "activity_contacts"
@@ -494,7 +535,8 @@ class ActivityContact(Base):
     )
 
 
-class OpportunityContact(Base):
+@audited("opportunity team member")
+class OpportunityContact(TeamOwned, Base):
     """A member of an opportunity's buying team."""
 
     __tablename__ = "opportunity_contacts"
@@ -507,3 +549,27 @@ class OpportunityContact(Base):
     )
     added_by: Mapped[str | None] = mapped_column(String(32))
     added_at: Mapped[datetime]
+
+
+# OAuth mode (bot/installs.py): slack_sdk's installation and OAuth state stores keep their rows in
+# these tables, declared by slack_sdk itself so their shape is exactly what its stores read and write.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    Base.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    Base.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)
+
+
+class WorkspaceRecord(Base):
+    """A workspace salesbot has served (OAuth mode): the scheduler's passes run for each one that
+    is still installed, with its organisation's token when the install is org-wide."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    first_seen_at: Mapped[datetime]

@@ -26,6 +26,7 @@ from sqlalchemy import ColumnElement, delete, event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from bot.storage.models import Account, Activity, PlanningMark, PlanningState, Task, UserProfile, VisitPlan
+from bot.storage.tenancy import current_team
 
 ACCOUNT = "account"
 PERSON = "person"
@@ -161,7 +162,7 @@ def state_of(session: Session, name: str) -> str | None:
 
 
 def set_state(session: Session, name: str, value: str) -> None:
-    row = session.get(PlanningState, name)
+    row = session.get(PlanningState, (current_team(), name))
     if row is None:
         session.add(PlanningState(name=name, value=value))
     else:

@@ -54,3 +54,11 @@ def test_blocks_render_readably_and_number_controls() -> None:
         "  [2] Undo  [3] Open account",
     ]
     assert pressed == [("edit", "section"), ("undo", "actions"), ("open", "actions")]
+
+
+def test_a_date_picker_shows_its_day_like_every_date_people_read() -> None:
+    from bot.console.render import element_label
+
+    picker = {"type": "datepicker", "action_id": "x", "initial_date": "2031-03-07"}
+    assert element_label(picker, Names(tz=ZoneInfo("Europe/Paris"))) == "date Fri 7 Mar 2031"
+    assert element_label({"type": "datepicker", "action_id": "x"}, Names()) == "date (pick)"

@@ -147,7 +147,7 @@ def test_a_due_reminder_arrives_as_a_dm_after_moving_the_clock(world: World) -> 
     first, second = out.split(":time +1d\n")[1:3]
     assert "DM to @alice" not in first
     assert "── salesbot → DM to @alice ──\n  Call *Acme* back <today>" in second
-    assert "Wed 25 Nov 2026 10:00 in Europe/Paris (2d ahead of real time)" in second
+    assert "Wed 25 Nov, 10:00 in Europe/Paris (2d ahead of real time)" in second
 
 
 def test_planning_passes_run_after_every_input(world: World) -> None:

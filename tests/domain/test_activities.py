@@ -108,7 +108,7 @@ def test_log_rejects_long_notes_and_future_times(session_factory) -> None:  # ty
 
 def test_undo_only_by_the_logger_and_once(session_factory, logged: int) -> None:  # type: ignore[no-untyped-def]
     with unit_of_work(session_factory) as s:
-        with pytest.raises(UserError, match="Only the person who logged"):
+        with pytest.raises(UserError, match="is not yours: only <@U0ALICE>, their manager or an admin"):
             activities.undo_activity(s, logged, user_id="U0BOB", now=NOW)
         activities.undo_activity(s, logged, user_id="U0ALICE", now=NOW)
     with unit_of_work(session_factory) as s:

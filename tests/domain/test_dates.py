@@ -259,6 +259,9 @@ def test_one_date_style_everywhere() -> None:
     assert format_when(tuesday, PARIS, now=NOW) == "Tue 1 Dec, 09:00"  # this year: no year
     assert format_when(tuesday, PARIS, now=NOW, with_time=False) == "Tue 1 Dec"
     assert format_when(datetime(2027, 1, 5, 8, 0, tzinfo=UTC), PARIS, now=NOW) == "Tue 5 Jan 2027, 09:00"
-    assert format_when(tuesday, PARIS) == "Tue 1 Dec 2026, 09:00"  # "this year" unknown: the year
+    # The year is the reader's: on New Year's Eve evening in New York it is already 2027 in Paris.
+    eve = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    assert format_when(datetime(2027, 1, 1, 8, 0, tzinfo=UTC), PARIS, now=eve) == "Fri 1 Jan, 09:00"
+    assert format_when(datetime(2027, 1, 1, 8, 0, tzinfo=UTC), NEW_YORK, now=eve) == "Fri 1 Jan 2027, 03:00"
     assert format_when(date(2027, 3, 1), now=NOW) == "Mon 1 Mar 2027"  # a day alone
     assert format_when(tuesday, NEW_YORK, now=NOW) == "Tue 1 Dec, 03:00"  # in the reader's zone

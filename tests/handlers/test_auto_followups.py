@@ -23,8 +23,8 @@ def test_a_meeting_schedules_the_product_sheet_and_the_summary(bot: Harness) -> 
     bot.command("/account", "add Acme Corp tier:gold status:customer")
     bot.command("/log", "meeting Acme Corp: great first meeting")
     confirmation = bot.last_text()
-    assert "Follow-up scheduled: *Send the product sheet* · Tue 24 Nov 2026, 09:00" in confirmation
-    assert "Follow-up scheduled: *Send the meeting summary* · Mon 23 Nov 2026, 12:00" in confirmation
+    assert "Follow-up scheduled: *Send the product sheet* · Tue 24 Nov, 09:00" in confirmation
+    assert "Follow-up scheduled: *Send the meeting summary* · Mon 23 Nov, 12:00" in confirmation
     with bot.db() as s:
         activity_id = s.scalars(select(Activity.id)).one()
     sheet, summary = tasks(bot)
@@ -124,6 +124,6 @@ def test_a_follow_up_due_after_hours_says_when_its_reminder_comes(bot: Harness) 
     bot.clock.set(datetime(2026, 11, 23, 16, 30, tzinfo=UTC))  # 17:30 in Paris
     bot.command("/log", "meeting Acme Corp: late meeting")
     assert (
-        "*Send the meeting summary* · Mon 23 Nov 2026, 19:30"
-        " (outside your working hours: reminder Tue 24 Nov 2026, 09:00)" in bot.last_text()
+        "*Send the meeting summary* · Mon 23 Nov, 19:30"
+        " (outside your working hours: reminder Tue 24 Nov, 09:00)" in bot.last_text()
     )

@@ -50,6 +50,7 @@ def test_add_stores_every_field_and_starts_the_stage_history(acme: Harness) -> N
 
 
 def test_set_stage_records_who_when_and_why_and_the_card_shows_the_history(acme: Harness) -> None:
+    acme.give_role("U0BOB", "admin")  # Bob moves a contact of Alice's account
     acme.command("/contact", JANE)
     acme.clock.advance(days=2)
     acme.command("/contact", 'set "Jane Doe" stage:evaluating reason:"asked for the ROI study"', user="U0BOB")
@@ -58,7 +59,7 @@ def test_set_stage_records_who_when_and_why_and_the_card_shows_the_history(acme:
     assert "Nothing to change" in acme.last_text()
     acme.command("/contact", '"Jane Doe"')
     card = acme.last_text()
-    assert "*Stage:* evaluating (4/7) since Wed 25 Nov 2026, set by <@U0BOB>" in card
+    assert "*Stage:* evaluating (4/7) since Wed 25 Nov, set by <@U0BOB>" in card
     assert "unaware → *evaluating* · <@U0BOB> — asked for the ROI study" in card
     assert "added at *unaware* · <@U0ALICE>" in card
     assert "jane@acme.example" in card and "+1-555-0100" in card  # alice owns Acme
@@ -122,6 +123,7 @@ def test_a_duplicate_name_or_e_mail_is_refused(acme: Harness) -> None:
 
 
 def test_an_ambiguous_name_offers_buttons_that_finish_the_command(acme: Harness) -> None:
+    acme.give_role("U0ALICE", "admin")  # Alice changes contacts of Bob's account too
     acme.command("/contact", 'add Acme Corp "Jane Doe"')
     acme.command("/contact", 'add Globex "Jane Doe"')
     acme.command("/contact", 'add Globex "Jane Roe"')

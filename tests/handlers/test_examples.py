@@ -34,6 +34,7 @@ CREATES = {
     ),
     "/followup": ("/followup Acme Corp: send the proposal tomorrow 9am", Task),
 }
+NUMBER_OF = {Opportunity: Opportunity.id, Task: Task.number}  # what people type: a follow-up's is per person
 
 
 MANAGER_COMMANDS = {"/targets", "/stats"}
@@ -79,16 +80,20 @@ def test_example_works(bot: Harness, example: str) -> None:
         create, model = CREATES[command]
         bot.command(*as_sent(create))
         with bot.db() as s:
-            number = s.scalar(select(func.max(model.id)))
+            number = s.scalar(select(func.max(NUMBER_OF[model])))
         text = text[: numbered.start()] + str(number) + text[numbered.end() :]
     user = "U0ALICE"
-    if command in MANAGER_COMMANDS or text.startswith(
-        "digest"
+    if (
+        command in MANAGER_COMMANDS or command == "/team" or text.startswith("digest")
     ):  # a manager's commands, run by the manager of Alice and Bob
         user = "U0CAROL"
+        bot.give_role(user, "manager")
         bot.command("/team", "add <@U0CAROL|carol> <@U0ALICE|alice> <@U0BOB|bob>", user=user)
+    if command == "/salesbot" and text.startswith(("failed", "role")):  # an admin's commands
+        bot.give_role(user, "admin")
     bot.command(command, text, user=user)
     if text or command != "/log":
         assert ":warning:" not in bot.last_text(), bot.last_text()
+        assert ":lock:" not in bot.last_text(), bot.last_text()  # nor refused
     else:
         assert bot.fake.params("views.open")  # `/log` alone opens the form

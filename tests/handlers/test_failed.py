@@ -46,7 +46,7 @@ def test_admin_lists_failed_deliveries_and_retries_one(admin_bot: Harness) -> No
     assert "*test_reminder* → <#C0ARCHIVED> (for <@U0ALICE>)" in text and "`is_archived`" in text
     assert "*test_reminder* → <@U0GHOST> (DM)" in text and "`channel_not_found`" in text
     assert "renderer failed: ValueError: &lt;!channel&gt; no template" in text and "<!channel>" not in text
-    assert "Due Mon 23 Nov 2026, 09:00 · 1 attempt\n" in text  # in Carol's zone (UTC)
+    assert "Due Mon 23 Nov, 09:00 · 1 attempt\n" in text  # in Carol's zone (UTC)
     retry_buttons = buttons(bot.last_reply()["blocks"])
     assert sorted(b["value"] for b in retry_buttons) == sorted(str(i) for i in (ghost, archived, broken_id))
     assert {b["text"]["text"] for b in retry_buttons} == {"Retry"}

@@ -36,6 +36,7 @@ def acme(bot: Harness) -> Account:
 
 
 def test_every_kind_of_change_is_written_with_who_and_from_where(bot: Harness) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob changes Alice's account
     bot.command("/account", "add Acme Corp tier:gold owner:<@U0ALICE|alice> mrr:100")
     bot.command("/account", "set Acme Corp tier:silver", user="U0BOB")
     bot.command("/log", "call Acme Corp: pricing")
@@ -101,6 +102,7 @@ def test_team_changes_are_audited_too(bot: Harness) -> None:
 
 
 def test_history_shows_who_did_what_newest_first_escaped(bot: Harness) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob changes Alice's account
     bot.command("/account", "add Acme Corp owner:<@U0ALICE|alice>")
     bot.command("/account", "set Acme Corp tags:<!channel>", user="U0BOB")
     bot.command("/account", "set Acme Corp mrr:4200 tier:gold")
@@ -203,6 +205,7 @@ def test_an_import_is_audited_as_an_import(bot: Harness) -> None:
 
 
 def test_export_audit_since(bot: Harness, engine: Engine) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob changes Alice's account
     bot.command("/account", "add Acme Corp tier:gold")
     bot.clock.advance(days=3)
     bot.command("/account", "set Acme Corp tier:silver", user="U0BOB")
@@ -234,3 +237,46 @@ def test_work_after_the_ack_is_attributed_to_who_sent_the_request() -> None:
         assert pool.submit(lambda: seen.append(current_actor()))
     assert pool.join(timeout=5)
     assert seen == [Actor("U0ALICE", "button")] and current_actor().surface == "automation"
+
+
+def test_stage_moves_and_buying_team_changes_are_audited_on_the_account(bot: Harness) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob and Carol change what is on Alice's account
+    bot.give_role("U0CAROL", "admin")
+    bot.command("/account", "add Acme Corp owner:<@U0ALICE|alice>")
+    bot.command("/contact", 'add Acme Corp "Jane Doe" role:champion')
+    bot.command("/contact", 'set "Jane Doe" stage:evaluating reason:"asked for the ROI study"', user="U0BOB")
+    moves = entries(bot, "contact stage change")
+    account_id = acme(bot).id
+    assert [(e.action, e.actor_id, e.account_id, e.changes["to_stage"][1]) for e in moves] == [
+        ("create", "U0ALICE", account_id, "unaware"),
+        ("create", "U0BOB", account_id, "evaluating"),
+    ]
+    assert moves[1].changes["reason"] == [None, "asked for the ROI study"]
+
+    bot.command("/opportunity", 'add Acme Corp upsell "20 more seats" mrr:+1200')
+    with bot.db() as s:
+        number = s.scalars(select(Opportunity.id)).one()
+    bot.command("/opportunity", f'team {number} add "Jane Doe"', user="U0CAROL")
+    bot.command("/opportunity", f'team {number} remove "Jane Doe"')  # a bulk delete
+    team = entries(bot, "opportunity team member")
+    assert [(e.action, e.actor_id, e.account_id) for e in team] == [
+        ("create", "U0CAROL", account_id),
+        ("delete", "U0ALICE", account_id),
+    ]
+    bot.command("/account", "history Acme Corp")
+    text = bot.last_text()
+    assert "created *opportunity team member" in text and "deleted *opportunity team member" in text
+    assert "created *contact stage change" in text and "to stage evaluating" in text
+
+
+def test_history_names_a_follow_up_by_its_assignees_number_not_its_row(bot: Harness) -> None:
+    bot.command("/account", "add Acme Corp owner:<@U0ALICE|alice>")
+    bot.command("/account", "add Globex")
+    bot.command("/followup", "Globex: unrelated tomorrow")  # takes a row id, not Acme's numbers
+    bot.command("/followup", "Acme Corp: send the proposal tomorrow 9am for <@U0BOB|bob>")
+    bot.command("/followup", "cancel <@U0BOB|bob> 1")
+    bot.command("/account", "history Acme Corp")
+    text = bot.last_text()
+    assert "changed *follow-up <@U0BOB> #1*: completed at" in text
+    assert "created *follow-up <@U0BOB> #1*" in text
+    assert "task #" not in text

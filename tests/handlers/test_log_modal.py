@@ -121,7 +121,7 @@ def test_submission_stores_the_activity_and_confirms_in_the_channel(bot: Harness
     assert act.occurred_at == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)  # 09:30 in Paris
     note = bot.fake.params("chat.postEphemeral")[-1]
     assert (note["channel"], note["user"]) == ("C0SALES", "U0ALICE")
-    assert "Logged a *demo* with *Acme Corp* · Mon 23 Nov 2026, 09:30" in all_text(note["blocks"])
+    assert "Logged a *demo* with *Acme Corp* · Mon 23 Nov, 09:30" in all_text(note["blocks"])
     assert "&lt;!channel&gt;" in all_text(note["blocks"]) and "<!channel>" not in json.dumps(note)
 
 

@@ -88,6 +88,7 @@ def test_unknown_account_offers_to_create_it(acme: Harness) -> None:
 
 
 def test_set_won_lost_lifecycle(acme: Harness) -> None:
+    acme.give_role("U0ALICE", "admin")  # Alice also closes Bob's opportunities
     acme.command("/opportunity", ADD)
     acme.command("/opportunity", "set 1 stage:proposal")
     assert "Updated `stage`" in acme.last_text()
@@ -125,6 +126,7 @@ def test_set_won_lost_lifecycle(acme: Harness) -> None:
 
 
 def test_list_mine_all_and_filters(acme: Harness) -> None:
+    acme.give_role("U0ALICE", "admin")  # Alice also closes Bob's opportunities
     acme.command("/opportunity", ADD)
     acme.command("/opportunity", "add Acme Corp cross-sell marketing module mrr:400 stage:proposal")
     acme.command("/opportunity", "add Globex new pilot mrr:<!channel>")
@@ -156,6 +158,7 @@ def test_list_mine_all_and_filters(acme: Harness) -> None:
 
 
 def test_pipeline_by_stage_with_totals(acme: Harness) -> None:
+    acme.give_role("U0ALICE", "admin")  # Alice also closes Bob's opportunities
     acme.command("/opportunity", ADD)  # qualified 1200, alice
     acme.command("/opportunity", "add Acme Corp cross-sell marketing mrr:400 stage:proposal")  # alice
     acme.command("/opportunity", "add Globex upsell seats mrr:1k stage:proposal")  # bob

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.storage.models import Account, Reminder
-from tests.handlers.test_edit_forms import state
+from tests.handlers.test_edit_forms import select_menu, state
 from tests.helpers import FakeUser, Harness, all_text
 
 ALICE, BOB, CAROL = "<@U0ALICE|alice>", "<@U0BOB|bob>", "<@U0CAROL|carol>"
@@ -18,6 +18,7 @@ def dm_texts(bot: Harness, user: str) -> list[str]:
 
 
 def test_an_owner_change_tells_the_previous_and_the_new_owner_in_their_hours(bot: Harness) -> None:
+    bot.give_role("U0CAROL", "admin")  # Carol changes Alice's account and opportunities
     bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
     bot.command("/account", f"set Acme Corp owner:{BOB}", user="U0CAROL")
     assert bot.dispatch().sent  # Monday 10:00 in Paris: Alice is told now
@@ -52,6 +53,7 @@ def test_a_new_csm_never_seen_is_looked_up_before_the_dm_is_queued(bot: Harness)
 
 
 def test_closing_someone_elses_opportunity_tells_its_owner(bot: Harness) -> None:
+    bot.give_role("U0CAROL", "admin")  # Carol changes Alice's account and opportunities
     bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
     bot.command("/opportunity", 'add Acme Corp upsell "20 more seats" mrr:+1200 stage:qualified')
     bot.command("/opportunity", 'add Acme Corp cross-sell "Marketing module" mrr:+300 stage:proposal')
@@ -100,6 +102,7 @@ def test_setting_a_channel_linked_elsewhere_is_refused(bot: Harness) -> None:
 
 
 def test_an_owner_changed_in_the_cards_edit_form_is_told_too(bot: Harness) -> None:
+    bot.give_role("U0CAROL", "admin")  # Carol changes Alice's account and opportunities
     bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
     bot.command("/account", "Acme Corp", user="U0CAROL")
     bot.click("Edit", user="U0CAROL")
@@ -111,3 +114,33 @@ def test_an_owner_changed_in_the_cards_edit_form_is_told_too(bot: Harness) -> No
         ":busts_in_silhouette: <@U0CAROL> changed the owner of *Acme Corp*: you → <@U0CAROL>.\nOpen account"
     ]
     assert bot.dms("U0CAROL") == []  # she did it
+
+
+def test_an_opportunity_owner_change_tells_both_owners_from_the_command_and_the_form(bot: Harness) -> None:
+    bot.give_role("U0BOB", "admin")  # Bob hands Alice's opportunity over
+    bot.command("/account", f"add Acme Corp status:customer owner:{ALICE}")
+    bot.command("/opportunity", 'add Acme Corp upsell "20 more seats" mrr:+1200 owner:<@U0ALICE|alice>')
+    bot.command("/opportunity", f"set 1 owner:{CAROL}", user="U0BOB")
+    bot.dispatch()
+    assert dm_texts(bot, "U0ALICE") == [
+        ":briefcase: <@U0BOB> changed the owner of opportunity #1 “20 more seats” on *Acme Corp*: "
+        "you → <@U0CAROL>.\nOpen account"
+    ]
+    assert dm_texts(bot, "U0CAROL") == [
+        ":briefcase: <@U0BOB> changed the owner of opportunity #1 “20 more seats” on *Acme Corp*: "
+        "<@U0ALICE> → you.\nOpen account"
+    ]
+    bot.clock.advance(timedelta(minutes=5))
+    bot.command("/opportunity", "list all", user="U0CAROL")
+    menu = bot.last_reply()["blocks"]
+    opened = select_menu(bot, menu, "edit_opportunity", "1", user="U0CAROL")
+    assert opened.status == 200
+    view = bot.last_view()
+    saved = bot.slack.submit(view, state(view, owner="U0ALICE"), user="U0CAROL")
+    assert saved.status == 200 and saved.response.body == "", saved.response.body
+    bot.dispatch()
+    assert dm_texts(bot, "U0ALICE")[-1] == (
+        ":briefcase: <@U0CAROL> changed the owner of opportunity #1 “20 more seats” on *Acme Corp*: "
+        "<@U0CAROL> → you.\nOpen account"
+    )
+    assert len(dm_texts(bot, "U0CAROL")) == 1  # she did it: not told again

@@ -50,9 +50,9 @@ def test_seeded_from_the_playbook_then_managed_from_slack(teams_bot: Harness) ->
 def test_only_admins_and_the_manager_change_a_team(teams_bot: Harness) -> None:
     bot = teams_bot
     bot.command("/team", f"add {MGR} <@U0BOB|bob>", user="U0ALICE")
-    assert "Only <@U0MGR> or an admin can change" in bot.last_text()
+    assert "only <@U0MGR>, a manager above them or an admin can change" in bot.last_text()
     bot.command("/team", f"channel {MGR} <#C0SALES|sales>", user="U0BOB")
-    assert "Only <@U0MGR> or an admin" in bot.last_text()
+    assert "only <@U0MGR>, a manager above them or an admin" in bot.last_text()
     assert bot.count(TeamMember) == 1 and bot.count(TeamSetting) == 0
 
 

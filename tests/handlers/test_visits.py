@@ -305,6 +305,7 @@ def test_card_shows_plan_next_last_visit_and_noshows(bot: Harness) -> None:
 
 
 def test_plan_for_someone_elses_account_reminds_the_owner_in_their_zone(bot: Harness) -> None:
+    bot.give_role("U0ALICE", "admin")  # Alice plans visits on Bob's account
     bot.command("/account", "add Initech owner:<@U0BOB|bob>")
     bot.command("/visit", "Initech on 2026-12-10 10:00")
     text = bot.last_text()

@@ -71,7 +71,7 @@ def test_a_snooze_on_a_sunday_says_when_the_reminder_really_comes(bot: Harness) 
     bot.clock.set(datetime(2026, 12, 6, 8, 0, tzinfo=UTC))  # Sunday 6 Dec, 09:00 in Paris
     bot.click("Snooze 1 hour", blocks=dm["blocks"])
     text = bot.last_text()
-    assert "I'll remind you Mon 7 Dec 2026, 09:00, your next working morning" in text
+    assert "I'll remind you Mon 7 Dec, 09:00, your next working morning" in text
     bot.clock.set(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))  # the hour has passed: still Sunday
     assert bot.deliver() == []
     bot.clock.set(datetime(2026, 12, 7, 8, 0, tzinfo=UTC))
@@ -85,7 +85,7 @@ def test_rescheduling_to_a_saturday_says_the_monday_it_comes(bot: Harness) -> No
     dm = bot.last_dm("U0BOB")
     bot.clock.set(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))  # Saturday 10:00 in New York
     bot.pick_date(RESCHEDULE, "2026-11-28", blocks=dm["blocks"], user="U0BOB")  # today, a Saturday
-    assert "I'll remind you Mon 30 Nov 2026, 09:00, your next working morning" in bot.last_text()
+    assert "I'll remind you Mon 30 Nov, 09:00, your next working morning" in bot.last_text()
     bot.clock.set(datetime(2026, 11, 30, 13, 59, tzinfo=UTC))
     assert bot.deliver() == []
     bot.clock.set(datetime(2026, 11, 30, 14, 0, tzinfo=UTC))  # Monday 09:00 in New York

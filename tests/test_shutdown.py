@@ -1,0 +1,123 @@
+"""SIGTERM: ``salesbot run`` finishes the delivery in flight, gives back the rest of its claims, exits 0.
+
+A real process (``python -m bot run --http``) against the fake Slack, whose ``chat.postMessage``
+holds the first post until the test has sent SIGTERM and seen the process start stopping.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.reminders.followups import REMINDER_KIND
+from bot.reminders.outbox import enqueue
+from bot.storage.db import make_engine
+from bot.storage.models import Reminder
+from tests.helpers import DEFAULT_NOW, FakeSlack, Harness, add_task, session_factory_for
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 60  # seconds: a loaded machine starts Python slowly
+
+
+def hold_posts(fake: FakeSlack) -> tuple[threading.Event, threading.Event]:
+    """(posting: set when the first post arrives, release: set to let posts through)."""
+    posting, release = threading.Event(), threading.Event()
+    handle = fake._handle
+
+    def held(path: str, params: dict[str, Any], *rest: Any) -> Any:
+        if path.endswith("/chat.postMessage"):
+            posting.set()
+            release.wait(WAIT)
+        return handle(path, params, *rest)
+
+    fake._handle = held  # type: ignore[method-assign]
+    return posting, release
+
+
+def test_sigterm_finishes_the_post_in_flight_and_releases_the_other_claims(
+    tmp_path: Path, fake_slack: FakeSlack, sqlite_template: Path
+) -> None:
+    db = tmp_path / "run.db"
+    shutil.copy(sqlite_template, db)
+    url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    bot = Harness.create(fake_slack, session_factory_for(engine))
+    bot.command("/account", "add Acme Corp")
+    # Five follow-ups whose reminders go to one channel: one post at a time.
+    tasks = [
+        (add_task(bot, "Acme Corp", f"call back #{n}", due), due)
+        for n in range(5)
+        for due in [DEFAULT_NOW + timedelta(minutes=n)]
+    ]
+    with bot.db() as s:
+        for task_id, due in tasks:
+            enqueue(
+                s,
+                kind=REMINDER_KIND,
+                due_at=due,
+                now=DEFAULT_NOW,
+                task_id=task_id,
+                channel_id="C0SALES",
+                payload={"due": due.isoformat()},
+            )
+    config = tmp_path / "salesbot.toml"
+    playbook = (ROOT / "config" / "salesbot.toml").read_text()
+    config.write_text(playbook.replace("dispatch_every_seconds = 5", "dispatch_every_seconds = 1"))
+    posting, release = hold_posts(fake_slack)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "shutdown-test-secret",
+        "SLACK_API_URL": fake_slack.api_url,
+        "DATABASE_URL": url,
+        "SALESBOT_CONFIG": str(config),
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--http", "--host", "127.0.0.1", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr or []], daemon=True)
+    reader.start()
+    try:
+        assert posting.wait(WAIT), "the process never started delivering"
+        process.send_signal(signal.SIGTERM)
+        while "msg=stopping" not in lines.get(timeout=WAIT):
+            pass
+        release.set()  # the post in flight completes after SIGTERM arrived
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    reader.join(timeout=WAIT)
+    log = []
+    while not lines.empty():
+        log.append(lines.get())
+    assert any("msg=stopped" in line and "released_claims=" in line for line in log), log
+    with bot.db() as s:
+        rows = s.execute(select(Reminder.status, Reminder.lease_until, Reminder.attempts)).all()
+    statuses = sorted(status for status, _lease, _attempts in rows)
+    assert statuses == ["pending"] * 4 + ["sent"]
+    assert all(lease is None for status, lease, _ in rows)
+    assert all(attempts == 0 for status, _lease, attempts in rows if status == "pending")
+    assert len(fake_slack.calls("chat.postMessage")) == 1
+    [delivery] = [line for line in log if "msg=delivery" in line]
+    assert "outcome=sent" in delivery and "channel=C0SALES" in delivery and "call back" not in delivery
+    engine.dispose()
