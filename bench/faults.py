@@ -78,9 +78,11 @@ class ChaosSlack(FakeSlack):
             self.kill = kill
             self._posts = 0
 
-    def _handle(self, path: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+    def _handle(
+        self, path: str, params: dict[str, Any], token: str | None = None
+    ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
         if path != "/api/chat.postMessage":
-            return super()._handle(path, params)
+            return super()._handle(path, params, token)
         with self._chaos_lock:
             self._posts += 1
             kill = self.kill
@@ -89,9 +91,9 @@ class ChaosSlack(FakeSlack):
                 kill.done = True
             fault = self.rng.choice(FAULTS) if self.rate and self.rng.random() < self.rate else None
         if killing and kill is not None:
-            return self._die(kill, path, params)
+            return self._die(kill, path, params, token)
         if fault is None:
-            return super()._handle(path, params)
+            return super()._handle(path, params, token)
         self.injected[fault] += 1
         if fault == "429":
             return 429, {"Retry-After": str(self.rng.randint(1, 30))}, {"ok": False, "error": "ratelimited"}
@@ -99,18 +101,18 @@ class ChaosSlack(FakeSlack):
             return int(fault), {}, {"ok": False, "error": "internal_error"}
         if fault == "lost-before":
             return None
-        self._answer("chat.postMessage", params)  # the message is stored …
+        self._answer("chat.postMessage", params, token)  # the message is stored …
         if fault == "lost-after":
             return None  # … and the response is lost
         return 500, {}, {"ok": False, "error": "internal_error"}  # … and Slack answers 500
 
     def _die(
-        self, kill: Kill, path: str, params: dict[str, Any]
+        self, kill: Kill, path: str, params: dict[str, Any], token: str | None
     ) -> tuple[int, dict[str, str], dict[str, Any]] | None:
         if kill.how == "before-store":
             _sigkill(kill.process)
             return None
-        answer = super()._handle(path, params)
+        answer = super()._handle(path, params, token)
         if kill.how == "after-store":
             _sigkill(kill.process)
             return None
