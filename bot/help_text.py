@@ -225,10 +225,12 @@ add(
     "Roles: admin, manager, csm, rep (everyone by default) or viewer; what each may do is in "
     "docs/PERMISSIONS.md. Everyone can look; admins change them.",
     ("/salesbot roles", "every stored role: people and Slack user groups"),
-    ("/salesbot role @dana", "Dana's role and where it comes from (her own, a group's, the default)"),
-    ("/salesbot role @dana manager", "admins: give Dana a role of her own"),
+    ("/salesbot role @bob", "Bob's role and where it comes from (his own, a group's, the default)"),
+    (
+        "/salesbot role @bob manager",
+        "admins: give Bob a role of his own; `/salesbot role @bob remove` takes it back",
+    ),
     ("/salesbot role @sales-managers manager", "admins: map a Slack user group to a role"),
-    ("/salesbot role @dana remove", "admins: take Dana's own role back"),
 )
 
 

@@ -61,7 +61,7 @@ def test_salesbot_help_lists_every_salesbot_subcommand_there_is(bot: Harness) ->
     shown = bot.last_text()
     assert [word for word in sorted(subcommands) if f"`/salesbot {word}" not in shown] == []
     for example in (
-        "/salesbot role @dana manager",
+        "/salesbot role @bob manager",
         "/salesbot role @sales-managers manager",
         "/salesbot roles",
     ):
