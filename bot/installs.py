@@ -180,6 +180,7 @@ class WorkspaceClient(SlackClient):
             headers=dict(self.headers or {}),
             logger=self.logger,
             retry_handlers=[],
+            keep_alive=True,
         )
 
 

@@ -169,6 +169,9 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # connections kept alive between calls, as Slack's are
+            disable_nagle_algorithm = True  # headers and body are two writes: don't hold the body back
+
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
