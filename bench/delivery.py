@@ -19,9 +19,9 @@ from bench.common import NOW, Pair, people, seed_accounts
 from bench.fake import RemoteFake
 from bot.app import build_app, build_services, make_client
 from bot.clock import SystemClock
+from bot.playbook import WEEKDAYS
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.followups import REMINDER_KIND, _instant
-from bot.playbook import WEEKDAYS
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
 from bot.storage.models import LOCAL_TEAM, Reminder, Task, UserProfile
