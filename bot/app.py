@@ -132,7 +132,10 @@ def build_services(
 def prepare(services: Services) -> None:
     """Once at start, after the migrations: at the very first start the playbook's ``[roles]`` become
     the stored roles and its ``[roles] managers`` the stored teams (later starts leave the roles and
-    teams that ``/salesbot role`` and ``/team`` manage alone)."""
+    teams that ``/salesbot role`` and ``/team`` manage alone). Installed in many workspaces, each one
+    is seeded when it is first served instead (``bot/installs.py: remember``)."""
+    if services.installations is not None:
+        return
     with services.uow() as session:
         teams.seed_from_playbook(session, services.playbook.managers, now=services.clock.now())
         roles.seed_from_playbook(session, services.playbook.role_seed, now=services.clock.now())

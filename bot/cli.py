@@ -263,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     role.add_argument("user_id", help="the Slack user id, e.g. U0123ABCD")
     role.add_argument("role", help="admin, manager, csm, rep or viewer")
+    _workspace(role)
     role.set_defaults(func=cmd_role)
 
     backup = sub.add_parser(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -49,3 +51,24 @@ class OffsetClock:
     def advance(self, delta: timedelta) -> datetime:
         self.offset += delta
         return self.now()
+
+
+class Deadline:
+    """A time budget: ``seconds`` from now on ``timer`` (``time.monotonic``; tests give one that follows
+    their clock). ``Deadline(None)`` never passes. One deadline may be shared by several pieces of work
+    (``salesbot tick``: every workspace's delivery), and ``share(n)`` cuts a fair part of what is left."""
+
+    def __init__(self, seconds: float | None, timer: Callable[[], float] = time.monotonic) -> None:
+        self.timer = timer
+        self.at = None if seconds is None else timer() + seconds
+
+    def left(self) -> float | None:
+        return None if self.at is None else max(0.0, self.at - self.timer())
+
+    def passed(self) -> bool:
+        return self.at is not None and self.timer() >= self.at
+
+    def share(self, ways: int) -> Deadline:
+        """A deadline for one of ``ways`` parts of what is left (never later than this one)."""
+        left = self.left()
+        return Deadline(None if left is None else left / max(1, ways), self.timer)

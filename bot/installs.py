@@ -28,8 +28,10 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, and_, delete, select, update
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain import roles, teams
 from bot.settings import Settings
 from bot.slack_client import SlackClient
 from bot.storage import tenancy
@@ -217,8 +219,12 @@ def page(title: str, body: str, status: int) -> BoltResponse:
     )
 
 
-def _success(args: SuccessArgs) -> BoltResponse:
+def _success(args: SuccessArgs, services: Services | None = None) -> BoltResponse:
     installation = args.installation
+    if services is not None and installation.team_id and not installation.is_enterprise_install:
+        # Served from now on; its roles are seeded at install (an org-wide install: as each of the
+        # organisation's workspaces is first seen).
+        remember(services, tenancy.Workspace(installation.team_id, installation.enterprise_id))
     where = installation.team_name or installation.enterprise_name or installation.team_id or "your workspace"
     log.info(
         "installed in team %s (enterprise %s, org-wide %s)",
@@ -244,7 +250,11 @@ def _failure(args: FailureArgs) -> BoltResponse:
 
 
 def oauth_settings(
-    settings: Settings, *, installation_store: InstallationStore, state_store: ClockedStateStore
+    settings: Settings,
+    *,
+    installation_store: InstallationStore,
+    state_store: ClockedStateStore,
+    services: Services | None = None,
 ) -> OAuthSettings:
     return OAuthSettings(
         client_id=settings.client_id,
@@ -256,7 +266,7 @@ def oauth_settings(
         authorization_url=settings.authorize_url,
         installation_store=installation_store,
         state_store=state_store,
-        callback_options=CallbackOptions(success=_success, failure=_failure),
+        callback_options=CallbackOptions(success=lambda args: _success(args, services), failure=_failure),
     )
 
 
@@ -267,7 +277,11 @@ def app_options(settings: Settings, services: Services) -> dict[str, Any]:
         raise ValueError("OAuth mode needs the installation store (open_services builds it)")
     engine = services.session_factory.kw["bind"]
     state_store = ClockedStateStore(engine, services.clock)
-    return {"oauth_settings": oauth_settings(settings, installation_store=store, state_store=state_store)}
+    return {
+        "oauth_settings": oauth_settings(
+            settings, installation_store=store, state_store=state_store, services=services
+        )
+    }
 
 
 def register(app: App, services: Services) -> None:
@@ -315,9 +329,16 @@ def stopped(services: Services, reason: str) -> None:
 
 
 def remember(services: Services, workspace: tenancy.Workspace) -> None:
-    """Note a workspace salesbot serves (once), with its organisation for an org-wide install."""
-    with services.uow() as session:
-        if session.get(WorkspaceRecord, workspace.team_id) is None:
+    """Note a workspace salesbot serves (once), with its organisation for an org-wide install. The
+    first time, its roles and teams are seeded (``seed_workspace``)."""
+    with tenancy.as_workspace(workspace):
+        with services.uow(read_only=True) as session:
+            if session.get(WorkspaceRecord, workspace.team_id) is not None:
+                return
+        installer = installer_of(services, workspace)  # read before the write lock is taken
+        with services.uow() as session:
+            if session.get(WorkspaceRecord, workspace.team_id) is not None:
+                return  # another instance got there first
             session.add(
                 WorkspaceRecord(
                     team_id=workspace.team_id,
@@ -325,6 +346,41 @@ def remember(services: Services, workspace: tenancy.Workspace) -> None:
                     first_seen_at=services.clock.now(),
                 )
             )
+            seed_workspace(services, session, installer)
+
+
+def seed_workspace(services: Services, session: Session, installer: str | None) -> None:
+    """A workspace served for the first time gets the playbook's ``[roles]`` as its roles and its
+    ``[roles] managers`` as its teams, like the single workspace at its first start. When the playbook
+    names no admin, the person who installed salesbot is the workspace's first admin (someone must be
+    able to give roles)."""
+    playbook = services.playbook
+    now = services.clock.now()
+    seed = dict(playbook.role_seed)
+    if not seed.get(roles.ADMIN) and installer:
+        seed[roles.ADMIN] = (installer,)
+    teams.seed_from_playbook(session, playbook.managers, now=now)
+    seeded = roles.seed_from_playbook(session, seed, now=now)
+    if seeded:
+        log.info(
+            "team %s: %d roles from the playbook (admins: %s)",
+            tenancy.current_team(),
+            seeded,
+            seed.get(roles.ADMIN),
+        )
+
+
+def installer_of(services: Services, workspace: tenancy.Workspace) -> str | None:
+    """Who installed salesbot for ``workspace`` (its own install, else its organisation's)."""
+    store = services.installations
+    if store is None:
+        return None
+    found = store.find_installation(enterprise_id=workspace.enterprise_id, team_id=workspace.team_id)
+    if found is None and workspace.enterprise_id:
+        found = store.find_installation(
+            enterprise_id=workspace.enterprise_id, team_id=None, is_enterprise_install=True
+        )
+    return found.user_id if found is not None else None
 
 
 def served_workspaces(services: Services) -> list[tenancy.Workspace]:

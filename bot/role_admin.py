@@ -1,5 +1,6 @@
 """``salesbot role USER_ID ROLE``: set a role from the operator's shell (trusted, like import), e.g.
-to name the first admin of an install whose playbook listed none."""
+to name the first admin of an install whose playbook listed none. ``--team T…``: in that workspace
+(the command line runs as it, ``bot/cli.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.domain.errors import UserError
 from bot.settings import Settings
 from bot.storage.audit import acting_as
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
-from bot.storage.models import LOCAL_TEAM
+from bot.storage.tenancy import current_team
 
 
 def run_set_role(
@@ -26,10 +27,11 @@ def run_set_role(
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
-        with acting_as(None, "cli"), unit_of_work(make_session_factory(engine)) as session:
+        factory = make_session_factory(engine)
+        with acting_as(None, "cli"), unit_of_work(factory) as session:
             wanted = roles.parse_role(role)
             change = roles.set_role(
-                session, user_id, wanted, now=datetime.now(UTC), set_by=None, team_id=LOCAL_TEAM
+                session, user_id, wanted, now=datetime.now(UTC), set_by=None, team_id=current_team()
             )
     except UserError as exc:
         print(f"salesbot: {exc.message}", file=err)

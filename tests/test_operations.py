@@ -90,7 +90,7 @@ def test_health_reports_the_scheduler_s_last_pass_and_503_after_5_minutes_withou
 
 def test_a_pass_that_fails_does_not_count(bot: Harness, engine: Engine) -> None:
     class Broken(Dispatcher):
-        def run(self, now=None, *, budget=None):  # type: ignore[no-untyped-def]
+        def run(self, now=None, *, budget=None, deadline=None):  # type: ignore[no-untyped-def]
             raise RuntimeError("database went away")
 
     heartbeat = Heartbeat(bot.clock)

@@ -1,8 +1,9 @@
 """Roles, stored per Slack workspace: admin, manager, csm, rep or viewer, for a person or a Slack user
 group (whose members are cached on its row).
 
-The playbook's ``[roles]`` block only seeds the table at the first start (while it is empty); from then
-on admins manage roles from Slack (``/salesbot role``). What each role may do: ``bot/domain/permissions.py``.
+The playbook's ``[roles]`` block only seeds a workspace's roles when it is first served (while it has
+none); from then on its admins manage them from Slack (``/salesbot role``). Each workspace has its own:
+an admin of one is nobody special in another. What each role may do: ``bot/domain/permissions.py``.
 
 A person's role: their own row if they have one, else the highest role of the user groups they are in,
 else the default (``rep``: people work on their own accounts and log anywhere until told otherwise).
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.errors import UserError
 from bot.storage.models import LOCAL_TEAM, Role
+from bot.storage.tenancy import current_team
 
 ADMIN, MANAGER, CSM, REP, VIEWER = "admin", "manager", "csm", "rep", "viewer"
 ROLES = (ADMIN, MANAGER, CSM, REP, VIEWER)  # most rights first
@@ -193,13 +195,15 @@ def refresh_members(group: Role, members: Iterable[str], *, now: datetime) -> No
 
 
 def seed_from_playbook(
-    session: Session, seed: dict[str, Iterable[str]], *, now: datetime, team_id: str = LOCAL_TEAM
+    session: Session, seed: dict[str, Iterable[str]], *, now: datetime, team_id: str | None = None
 ) -> int:
-    """At the first start (no role stored yet) the playbook's ``[roles]`` lists become the roles.
+    """When a workspace is first served (the very first start; in OAuth mode, each workspace when it is
+    installed or first seen) the playbook's ``[roles]`` lists become its roles, if it holds none yet.
 
     ``seed``: role → people. A person listed twice keeps the role with the most rights. Returns how
-    many people were stored (0 when the table already held roles).
+    many people were stored (0 when the workspace already held roles).
     """
+    team_id = team_id or current_team()
     if session.scalar(select(func.count()).select_from(Role).where(Role.team_id == team_id)):
         return 0
     chosen: dict[str, str] = {}

@@ -46,7 +46,7 @@ from sqlalchemy import ColumnElement, bindparam, case, func, literal, or_, selec
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.clock import SystemClock
+from bot.clock import Deadline, SystemClock
 from bot.installs import WorkspaceClient
 from bot.oplog import delivery_log
 from bot.people import REFRESH_AFTER
@@ -83,6 +83,7 @@ class DispatchReport:
     recovered: list[int] = field(default_factory=list)  # found already delivered (also in ``sent``)
     waiting: list[int] = field(default_factory=list)  # outside the recipient's hours: back until their start
     messages: int = 0  # chat.postMessage calls that succeeded
+    drained: bool = False  # ``run`` stopped because nothing more could be sent now (not out of time)
 
     def summary(self) -> str:
         recovered = f" ({len(self.recovered)} found already delivered)" if self.recovered else ""
@@ -210,18 +211,22 @@ class Dispatcher:
         return timedelta(seconds=self.services.playbook.claim_lease_seconds)
 
     # -- passes --------------------------------------------------------------------------------
-    def run(self, now: datetime | None = None, *, budget: float | None = None) -> DispatchReport:
+    def run(
+        self, now: datetime | None = None, *, budget: float | None = None, deadline: Deadline | None = None
+    ) -> DispatchReport:
         """Pass after pass until nothing due at ``now`` is left (or Slack asks us to wait), or until
-        ``budget`` seconds have passed (``salesbot tick`` runs from cron: runs must not overlap)."""
+        ``budget`` seconds have passed or ``deadline`` has (``salesbot tick`` runs from cron: runs
+        must not overlap). ``report.drained``: stopped because nothing was left to send now."""
         now = now or self.services.clock.now()
         total = DispatchReport()
-        deadline = None if budget is None else time.monotonic() + budget
-        while (deadline is None or time.monotonic() < deadline) and not self._stopping.is_set():
+        deadline = deadline or Deadline(budget)
+        while not deadline.passed() and not self._stopping.is_set():
             report = self.run_once(now)
             _add(total, report)
             # Rows held for working hours are due later, not at ``now``: the next pass takes other rows.
             progressed = report.sent or report.cancelled or report.failed or report.retrying or report.waiting
             if not progressed or report.deferred:
+                total.drained = True
                 break
         return total
 

@@ -8,6 +8,7 @@ about a reminder lives in the scheduler. ``run_due`` is the one function behind 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import Deadline
 from bot.health import Heartbeat
 from bot.installs import served_workspaces
 from bot.playbook import WEEKDAYS, parse_weekly
@@ -130,26 +132,35 @@ def run_due(
     dispatch: bool = True,
     dispatcher: Dispatcher | None = None,
     budget: float | None = None,
+    timer: Callable[[], float] = time.monotonic,
 ) -> RunSummary:
     """Everything due at ``now``: planning passes, the weekly slot (if due), then delivery of
-    everything due (pass after pass; for at most ``budget`` seconds when given). Installed in many
-    workspaces, each one's work runs in turn, as that workspace (its rows, its bot token)."""
+    everything due (pass after pass). Installed in many workspaces, each one's work runs in turn, as
+    that workspace (its rows, its bot token).
+
+    ``budget``: the whole run's delivery ends within this many seconds (on ``timer``), however many
+    workspaces there are (``salesbot tick`` from cron: runs never overlap). The workspaces share it
+    fairly: each in turn gets its part of what is left, and what one does not need goes to the next;
+    while time remains, those with more to send get another turn."""
     summary = RunSummary(now)
-    for workspace in served_workspaces(services):
-        with tenancy.as_workspace(workspace):
-            _run_due_here(services, now, summary, plan, weekly, dispatch, dispatcher, budget)
+    deadline = Deadline(budget, timer)
+    workspaces = served_workspaces(services)
+    if plan or weekly:
+        for workspace in workspaces:
+            with tenancy.as_workspace(workspace):
+                _plan_here(services, now, summary, plan, weekly, dispatcher)
+    if dispatch:
+        _deliver(services, now, summary, workspaces, dispatcher or Dispatcher(services), deadline)
     return summary
 
 
-def _run_due_here(
+def _plan_here(
     services: Services,
     now: datetime,
     summary: RunSummary,
     plan: bool,
     weekly: bool,
-    dispatch: bool,
     dispatcher: Dispatcher | None,
-    budget: float | None,
 ) -> None:
     if plan:
         ran, failed = run_passes(services, services.planning_passes, now)
@@ -160,14 +171,38 @@ def _run_due_here(
             services, now, instance_id=dispatcher.instance_id if dispatcher else None
         )
         summary.weekly_failed += weekly_failed
-    if dispatch:
-        report = (dispatcher or Dispatcher(services)).run(now, budget=budget)
-        if summary.delivery is None:
-            summary.delivery = report
-        else:
+
+
+def _deliver(
+    services: Services,
+    now: datetime,
+    summary: RunSummary,
+    workspaces: list[tenancy.Workspace],
+    dispatcher: Dispatcher,
+    deadline: Deadline,
+) -> None:
+    """Every workspace's due deliveries within one ``deadline``: turns of fair shares of what is left."""
+    summary.delivery = summary.delivery or DispatchReport()
+    waiting = list(workspaces)
+    while waiting:
+        more: list[tenancy.Workspace] = []
+        progressed = False
+        for n, workspace in enumerate(waiting):
+            if deadline.passed():
+                return
+            with tenancy.as_workspace(workspace):
+                report = dispatcher.run(now, deadline=deadline.share(len(waiting) - n))
             for name in ("sent", "cancelled", "failed", "retrying", "deferred", "recovered", "waiting"):
                 getattr(summary.delivery, name).extend(getattr(report, name))
             summary.delivery.messages += report.messages
+            progressed = progressed or bool(
+                report.sent or report.cancelled or report.failed or report.retrying
+            )
+            if not report.drained:
+                more.append(workspace)
+        if not progressed:  # stopping, or nothing moved: the next run goes on
+            return
+        waiting = more
 
 
 # -- the jobs (each reads the clock, so tests call them directly with a FixedClock) ------------------

@@ -1,7 +1,7 @@
 """``salesbot tick``: run every due job once and exit, for deployments driven by cron.
 
 Runs the planning passes, the weekly slot if it is due, then delivers everything due (for at most
-``--budget`` seconds, 50 by default), as of now or of ``--now``, and prints a one-line summary. Safe to run from several hosts at once (claims and the
+``--budget`` seconds, 50 by default, shared by every workspace), as of now or of ``--now``, and prints a one-line summary. Safe to run from several hosts at once (claims and the
 weekly slot record keep every message single).
 """
 
@@ -11,11 +11,9 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, FixedClock, SystemClock
 from bot.reminders.scheduler import run_due
 from bot.settings import Settings
-from bot.storage.db import make_engine, make_session_factory, upgrade
 
 NOW_HELP = (
     "act as if it were this instant: ISO 8601 with a zone, e.g. 2026-11-23T09:00:00Z or "
@@ -71,22 +69,22 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
-    if not settings.bot_token:
-        print("salesbot tick: SLACK_BOT_TOKEN is not set; it is needed to post messages.")
+    if not settings.bot_token and not settings.oauth:
+        print(
+            "salesbot tick: SLACK_BOT_TOKEN is not set; it is needed to post messages "
+            "(installed in many workspaces: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET)."
+        )
         return 2
+    from bot.runner import build_runtime  # the whole bot is assembled in one place
+
     clock: Clock = FixedClock(args.now) if args.now else SystemClock()
-    engine = make_engine(settings.database_url)
+    # An invalid playbook raises PlaybookError: `salesbot` (bot/cli.py) reports it in one line.
+    # Building the app registers every feature's renderers and passes; nothing is served.
+    runtime = build_runtime(settings, clock=clock)
     try:
-        upgrade(engine)
-        session_factory = make_session_factory(engine)
-        client = make_client(settings)
-        # An invalid playbook raises PlaybookError: `salesbot` (bot/cli.py) reports it in one line.
-        services = build_services(settings, client=client, session_factory=session_factory, clock=clock)
-        prepare(services)
-        # Building the app registers every feature's renderers and passes; nothing is served.
-        build_app(settings, client=client, session_factory=session_factory, clock=clock, services=services)
-        summary = run_due(services, clock.now(), budget=args.budget)
+        # One budget for the whole run, every workspace included (bot/reminders/scheduler.py: run_due).
+        summary = run_due(runtime.services, clock.now(), budget=args.budget)
     finally:
-        engine.dispose()
+        runtime.engine.dispose()
     print(f"salesbot tick {summary.line()}")
     return 0

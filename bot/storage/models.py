@@ -419,13 +419,13 @@ class Target(TeamOwned, Base):
 
 
 @audited("role", ignore=("members", "members_checked_at"), reversible=("role",))
-class Role(Base):
+class Role(TeamOwned, Base):
     """Who may do what (``bot/domain/permissions.py``): a person's role, or a Slack user group's, whose
     members are cached in ``members`` (``usergroups.users.list``, refreshed when older than an hour)."""
 
     __tablename__ = "roles"
 
-    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=LOCAL_TEAM)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
     subject_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # U… a person, S… a user group
     kind: Mapped[str] = mapped_column(String(10), default="user")  # user | usergroup
     role: Mapped[str] = mapped_column(String(10))  # admin | manager | csm | rep | viewer

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -14,10 +16,13 @@ from urllib.parse import urlencode
 
 import pytest
 from slack_bolt import App
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import Engine
 
 from bot.app import build_app
 from bot.clock import FixedClock
+from bot.console.fake_slack import FakeWorkspace
+from bot.console.slack_requests import SlackDriver
 from bot.http_server import create_http_server, make_wsgi_app, stop_http_server
 from bot.runner import open_services
 from bot.services import Services
@@ -157,3 +162,90 @@ def oauth_server(fake_slack: FakeSlack, db_url: str) -> Iterator[Server]:
         stop_http_server(server)
         thread.join(timeout=30)
         engine.dispose()
+
+
+# -- two workspaces installed side by side, driven by signed requests --------------------------------
+SECRET = "isolation-secret"
+TEAMS = {"T0NORTH": "north", "T0SOUTH": "south"}
+
+
+@dataclass
+class Deployment:
+    app: App
+    services: Services
+    engine: Engine
+    settings: Settings
+    clock: FixedClock
+    fake: FakeSlack
+    drivers: dict[str, SlackDriver]
+
+    def command(self, team: str, command: str, text: str = "", *, user: str = "U0ALICE") -> str:
+        """What ``user`` of ``team`` reads back: the replies to this command's response_url."""
+        before = len(self.fake.calls("response_url"))
+        sent = self.drivers[team].command(command, text, user=user)
+        assert sent.status == 200, sent.response.body
+        replies = self.fake.calls("response_url")[before:]
+        assert all(team in (c.response_key or "") for c in replies)
+        return json.dumps([c.params for c in replies])
+
+    def seen_by(self, team: str) -> str:
+        """Everything the app sent to Slack as ``team``: posts, views, uploads, replies."""
+        token = f"xoxb-{team}"
+        calls = [c.params for c in self.fake.calls() if c.token == token]
+        calls += [c.params for c in self.fake.calls("response_url") if team in (c.response_key or "")]
+        return json.dumps(calls, default=str)
+
+
+@contextmanager
+def deploy(
+    fake_slack: FakeSlack, db_url: str, *, config_path: str | None = None, installer: str = "U0ALICE"
+) -> Iterator[Deployment]:
+    """One deployment in OAuth mode with the workspaces of ``TEAMS`` installed (by ``installer``)."""
+    settings = Settings(
+        signing_secret=SECRET,
+        client_id="1111.2222",
+        client_secret="client-secret",
+        slack_api_url=fake_slack.api_url,
+        database_url=db_url,
+        config_path=config_path,
+        process_before_response=True,
+    )
+    clock = FixedClock(DEFAULT_NOW)
+    fake_slack.clock = clock.now
+    engine, services = open_services(settings, clock=clock)
+    app = build_app(
+        settings,
+        client=services.client,
+        session_factory=services.session_factory,
+        clock=clock,
+        services=services,
+    )
+    assert services.installations is not None
+    drivers = {}
+    for team, name in TEAMS.items():
+        token = f"xoxb-{team}"
+        fake_slack.add_workspace(FakeWorkspace(team, name.title()))
+        fake_slack.state.tokens[token] = team
+        services.installations.save(
+            Installation(
+                app_id="A0SALESBOT",
+                team_id=team,
+                team_name=name.title(),
+                bot_token=token,
+                bot_id="BBOT",
+                bot_user_id="UBOT",
+                bot_scopes="commands,chat:write",
+                user_id=installer,
+            )
+        )
+        drivers[team] = SlackDriver(app, SECRET, fake_slack, team={"id": team, "domain": name})
+    try:
+        yield Deployment(app, services, engine, settings, clock, fake_slack, drivers)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def deployment(fake_slack: FakeSlack, db_url: str) -> Iterator[Deployment]:
+    with deploy(fake_slack, db_url) as d:
+        yield d
