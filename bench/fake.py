@@ -55,7 +55,11 @@ class RemoteFake:
     def stop(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
-        self.process.wait(10)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:  # still answering kept-alive connections: it has done its part
+            self.process.terminate()
+            self.process.wait(10)
 
 
 def main() -> None:

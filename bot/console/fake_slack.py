@@ -228,6 +228,8 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        # A kept-alive connection's thread waits for its next request: closing must not wait for it.
+        self._server.block_on_close = False
         server = self._server
         self._thread = threading.Thread(
             # A short poll interval: stop() returns at once instead of after half a second.
