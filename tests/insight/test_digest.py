@@ -154,7 +154,7 @@ def test_digest_now_renders_a_png_and_uploads_it_to_the_managers_dm(world: Harne
 @pytest.mark.parametrize(
     ("user", "text", "message"),
     [
-        ("U0ALICE", "now", "You have no team yet"),
+        ("U0ALICE", "now", "You don't lead a team; you are in <@U0MGR>'s"),
         ("U0BOB", f"now {MGR}", "Sorry, you can see your own numbers"),
         ("U0MGR", f"now {MGR2}", "Sorry, you can see your own numbers"),
         ("U0ADMIN", "now", "You have no team yet"),
