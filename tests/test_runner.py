@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
+import slack_bolt.adapter.socket_mode
 from slack_bolt import App
 from sqlalchemy import inspect
 
 from bot import runner
+from bot.reminders import scheduler
 from bot.runner import ConfigError, Mode, select_mode
 from bot.settings import Settings
 from bot.storage.db import make_engine
@@ -65,7 +68,8 @@ def test_socket_mode_starts_the_handler_with_the_migrated_app(
         def start(self) -> None:
             started.append((self.app, self.token))
 
-    monkeypatch.setattr(runner, "SocketModeHandler", FakeHandler)
+    # imported by the run in Socket Mode only: replaced where it is imported from
+    monkeypatch.setattr(slack_bolt.adapter.socket_mode, "SocketModeHandler", FakeHandler)
     url = f"sqlite:///{tmp_path / 'run.db'}"
     settings = Settings.from_env(
         {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": url}
@@ -114,6 +118,31 @@ def test_no_credentials_starts_the_console_after_explaining_how_to_connect(
     assert "manifest.json" in text and "SLACK_APP_TOKEN" in text and "--http" in text
 
 
+def test_the_console_started_by_run_keeps_request_log_lines_out_of_the_chat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`salesbot run` sets up a server's logs (a line per request) before it knows it will be the
+    console; the console then quiets them so they do not interleave with the replies."""
+    import bot.console.repl
+    from bot import oplog
+
+    loggers = [oplog.request_log, oplog.delivery_log]
+    enabled: list[bool] = []
+    monkeypatch.setattr(
+        bot.console.repl,
+        "run_console",
+        lambda settings: enabled.extend(lg.isEnabledFor(logging.INFO) for lg in loggers) or 0,
+    )
+    try:
+        oplog.configure()
+        assert all(lg.isEnabledFor(logging.INFO) for lg in loggers)
+        assert runner.run(Settings.from_env({}), out=io.StringIO()) == 0
+        assert enabled == [False, False]
+    finally:
+        for lg in [*loggers, logging.getLogger("salesbot.lifecycle")]:
+            lg.setLevel(logging.NOTSET)
+
+
 class RecordingScheduler:
     def __init__(self, events: list[str]) -> None:
         self.events = events
@@ -130,7 +159,8 @@ def test_serving_runs_the_scheduler_unless_told_not_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_scheduler: bool
 ) -> None:
     events: list[str] = []
-    monkeypatch.setattr(runner, "build_scheduler", lambda services, **_: RecordingScheduler(events))
+    # imported by the run only when the scheduler runs: replaced where it is imported from
+    monkeypatch.setattr(scheduler, "build_scheduler", lambda services, **_: RecordingScheduler(events))
     monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port, **_: events.append("serve"))
     settings = Settings.from_env(
         {
