@@ -6,7 +6,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.blocks.common import section
 from bot.blocks.help import help_blocks
+from bot.domain.text import escape
 from bot.handlers.common import reply
 from bot.services import Services
 
@@ -24,4 +26,11 @@ def register(app: App, services: Services, subcommands: dict[str, SalesbotSubcom
         if handler is not None:
             handler(rest.strip(), command["user_id"], respond)
             return
-        reply(respond, help_blocks(None))
+        blocks = help_blocks(None)
+        if word and word.lower() != "help":
+            known = ", ".join(f"`{name}`" for name in sorted(subcommands))
+            blocks = [
+                section(f":warning: I don't know `/salesbot {escape(word)}`. Sub-commands: {known}, `help`."),
+                *blocks,
+            ]
+        reply(respond, blocks)
