@@ -199,6 +199,14 @@ def repeated_external_ids(lines_by_external: dict[str, list[int]]) -> dict[int, 
     return reasons
 
 
+def refuse_control_characters(row: dict[str, str]) -> None:
+    """A cell holding a NUL or another control character is a broken file: the row is refused (no
+    database stores a NUL, and what else would be stored is not what anyone typed)."""
+    for column, cell in row.items():
+        if (found := control_character(cell)) is not None:
+            raise UserError(f"{column} holds a control character ({found}); remove it and import again")
+
+
 def among(column: ColumnElement[str], values: set[str], dialect: str) -> ColumnElement[bool]:
     """``column IN values`` with the values in one parameter: a batch's thousands of names would
     otherwise be rendered as thousands of parameters on every execution."""
