@@ -28,6 +28,7 @@ from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
 from bot.workspace_guard import Installation, guard_applies, single_workspace_guard
+from bot.workspace_playbooks import Playbooks
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,8 @@ def build_services(
     installations: InstallationStore | None = None,
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
-    people = People(client, session_factory, clock, playbook)
+    playbooks = Playbooks(playbook, session_factory, config_path=settings.config_path)
+    people = People(client, session_factory, clock, playbooks.of)
     inline = settings.process_before_response
     services = Services(
         settings,
@@ -124,8 +126,9 @@ def build_services(
         work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
         background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
         installations=installations,
+        playbooks=playbooks,
     )
-    listeners.install(services.bus, playbook)
+    listeners.install(services.bus, lambda: services.playbook)
     return services
 
 

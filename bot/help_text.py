@@ -221,6 +221,16 @@ add(
     ("/salesbot digest now @manager", "another team's (admins)"),
 )
 
+add(
+    "/salesbot playbook",
+    "This workspace's playbook (activity types, tiers, visit cadences, automatic follow-ups, signals, "
+    "working hours …) as TOML. Admins change it in a form, checked like the playbook at start: a playbook "
+    "with a mistake is refused with the key and the reason, and the current one stays.",
+    ("/salesbot playbook", "show it"),
+    ("/salesbot playbook set", "admins: change it in a form, filled with the current one"),
+    ("/salesbot playbook reset", "admins: back to the default of this salesbot"),
+)
+
 
 def command_help(command: str) -> CommandHelp | None:
     return HELP.get(command)
