@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
-from bot import installs
 from bot.clock import Clock
 from bot.domain import roles, teams
 from bot.handlers import register_all
-from bot.installs import InstallationStore, WorkspaceClient
 from bot.oplog import log_request
 from bot.people import People
 from bot.playbook import Playbook, load_playbook
@@ -29,6 +27,9 @@ from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
 from bot.workspace_guard import Installation, guard_applies, single_workspace_guard
 from bot.workspace_playbooks import Playbooks
+
+if TYPE_CHECKING:  # OAuth mode only (bot/installs.py): imported when that mode is chosen
+    from bot.installs import InstallationStore
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ def make_client(settings: Settings, installations: InstallationStore | None = No
     every message and view to Slack's limits before sending it (``bot/slack_client.py``); in OAuth
     mode it carries the bot token of the workspace being served (``WorkspaceClient``)."""
     if installations is not None:
+        from bot.installs import WorkspaceClient
+
         return WorkspaceClient(installations, base_url=settings.slack_api_url)
     return SlackClient(token=settings.bot_token, base_url=settings.slack_api_url)
 
@@ -160,8 +163,11 @@ def build_app(
     # Listeners ack on the request thread and do their work in services.work (bot/workers.py).
     oauth: dict[str, Any] = {}
     if settings.oauth:
+        from bot import installs
+
         oauth = installs.app_options(settings, services)
     app = SalesbotApp(
+        name="salesbot",  # else Bolt names the app from inspect.stack(), which reads every module's source path
         pool=services.work,
         many_workspaces=settings.oauth,
         client=client,

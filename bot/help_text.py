@@ -220,6 +220,18 @@ add(
     ("/salesbot digest now", "your team's digest for last week, now (managers)"),
     ("/salesbot digest now @manager", "another team's (admins)"),
 )
+add(
+    "/salesbot role",
+    "Roles: admin, manager, csm, rep (everyone by default) or viewer; what each may do is in "
+    "docs/PERMISSIONS.md. Everyone can look; admins change them.",
+    ("/salesbot roles", "every stored role: people and Slack user groups"),
+    ("/salesbot role @bob", "Bob's role and where it comes from (his own, a group's, the default)"),
+    (
+        "/salesbot role @bob manager",
+        "admins: give Bob a role of his own; `/salesbot role @bob remove` takes it back",
+    ),
+    ("/salesbot role @sales-managers manager", "admins: map a Slack user group to a role"),
+)
 
 add(
     "/salesbot playbook",

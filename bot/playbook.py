@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import holidays as holiday_calendars
 from dateutil.rrule import rrulestr
 
 # Activity types the bot itself records, whatever the playbook says: type → (emoji, label).
@@ -29,6 +28,8 @@ class PlaybookError(ValueError):
 
 @lru_cache(maxsize=64)
 def _country_days(country: str, year: int) -> dict[date, str]:
+    import holidays as holiday_calendars  # only for playbooks that name a country
+
     return dict(holiday_calendars.country_holidays(country, years=year).items())
 
 
@@ -386,6 +387,8 @@ def _holidays(data: dict[str, Any]) -> Holidays:
     country = spec.get("country")
     if country is not None:
         country = str(country).upper()
+        import holidays as holiday_calendars  # only for playbooks that name a country
+
         if country not in holiday_calendars.list_supported_countries():
             raise PlaybookError(
                 f"holidays.country: {country!r} is not a country code the holidays package knows"

@@ -14,10 +14,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -25,12 +24,12 @@ from bot.app import build_app, build_services, make_client, prepare
 from bot.clock import Clock, SystemClock
 from bot.health import Heartbeat
 from bot.http_server import serve_http
-from bot.installs import InstallationStore
-from bot.reminders.dispatcher import Dispatcher
-from bot.reminders.scheduler import build_scheduler
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
+
+if TYPE_CHECKING:  # imported where a mode needs them: start-up imports only what it serves
+    from bot.reminders.dispatcher import Dispatcher
 
 lifecycle = logging.getLogger("salesbot.lifecycle")
 # At shutdown, how long the work already acknowledged (a command's reply …) may take to finish.
@@ -125,6 +124,8 @@ def open_services(
     upgrade(engine)
     installations = None
     if settings.oauth:  # every workspace's bot token comes from its installation
+        from bot.installs import InstallationStore
+
         installations = InstallationStore(str(settings.client_id), engine)
     services = build_services(
         settings,
@@ -222,10 +223,13 @@ def run(
         return run_console(settings)
     runtime = build_runtime(settings)
     heartbeat = Heartbeat(runtime.services.clock) if scheduler else None
-    dispatcher = Dispatcher(runtime.services) if scheduler else None
-    jobs = (
-        build_scheduler(runtime.services, dispatcher=dispatcher, heartbeat=heartbeat) if scheduler else None
-    )
+    dispatcher = jobs = None
+    if scheduler:  # APScheduler and the dispatcher are imported only when they run
+        from bot.reminders.dispatcher import Dispatcher
+        from bot.reminders.scheduler import build_scheduler
+
+        dispatcher = Dispatcher(runtime.services)
+        jobs = build_scheduler(runtime.services, dispatcher=dispatcher, heartbeat=heartbeat)
     with sigterm_stops():
         if jobs is not None:
             jobs.start()  # the clock for reminders and nudges; what is due lives in the database
@@ -236,6 +240,8 @@ def run(
                     file=out,
                     flush=True,
                 )
+                from slack_bolt.adapter.socket_mode import SocketModeHandler
+
                 SocketModeHandler(runtime.app, settings.app_token).start()
             else:
                 serve_http(runtime.app, runtime.engine, host, port, heartbeat=heartbeat)

@@ -5,6 +5,9 @@
   in ``api_call``, the one method every call goes through.
 - ``ResponseUrl``: a ``response_url`` (the reply to a command or a button), fitted in ``send_dict``.
 - ``FittedRespond``: Bolt's ``respond``, given to every listener by the middleware ``install`` adds.
+- ``FittedAck``: Bolt's ``ack``, given to every listener by the same middleware: what is answered in
+  the HTTP response itself (an external select's options, a form's refusals under its fields, a view
+  that replaces or is pushed onto a modal, a command's immediate reply) is fitted too.
 
 The limits and the fitting are ``bot/blocks/limits.py``. A message that had to be cut is logged
 (which limits, not the text); one still over a limit after fitting is logged as an error.
@@ -12,16 +15,27 @@ The limits and the fitting are ``bot/blocks/limits.py``. A message that had to b
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from bot.blocks.limits import Fitted, fit_message, fit_view, message_problems, view_problems
+from bot.blocks.limits import (
+    MAX_TEXT,
+    Fitted,
+    ack_problems,
+    cut,
+    fit_ack,
+    fit_message,
+    fit_view,
+    message_problems,
+    view_problems,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +54,13 @@ def fitted_view(view: dict[str, Any], where: str) -> dict[str, Any]:
     report = Fitted()
     fitted = fit_view(_as_dicts(view), report=report)
     _report(where, report, view_problems(fitted))
+    return fitted
+
+
+def fitted_ack(body: dict[str, Any]) -> dict[str, Any]:
+    report = Fitted()
+    fitted = fit_ack(body, report=report)
+    _report("ack", report, ack_problems(fitted))
     return fitted
 
 
@@ -116,8 +137,27 @@ class FittedRespond(Respond):
         return super().__call__(text=message["text"], blocks=message.get("blocks"), **kwargs)
 
 
+class FittedAck(Ack):
+    """Bolt's ``ack``: the answer it puts in the HTTP response is fitted before it is sent."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:  # type: ignore[override]
+        response = super().__call__(*args, **kwargs)
+        content_type = (response.headers.get("content-type") or [""])[0]
+        if not response.body:
+            return response
+        if content_type.startswith("application/json"):
+            body = json.loads(response.body)
+            if isinstance(body, dict):
+                self.response = BoltResponse(status=response.status, body=fitted_ack(body))
+        elif len(response.body) > MAX_TEXT:  # a plain-text reply to a command
+            log.warning("ack over Slack's limits was cut: text %d", len(response.body))
+            self.response = BoltResponse(status=response.status, body=cut(response.body, MAX_TEXT))
+        return self.response or response
+
+
 def install(app: App) -> None:
-    """Give every listener a ``respond`` that fits its message (before any other middleware)."""
+    """Give every listener a ``respond`` and an ``ack`` that fit what they send (before any other
+    middleware)."""
 
     @app.middleware
     def fit_replies(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
@@ -126,4 +166,7 @@ def install(app: App) -> None:
             context["respond"] = FittedRespond(
                 response_url=current.response_url, proxy=current.proxy, ssl=current.ssl
             )
+        acked = context.get("ack")
+        if acked is None or (type(acked) is Ack and acked.response is None):
+            context["ack"] = FittedAck()
         return next()

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import slack_bolt.adapter.socket_mode
 from slack_bolt import App
 from sqlalchemy import inspect
 
 from bot import runner
+from bot.reminders import scheduler
 from bot.runner import ConfigError, Mode, select_mode
 from bot.settings import Settings
 from bot.storage.db import make_engine
@@ -65,7 +67,8 @@ def test_socket_mode_starts_the_handler_with_the_migrated_app(
         def start(self) -> None:
             started.append((self.app, self.token))
 
-    monkeypatch.setattr(runner, "SocketModeHandler", FakeHandler)
+    # imported by the run in Socket Mode only: replaced where it is imported from
+    monkeypatch.setattr(slack_bolt.adapter.socket_mode, "SocketModeHandler", FakeHandler)
     url = f"sqlite:///{tmp_path / 'run.db'}"
     settings = Settings.from_env(
         {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": url}
@@ -130,7 +133,8 @@ def test_serving_runs_the_scheduler_unless_told_not_to(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_scheduler: bool
 ) -> None:
     events: list[str] = []
-    monkeypatch.setattr(runner, "build_scheduler", lambda services, **_: RecordingScheduler(events))
+    # imported by the run only when the scheduler runs: replaced where it is imported from
+    monkeypatch.setattr(scheduler, "build_scheduler", lambda services, **_: RecordingScheduler(events))
     monkeypatch.setattr(runner, "serve_http", lambda app, engine, host, port, **_: events.append("serve"))
     settings = Settings.from_env(
         {

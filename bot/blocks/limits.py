@@ -36,7 +36,8 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_ACTIONS_ELEMENTS = 25
 MAX_BUTTON_TEXT = 75
 MAX_OPTION_TEXT = 75
-MAX_OPTIONS = 100
+MAX_OPTIONS = 100  # in a menu, in an options response (external select), and groups in one
+MAX_OPTION_VALUE = 150
 MAX_OVERFLOW_OPTIONS = 5
 MAX_PLACEHOLDER = 150
 MAX_LABEL = 2000  # input block label and hint
@@ -44,6 +45,9 @@ MAX_INITIAL_VALUE = 3000  # plain_text_input
 MAX_ALT_TEXT = 2000
 MAX_VIEW_TITLE = 24  # title, submit and close of a modal
 MAX_PRIVATE_METADATA = 3000
+# A form's refusal under a field (``response_action: errors``): Slack documents no limit and shows it
+# like a hint, so it is held to a hint's.
+MAX_ERROR_TEXT = MAX_LABEL
 
 GENERAL_HINT = "Narrow the command (one account, one person, a status) to see the rest."
 
@@ -304,6 +308,59 @@ def _fit_option(option: Block, report: Fitted) -> Block:
     return option
 
 
+def fit_ack(body: dict[str, Any], *, report: Fitted | None = None) -> dict[str, Any]:
+    """A copy of an answer given in the ack (the HTTP response to Slack's request) within limits:
+    an options response (external select: ``options`` or ``option_groups``), a form's refusals
+    (``response_action: errors``), a view it updates or pushes, or a message (a command's reply)."""
+    report = report if report is not None else Fitted()
+    fitted = dict(body)
+    if isinstance(fitted.get("options"), list):
+        fitted["options"] = _fit_options(fitted["options"], report)
+    if isinstance(fitted.get("option_groups"), list):
+        groups = fitted["option_groups"]
+        if len(groups) > MAX_OPTIONS:
+            report.cuts.append(f"option_groups {len(groups)}")
+        fitted["option_groups"] = [
+            {
+                **group,
+                "label": _fit_text_object(group.get("label"), MAX_OPTION_TEXT, report, "group label"),
+                "options": _fit_options(group.get("options") or [], report),
+            }
+            for group in groups[:MAX_OPTIONS]
+            if isinstance(group, dict)
+        ]
+    if isinstance(fitted.get("errors"), dict):
+        fitted["errors"] = {key: _fit_error(str(text), report) for key, text in fitted["errors"].items()}
+    if isinstance(fitted.get("view"), dict):
+        fitted["view"] = fit_view(fitted["view"], report=report)
+    if "blocks" in fitted or isinstance(fitted.get("text"), str):
+        fitted = fit_message(fitted, report=report)
+    return fitted
+
+
+def _fit_options(options: list[Any], report: Fitted) -> list[Block]:
+    if len(options) > MAX_OPTIONS:
+        report.cuts.append(f"options {len(options)}")
+    return [_fit_option(o, report) for o in options[:MAX_OPTIONS] if isinstance(o, dict)]
+
+
+def _fit_error(text: str, report: Fitted) -> str:
+    if len(text) <= MAX_ERROR_TEXT:
+        return text
+    report.cuts.append(f"error {len(text)}")
+    return cut_middle(text, MAX_ERROR_TEXT)
+
+
+def cut_middle(text: str, limit: int) -> str:
+    """A ``plain_text`` cut in the middle, for a refusal that echoes what was typed: the start and
+    the end (which says what is wrong and gives an example) are kept."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 3
+    head = limit - tail - 1
+    return text[:head] + "…" + text[len(text) - tail :]
+
+
 # -- checking ---------------------------------------------------------------------------------------
 def message_problems(payload: dict[str, Any]) -> list[str]:
     """Every way this message breaks the limits above (empty when it is fit to send)."""
@@ -326,6 +383,36 @@ def view_problems(view: dict[str, Any]) -> list[str]:
     if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
         problems.append(f"private_metadata: more than {MAX_PRIVATE_METADATA} characters")
     return problems + blocks_problems(view.get("blocks") or [], max_blocks=MAX_VIEW_BLOCKS, max_chars=None)
+
+
+def ack_problems(body: dict[str, Any]) -> list[str]:
+    """Every way an answer given in the ack (see ``fit_ack``) breaks the limits."""
+    problems: list[str] = []
+    groups = [g for g in body.get("option_groups") or [] if isinstance(g, dict)]
+    if len(groups) > MAX_OPTIONS:
+        problems.append(f"{len(groups)} option groups (at most {MAX_OPTIONS})")
+    for group in groups:
+        label = str((group.get("label") or {}).get("text", ""))
+        if len(label) > MAX_OPTION_TEXT:
+            problems.append(f"option group label: {len(label)} characters")
+    for options in [body.get("options") or [], *(g.get("options") or [] for g in groups)]:
+        if len(options) > MAX_OPTIONS:
+            problems.append(f"{len(options)} options (at most {MAX_OPTIONS})")
+        for option in options:
+            for key in ("text", "description"):
+                text = str(((option or {}).get(key) or {}).get("text", ""))
+                if len(text) > MAX_OPTION_TEXT:
+                    problems.append(f"option {key}: {len(text)} characters (at most {MAX_OPTION_TEXT})")
+            if len(str((option or {}).get("value", ""))) > MAX_OPTION_VALUE:
+                problems.append(f"option value: more than {MAX_OPTION_VALUE} characters")
+    for key, text in (body.get("errors") or {}).items() if isinstance(body.get("errors"), dict) else ():
+        if len(str(text)) > MAX_ERROR_TEXT:
+            problems.append(f"error for {key}: {len(str(text))} characters (at most {MAX_ERROR_TEXT})")
+    if isinstance(body.get("view"), dict):
+        problems += view_problems(body["view"])
+    if "blocks" in body or isinstance(body.get("text"), str):
+        problems += message_problems(body)
+    return problems
 
 
 def blocks_problems(blocks: list[Block], *, max_blocks: int, max_chars: int | None) -> list[str]:

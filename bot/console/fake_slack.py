@@ -18,6 +18,8 @@ a message's blocks (``invalid_blocks``), a view's title or metadata over its lim
 ``text`` over 40,000 characters (``msg_too_long``), a channel the workspace doesn't have
 (``channel_not_found``). Refused calls are also kept in ``refusals``. A ``response_url`` knows
 the message it belongs to: ``replace_original`` on a posted message edits it in the history.
+What the app answers in the HTTP response itself (``answered``: an external select's options, a
+form's refusals, a view, a command's reply) is checked the same way; a refusal's method is ``ack``.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ MAX_FIELDS = 10
 MAX_MESSAGE_BLOCK_CHARS = 13_000  # text in one message's blocks (Slack: "msg_blocks_too_long")
 MAX_OPTION_TEXT = 75
 MAX_OPTIONS = 100
+MAX_OPTION_VALUE = 150
+MAX_ERROR_TEXT = 2000  # a form's refusal under a field (held to a hint's length)
 MAX_OVERFLOW_OPTIONS = 5
 MAX_PLACEHOLDER = 150
 MAX_LABEL = 2000
@@ -489,6 +493,24 @@ class FakeSlack:
             self.state.refusals.append(Refusal(method, error, detail, params))
         return {"ok": False, "error": error, "response_metadata": {"messages": [f"[ERROR] {detail}"]}}
 
+    def answered(self, body: str, content_type: str) -> None:
+        """The app's HTTP answer to a request (what it gave ``ack``): kept as a refusal when Slack
+        would not show it (too many options, a label or a refusal too long, a message over its limits)."""
+        if not body:
+            return
+        if not content_type.startswith("application/json"):
+            if len(body) > MAX_TEXT:
+                self._refuse("ack", "msg_too_long", f"text is {len(body)} characters", {"text": body})
+            return
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            self._refuse("ack", "invalid_json", "the answer is not JSON", {"body": body})
+            return
+        problem = check_ack(answer) if isinstance(answer, dict) else None
+        if problem:
+            self._refuse("ack", "invalid_ack", problem, answer)
+
     def _respond(self, key: str, params: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         """A post to a ``response_url``: checked like a message; ``replace_original`` edits a posted one."""
         with self.state.lock:
@@ -690,6 +712,40 @@ def check_message(params: dict[str, Any]) -> tuple[str, str] | None:
             f"{_text_chars(blocks or [])} characters of text in blocks (at most {MAX_MESSAGE_BLOCK_CHARS})"
         )
     return ("invalid_blocks", problem) if problem else None
+
+
+def check_ack(answer: dict[str, Any]) -> str | None:
+    """What Slack would say is wrong with an answer given in an ack, or ``None``."""
+    groups = [g for g in answer.get("option_groups") or [] if isinstance(g, dict)]
+    if len(groups) > MAX_OPTIONS:
+        return f"more than {MAX_OPTIONS} option groups"
+    for group in groups:
+        if not 1 <= len(str((group.get("label") or {}).get("text", ""))) <= MAX_OPTION_TEXT:
+            return f"option group label must be 1 to {MAX_OPTION_TEXT} characters"
+    for options in [answer.get("options") or [], *(g.get("options") or [] for g in groups)]:
+        if len(options) > MAX_OPTIONS:
+            return f"more than {MAX_OPTIONS} options"
+        for option in options:
+            if not 1 <= len(str((option.get("text") or {}).get("text", ""))) <= MAX_OPTION_TEXT:
+                return f"option text must be 1 to {MAX_OPTION_TEXT} characters"
+            if len(str((option.get("description") or {}).get("text", ""))) > MAX_OPTION_TEXT:
+                return f"option description longer than {MAX_OPTION_TEXT}"
+            if not 1 <= len(str(option.get("value", ""))) <= MAX_OPTION_VALUE:
+                return f"option value must be 1 to {MAX_OPTION_VALUE} characters"
+    errors = answer.get("errors")
+    if isinstance(errors, dict):
+        for key, text in errors.items():
+            if len(str(text)) > MAX_ERROR_TEXT:
+                return f"the refusal under {key!r} is longer than {MAX_ERROR_TEXT}"
+    if isinstance(answer.get("view"), dict):
+        problem = check_view(answer["view"])
+        if problem:
+            return problem
+    if "blocks" in answer or "text" in answer:
+        message = check_message(answer)
+        if message:
+            return message[1]
+    return None
 
 
 def check_view(view: dict[str, Any]) -> str | None:

@@ -60,6 +60,8 @@ class SlackDriver:
     def send(self, body: str, content_type: str, extra_headers: dict[str, str] | None = None) -> Sent:
         headers = {"content-type": content_type, **sign(self.secret, body), **(extra_headers or {})}
         response = self.app.dispatch(BoltRequest(body=body, headers={k: [v] for k, v in headers.items()}))
+        if response.status == 200 and isinstance(response.body, str):  # checked as Slack would
+            self.fake.answered(response.body, (response.headers.get("content-type") or [""])[0])
         return Sent(body, headers, response)
 
     def send_form(self, fields: dict[str, Any]) -> Sent:

@@ -32,7 +32,8 @@ from bot.handlers import (
 from bot.services import Services
 
 
-def register_all(app: App, services: Services) -> None:
+def register_all(app: App, services: Services) -> dict[str, help.SalesbotSubcommand]:
+    """Wire every listener; returns the ``/salesbot`` sub-commands (each has its help: a test checks)."""
     runners: dict[str, choices.Runner] = {
         "/log": log.run_log_command,
         "/account": accounts.run_account_command,
@@ -67,3 +68,4 @@ def register_all(app: App, services: Services) -> None:
     history.register(app, services)
     roles.register(app, services, salesbot_subcommands)
     playbook.register(app, services, salesbot_subcommands, command_subcommands)
+    return {**salesbot_subcommands, **command_subcommands}

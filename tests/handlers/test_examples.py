@@ -25,6 +25,7 @@ AS_SLACK_SENDS = {
     "#acme-team": "<#C0ACMETEAM|acme-team>",
     "#sales-team": "<#C0SALESTEAM|sales-team>",
     "@manager": "<@U0CAROL|carol>",
+    "@sales-managers": "<!subteam^S0MGRS|@sales-managers>",
 }
 # Examples that act on a numbered item ("/opportunity won 12") first create one, then use its number.
 CREATES = {
@@ -91,6 +92,7 @@ def test_example_works(bot: Harness, example: str) -> None:
         bot.command("/team", "add <@U0CAROL|carol> <@U0ALICE|alice> <@U0BOB|bob>", user=user)
     if command == "/salesbot" and text.startswith(("failed", "role", "playbook")):  # an admin's commands
         bot.give_role(user, "admin")
+        bot.fake.add_usergroup("S0MGRS", ["U0BOB"])
     bot.command(command, text, user=user)
     if text or command != "/log":
         assert ":warning:" not in bot.last_text(), bot.last_text()

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.handlers import register_all
 from tests.helpers import Harness
 
 LOG_EXAMPLES = (
@@ -42,3 +46,23 @@ def test_account_help(bot: Harness) -> None:
         for example in ACCOUNT_EXAMPLES:
             assert example in shown, example
         assert "tier status owner csm tags mrr renewal channel external_id name" in shown
+
+
+def test_salesbot_help_lists_every_salesbot_subcommand_there_is(bot: Harness) -> None:
+    """Every word the ``/salesbot`` dispatcher takes has its examples in ``/salesbot help``."""
+    app = App(
+        signing_secret="s",
+        client=WebClient(token="xoxb-test", base_url=bot.fake.api_url),
+        token_verification_enabled=False,
+    )
+    subcommands = register_all(app, bot.services)
+    assert {"failed", "nudges", "digest", "role", "roles"} <= set(subcommands)
+    bot.command("/salesbot", "help")
+    shown = bot.last_text()
+    assert [word for word in sorted(subcommands) if f"`/salesbot {word}" not in shown] == []
+    for example in (
+        "/salesbot role @bob manager",
+        "/salesbot role @sales-managers manager",
+        "/salesbot roles",
+    ):
+        assert f"`{example}`" in shown, example

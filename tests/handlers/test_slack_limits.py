@@ -3,17 +3,20 @@
 The account has 10 000 activities (one with a 20 000-character note), 500 open follow-ups, 500 open
 opportunities, 200 contacts, signals and a long audit trail, seeded with bulk inserts. Every
 message, modal and Home tab the app sends is checked three ways: by the fake Slack (which refuses
-what Slack refuses), by ``bot.blocks.limits`` and by slack_sdk's own Block Kit models.
+what Slack refuses), by ``bot.blocks.limits`` and by slack_sdk's own Block Kit models; what is
+answered in the ack (options, a form's refusals) is checked by the fake Slack.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
@@ -32,7 +35,8 @@ from bot.blocks.limits import (
     view_problems,
 )
 from bot.storage.models import Account, Activity, AuditEntry, Contact, Opportunity, Reminder, Signal, Task
-from tests.helpers import Harness, all_text
+from tests.handlers.test_edit_forms import opened_after, select_menu, state
+from tests.helpers import SIGNING_SECRET, FakeSlack, Harness, SlackDriver, all_text
 
 NOTE = ("R&D <@U0BOB> asked about <https://example.com/pricing|the pricing page> & more. " * 260)[:20_000]
 
@@ -246,7 +250,59 @@ def test_every_surface_of_a_huge_account_is_within_block_kit_limits(huge: Harnes
     bot.tick()
     dms = [all_text(dm["blocks"]) for dm in bot.dms("U0ALICE")]
     assert len(dms) >= 2 and any("more" in dm for dm in dms), dms
+    every_form_of(bot, card)
     assert check_everything_sent(bot) > 20
+
+
+def every_form_of(bot: Harness, card: list[dict[str, Any]]) -> None:
+    """Open every modal the app has for the huge account, and give each form's refusals: the views
+    are checked with everything sent, the answers given in the ack by the fake (``bot.refusals``)."""
+    with bot.db() as s:
+        account_id = s.scalars(select(Account.id).where(Account.name == "Acme Corp")).one()
+        signal_id = s.scalars(select(Signal.id).order_by(Signal.id)).first()
+    bot.command("/followup", "list")
+    followups = bot.last_reply()["blocks"]
+    form = opened_after(
+        bot, select_menu(bot, followups, "edit_followup", first_option(followups, "edit_followup"))
+    )
+    refused = bot.slack.submit(form, state(form, title=" ", date="2026-11-20"))
+    assert refused.json["response_action"] == "errors"
+    bot.command("/opportunity", "list all")
+    deals = bot.last_reply()["blocks"]
+    form = opened_after(
+        bot, select_menu(bot, deals, "edit_opportunity", first_option(deals, "edit_opportunity"))
+    )
+    refused = bot.slack.submit(
+        form, state(form, mrr="lots " * 1000)
+    )  # a refusal that echoes 5 000 characters
+    assert refused.json["response_action"] == "errors" and "not an amount" in refused.json["errors"]["mrr"]
+    assert len(refused.json["errors"]["mrr"]) <= 2000
+    opened = len(bot.fake.params("views.open"))
+    bot.click("Log activity", blocks=card)  # the log form offers the account's 200 contacts
+    bot.slack.block_action("followup_next_custom", json.dumps({"a": account_id}))
+    bot.slack.block_action("team_followup", json.dumps({"a": account_id, "t": NOTE[:300]}))
+    bot.slack.block_action("signal_create_opportunity", str(signal_id))
+    bot.slack.block_action("signal_dismiss", str(signal_id))
+    bot.command("/account", "link Acme Corp <#C0ACME|acme-team>")
+    bot.slack.shortcut("flag_signal", {"text": NOTE, "ts": "1700000000.000100"}, channel="C0ACME")
+    forms = [p["view"] for p in bot.fake.params("views.open")[opened:]]
+    assert [f.get("callback_id") for f in forms if f.get("callback_id")] and len(forms) == 6, [
+        f.get("callback_id") for f in forms
+    ]
+    for view in forms:  # each refuses an empty submission under its fields, within the limits
+        answer = bot.slack.submit(view, {})
+        assert answer.status == 200 and answer.json.get("response_action") == "errors", (view, answer.json)
+    for typed in ("", "Acme", "a" * 300, NOTE[:2000]):  # the account picker's options
+        answer = bot.slack.options("account", typed).json
+        assert len(answer["options"]) <= 100 and all(len(o["text"]["text"]) <= 75 for o in answer["options"])
+
+
+def first_option(blocks: list[dict[str, Any]], action_id: str) -> str:
+    for block in blocks:
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == action_id:
+                return str(element["options"][0]["value"])
+    raise AssertionError(f"no menu {action_id!r} in {all_text(blocks)[-300:]!r}")
 
 
 def test_cut_never_splits_an_entity_a_mention_or_a_link() -> None:
@@ -473,3 +529,71 @@ def test_every_send_goes_through_the_fitting_client() -> None:
         if re.search(r"\b(WebClient|WebhookClient|Respond)\(", line)
     ]
     assert offenders == []
+
+
+def register_oversized_answers(app: App) -> None:
+    """Listeners whose answers, given in the ack, are over Slack's limits."""
+    labels = [f"{i} " + "R&D <@U0BOB> " * 10 for i in range(150)]
+
+    @app.options("huge_picker")
+    def picker(ack: Ack) -> None:
+        ack(
+            options=[
+                {"text": {"type": "plain_text", "text": t}, "value": str(i)} for i, t in enumerate(labels)
+            ]
+        )
+
+    @app.options("huge_groups")
+    def groups(ack: Ack) -> None:
+        group = {"label": {"type": "plain_text", "text": "g" * 100}, "options": [
+            {"text": {"type": "plain_text", "text": t}, "value": str(i)} for i, t in enumerate(labels)
+        ]}  # fmt: skip
+        ack(option_groups=[group] * 120)
+
+    @app.view("huge_form")
+    def form(ack: Ack, view: dict[str, Any]) -> None:
+        if view.get("private_metadata") == "update":
+            ack(response_action="update", view={
+                "type": "modal", "title": {"type": "plain_text", "text": "A title far too long to show"},
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": NOTE}}] * 120,
+            })  # fmt: skip
+        else:
+            ack(response_action="errors", errors={"notes": f"“{NOTE}” is not a date. Try `2026-12-01`."})
+
+
+def test_answers_given_in_the_ack_are_fitted(bot: Harness) -> None:
+    """What a listener answers in the HTTP response (an external select's options, a form's refusals,
+    a view replacing the form) is fitted like every message, and the fake would have refused it."""
+    register_oversized_answers(bot.app)
+    options = bot.slack.options("huge_picker", "R&D", block_id="b").json["options"]
+    assert len(options) == 100 and all(len(o["text"]["text"]) <= 75 for o in options)
+    assert options[0]["text"]["text"].startswith("0 R&D <@U0BOB>") and options[-1]["value"] == "99"
+    groups = bot.slack.options("huge_groups", "", block_id="b").json["option_groups"]
+    assert len(groups) == 100 and all(
+        len(g["label"]["text"]) <= 75 and len(g["options"]) == 100 for g in groups
+    )
+    modal = {"callback_id": "huge_form", "private_metadata": ""}
+    errors = bot.slack.submit(modal, {}).json["errors"]
+    assert len(errors["notes"]) <= 2000 and errors["notes"].endswith("is not a date. Try `2026-12-01`.")
+    updated = bot.slack.submit({**modal, "private_metadata": "update"}, {}).json
+    assert updated["response_action"] == "update" and view_problems(updated["view"]) == []
+    assert slack_sdk_problems(updated["view"], view=True) == []
+    assert all_text(updated["view"]["blocks"][-1:]).startswith("…and ")
+    assert bot.refusals() == []
+
+
+def test_the_fake_refuses_answers_slack_refuses(fake_slack: FakeSlack) -> None:
+    """The test harness checks what is answered in the ack, as Slack would: a bare Bolt app (no fitting)
+    answering over the limits is refused."""
+    raw = WebClient(token="xoxb-test", base_url=fake_slack.api_url)
+    app = App(signing_secret=SIGNING_SECRET, client=raw, token_verification_enabled=False)
+    register_oversized_answers(app)
+    driver = SlackDriver(app, SIGNING_SECRET, fake_slack)
+    driver.options("huge_picker", "x", block_id="b")
+    driver.options("huge_groups", "x", block_id="b")
+    driver.submit({"callback_id": "huge_form"}, {})
+    driver.submit({"callback_id": "huge_form", "private_metadata": "update"}, {})
+    refused = fake_slack.take_refusals()
+    assert [(r.method, r.error) for r in refused] == [("ack", "invalid_ack")] * 4, refused
+    assert "options" in refused[0].detail and "option groups" in refused[1].detail
+    assert "refusal under 'notes'" in refused[2].detail and "title" in refused[3].detail
