@@ -71,7 +71,9 @@ def main() -> None:
     results = {}
     for name in args.only.split(","):
         print(f"{name} …", flush=True)
+        started = time.perf_counter()
         results[name] = SUITES[name](args.quick)
+        print(f"  ({time.perf_counter() - started:.1f} s)", flush=True)
         for pair in results[name][0]:
             print(f"  {pair.name}: {fmt(median(pair.ours))} vs {fmt(median(pair.floor))} {pair.unit}")
     text = report(results, args.quick, time.perf_counter() - began)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert
@@ -38,6 +41,24 @@ def machine() -> list[str]:
         f"{cpu}, {os.cpu_count()} cores; {platform.system()} {platform.release()}",
         f"Python {sys.version.split()[0]}; {versions}; SQLite {__import__('sqlite3').sqlite_version}",
     ]
+
+
+_TEMPLATE: list[Path] = []
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite database at ``path`` with the current schema: the migrations run once per process
+    (into a template), then every new database is a copy of it."""
+    from bot.storage.db import make_engine, upgrade
+
+    if not _TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="salesbot-bench-")) / "template.db"
+        engine = make_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        engine.dispose()
+        _TEMPLATE.append(template)
+    shutil.copyfile(_TEMPLATE[0], path)
+    return f"sqlite:///{path}"
 
 
 def median(values: list[float]) -> float:

@@ -19,7 +19,7 @@ from bot.console.fake_slack import FakeSlack
 
 
 class CountingFake(FakeSlack):
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, method: str, params: dict[str, Any], token: str | None = None) -> dict[str, Any]:
         if method == "bench.stats":
             with self.state.lock:
                 calls = list(self.state.calls)
@@ -28,7 +28,7 @@ class CountingFake(FakeSlack):
                 "responses": sum(1 for c in calls if c.method == "response_url"),
                 "posted": sum(1 for c in calls if c.method == "chat.postMessage"),
             }
-        return super()._answer(method, params)
+        return super()._answer(method, params, token)
 
 
 class RemoteFake:

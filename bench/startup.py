@@ -12,9 +12,8 @@ import urllib.request
 from pathlib import Path
 
 from bench.commands import free_port
-from bench.common import Pair
+from bench.common import Pair, migrated_sqlite
 from bench.servers import SECRET
-from bot.storage.db import make_engine, upgrade
 
 
 def time_until_healthy(args: list[str], env: dict[str, str], port: int) -> float:
@@ -54,10 +53,7 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
     pair = Pair("start-up until `/healthz` answers", "s", goal="≤ 1.5×")
     compile_sources()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        engine = make_engine(url)
-        upgrade(engine)  # an installed bot: the schema is current
-        engine.dispose()
+        url = migrated_sqlite(Path(tmp) / "bench.db")  # an installed bot: the schema is current
         env = {
             "DATABASE_URL": url,
             "SLACK_BOT_TOKEN": "xoxb-bench",

@@ -202,7 +202,8 @@ add(
 )
 add(
     "/salesbot nudges",
-    "Your morning message: one per working day, at your local time, about what started since the last one.",
+    "Your morning message: one per working day, at your local time, never before your working day "
+    "starts, about what started since the last one.",
     ("/salesbot nudges", "what is on and off, and your snoozed accounts"),
     ("/salesbot nudges off renewals", "no more renewal nudges (also: all)"),
     ("/salesbot nudges on renewals", "turn them back on"),
@@ -216,7 +217,8 @@ add(
     "/salesbot digest",
     "The weekly team digest: a chart of each rep's inputs against target and the expansion pipeline, what "
     "changed, the most overdue accounts, signals waiting, the best of the week. It comes on its own every "
-    "Monday 08:30 in the manager's zone, in the team's channel (`/team channel`) or by DM.",
+    "Monday 08:30 in the manager's zone, in the team's channel (`/team channel`), or by DM at the "
+    "manager's working start when that is later.",
     ("/salesbot digest now", "your team's digest for last week, now (managers)"),
     ("/salesbot digest now @manager", "another team's (admins)"),
 )

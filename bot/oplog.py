@@ -62,6 +62,14 @@ def configure(*, verbose: bool = False, stream: TextIO | None = None) -> None:
         logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
+def quiet_for_console() -> None:
+    """The local console prints replies where people read them: the serving lines (a request, a
+    delivery) stay out of it unless ``--verbose`` asked for everything."""
+    for logger in (request_log, delivery_log, logging.getLogger("salesbot.lifecycle")):
+        if logger.level > logging.DEBUG:
+            logger.setLevel(logging.WARNING)
+
+
 def request_fields(body: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:
     """What a request is, by ids only: kind, command / action / callback / event type, team, user,
     channel, trigger or event id, Slack's retry number. Never its text, values or tokens."""

@@ -219,7 +219,9 @@ def run(
     if mode is Mode.CONSOLE:
         print(CONNECT_HELP, file=out)
         from bot.console.repl import run_console
+        from bot.oplog import quiet_for_console
 
+        quiet_for_console()
         return run_console(settings)
     runtime = build_runtime(settings)
     heartbeat = Heartbeat(runtime.services.clock) if scheduler else None

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from bot import importer
 from bot.cli import main
 from bot.importer import PROGRESS_FROM, AccountImporter, ImportFileError, import_file, read_rows, run_import
 from bot.settings import Settings
-from bot.storage.models import Account
+from bot.storage.models import Account, AuditEntry
 from tests.helpers import FakeSlack, FakeUser, Harness
 
 HEADER = "name,status,tier,tags,owner,csm,mrr,renewal_date,external_id\n"
@@ -281,3 +282,103 @@ def test_without_a_token_emails_of_people_the_bot_knows_resolve(
     assert "line 3: owner: nobody the bot knows has the e-mail `eve@corp.example`; set SLACK_BOT_TOKEN" in err
     acme = accounts(bot)["Acme Corp"]
     assert (acme.owner_id, acme.csm_id) == ("U0DAVE", "U0CAROL")
+
+
+def test_created_accounts_are_audited_with_every_field_they_were_given(db_bot: Harness) -> None:
+    """On SQLite and PostgreSQL: the database builds the entries (``importer.created_changes``)."""
+    bot = db_bot
+    run(
+        bot,
+        HEADER
+        + 'Acme Corp,customer,gold,"Retail, North",U0ALICE,U0BOB,4.2k,2027-03-31,CRM-1\n'
+        + "Globex,,,-,,,0,,\n",
+    )
+    stored = accounts(bot)
+    with bot.db() as s:
+        created = {
+            e.account_id: e for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "create"))
+        }
+    acme, globex = created[stored["Acme Corp"].id], created[stored["Globex"].id]
+    assert acme.changes == {
+        "name": [None, "Acme Corp"],
+        "status": [None, "customer"],
+        "tier": [None, "gold"],
+        "tags": [None, ["north", "retail"]],
+        "owner_id": [None, "U0ALICE"],
+        "csm_id": [None, "U0BOB"],
+        "mrr": [None, 4200],
+        "renewal_date": [None, "2027-03-31"],
+        "external_id": [None, "CRM-1"],
+    }
+    default = bot.services.playbook.default_status
+    assert globex.changes == {"name": [None, "Globex"], "status": [None, default], "mrr": [None, 0]}
+    assert {(e.record_type, e.record_id, e.surface, e.actor_id, e.team_id) for e in (acme, globex)} == {
+        ("account", str(stored["Acme Corp"].id), "import", None, stored["Acme Corp"].team_id),
+        ("account", str(stored["Globex"].id), "import", None, stored["Globex"].team_id),
+    }
+    assert acme.at == globex.at == stored["Acme Corp"].created_at
+
+
+def test_rows_match_accounts_written_by_earlier_batches_of_the_same_file(
+    db_bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = db_bot
+    monkeypatch.setattr(importer, "BATCH", 2)  # every two rows are checked, matched and written together
+    bot.command("/account", "add Initech tier:gold")
+    run(bot, HEADER + "Acme Corp,,,,,,,,CRM-1\n")
+    report = run(
+        bot,
+        HEADER
+        + "Globex,,,,,,,,\n"  # batch 1: creates
+        + "Acme Renamed,,,,,,,,CRM-1\n"  # renames Acme Corp
+        + "ACME corp,,silver,,,,,,\n"  # batch 2: the name given up in batch 1: a new account, as spelled
+        + "globex,,gold,,,,,,\n"  # the account batch 1 created
+        + "Initech,,bronze,,,,,,CRM-2\n",  # batch 3: an account that was there before
+    )
+    assert (report.created, report.updated, report.unchanged, report.rejected) == (2, 3, 0, [])
+    stored = accounts(bot)
+    assert set(stored) == {"Acme Renamed", "ACME corp", "Globex", "Initech"}
+    assert (stored["Acme Renamed"].tier, stored["Acme Renamed"].external_id) == (None, "CRM-1")
+    assert (stored["ACME corp"].tier, stored["ACME corp"].external_id) == ("silver", None)
+    assert stored["Globex"].tier == "gold"
+    assert (stored["Initech"].tier, stored["Initech"].external_id) == ("bronze", "CRM-2")
+
+
+def test_an_import_that_fails_half_way_writes_nothing(
+    db_bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = db_bot
+    monkeypatch.setattr(importer, "BATCH", 2)
+    real = AccountImporter._write
+    written: list[int] = []
+
+    def fail_on_the_third_batch(self: AccountImporter, session: Any, batch: Any, report: Any) -> None:
+        if len(written) == 2:
+            raise RuntimeError("the database went away")
+        real(self, session, batch, report)
+        written.append(len(batch.lines))
+
+    monkeypatch.setattr(AccountImporter, "_write", fail_on_the_third_batch)
+    with pytest.raises(RuntimeError):
+        run(bot, HEADER + "".join(f"Company {i},,,,,,,,C{i}\n" for i in range(6)))
+    assert written == [2, 2]  # two batches were written inside the import's transaction …
+    assert accounts(bot) == {}  # … and rolled back with it
+    with bot.db() as s:
+        assert s.scalars(select(AuditEntry)).all() == []
+
+
+def test_short_and_long_rows_and_unknown_columns(tmp_path: Path, bot: Harness) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(
+        "name,notes,tier\nAcme Corp,call back,gold,one cell too many\nGlobex\n , \nInitech,,silver\n",
+        encoding="utf-8",
+    )
+    report = import_file(
+        path, bot.session_factory, bot.services.playbook, now=bot.clock.now(), lookup_email=None
+    )
+    assert (report.created, report.rejected, report.ignored_columns) == (3, [], ["notes"])
+    assert {name: a.tier for name, a in accounts(bot).items()} == {
+        "Acme Corp": "gold",
+        "Globex": None,
+        "Initech": "silver",
+    }

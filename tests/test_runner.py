@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,31 @@ def test_no_credentials_starts_the_console_after_explaining_how_to_connect(
     assert len(calls) == 1
     text = out.getvalue()
     assert "manifest.json" in text and "SLACK_APP_TOKEN" in text and "--http" in text
+
+
+def test_the_console_started_by_run_keeps_request_log_lines_out_of_the_chat(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`salesbot run` sets up a server's logs (a line per request) before it knows it will be the
+    console; the console then quiets them so they do not interleave with the replies."""
+    import bot.console.repl
+    from bot import oplog
+
+    loggers = [oplog.request_log, oplog.delivery_log]
+    enabled: list[bool] = []
+    monkeypatch.setattr(
+        bot.console.repl,
+        "run_console",
+        lambda settings: enabled.extend(lg.isEnabledFor(logging.INFO) for lg in loggers) or 0,
+    )
+    try:
+        oplog.configure()
+        assert all(lg.isEnabledFor(logging.INFO) for lg in loggers)
+        assert runner.run(Settings.from_env({}), out=io.StringIO()) == 0
+        assert enabled == [False, False]
+    finally:
+        for lg in [*loggers, logging.getLogger("salesbot.lifecycle")]:
+            lg.setLevel(logging.NOTSET)
 
 
 class RecordingScheduler:

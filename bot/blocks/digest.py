@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks.common import Block, context, header, line_sections
-from bot.blocks.stats import arrow, line_text, value_text
+from bot.blocks.stats import arrow, line_text, people_count, value_text
 from bot.domain.digest import Overdue, PersonalSummary, TeamDigest
 from bot.domain.text import escape, mention
 
@@ -43,7 +43,7 @@ def team_digest_blocks(digest: TeamDigest, now: datetime) -> list[Block]:
     return [
         header(f"Weekly digest · {period.title}"),
         *line_sections(
-            f"{mention(digest.manager_id)}'s team · {len(report.members)} people · {period.label}",
+            f"{mention(digest.manager_id)}'s team · {people_count(len(report.members))} · {period.label}",
             [],
         ),
         *line_sections("*What changed since last week*", changes),

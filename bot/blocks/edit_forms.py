@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.accounts import when_local
 from bot.blocks.common import Block, actions, input_block, modal, option, plain_text, section, static_select
+from bot.blocks.followup_label import number_label
 from bot.domain.followup_text import MAX_TITLE as MAX_FOLLOWUP_TITLE
-from bot.domain.followups import label
 from bot.domain.opportunities import MAX_TITLE as MAX_OPPORTUNITY_TITLE
 from bot.domain.text import as_read, escape, mention, titled
 from bot.playbook import Playbook
@@ -180,7 +180,7 @@ def followup_saved_blocks(
     whose = "" if task.assignee_id == viewer_id else " their time"
     return [
         section(
-            f":pencil2: Updated follow-up `{label(task, viewer_id)}`: *{escape(titled(task.title, account.name))}* · "
+            f":pencil2: Updated follow-up {number_label(task, viewer_id)}: *{escape(titled(task.title, account.name))}* · "
             f"*{escape(account.name)}* — "
             f"I'll remind {who(task.assignee_id, viewer_id)} {when_local(task.due_at, tz, now=now)}{whose}."
         )

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks.common import Block, actions, button, context, input_block, modal, section
 from bot.blocks.edit_forms import followup_menu
+from bot.blocks.followup_label import number_label
 from bot.domain.dates import format_when, when_local
-from bot.domain.followups import label
 from bot.domain.text import channel_link, escape, mention, titled
 from bot.storage.models import Account, Task
 
@@ -67,7 +67,7 @@ def created_blocks(
     """``holiday``: (its name, the next working day) when the due day is a holiday."""
     lines = [
         f"{heading}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* · "
-        f"`{label(task, viewer_id)}`",
+        f"{number_label(task, viewer_id)}",
         f"*Assigned to:* {who(task.assignee_id, viewer_id)}",
         "*Due:* "
         + due_line(
@@ -133,7 +133,7 @@ def reminder_blocks(
     source = " · after a logged activity" if task.source_activity_id else ""
     blocks = [
         section(
-            f":alarm_clock: *{escape(titled(task.title, account.name))}* `{label(task)}`\n"
+            f":alarm_clock: *{escape(titled(task.title, account.name))}* {number_label(task)}\n"
             f"*{escape(account.name)}*{asked}{source} · due {when_local(task.due_at, assignee_tz, now=now)}"
         )
     ]
@@ -180,7 +180,7 @@ def done_blocks(task: Task, account: Account, *, viewer_id: str | None = None) -
     return [
         section(
             f":white_check_mark: Done: ~{escape(titled(task.title, account.name))}~ · *{escape(account.name)}* "
-            f"`{label(task, viewer_id)}`"
+            f"{number_label(task, viewer_id)}"
         ),
         section(f"*What's next with {escape(account.name)}?*"),
         actions(
@@ -194,7 +194,7 @@ def closed_blocks(task: Task, account: Account, verb: str, *, viewer_id: str | N
     return [
         section(
             f":leftwards_arrow_with_hook: {verb}: ~{escape(titled(task.title, account.name))}~ · "
-            f"*{escape(account.name)}* `{label(task, viewer_id)}`"
+            f"*{escape(account.name)}* {number_label(task, viewer_id)}"
         )
     ]
 
@@ -221,7 +221,7 @@ def moved_blocks(
     return [
         section(
             f":zzz: {how}: *{escape(titled(task.title, account.name))}* · *{escape(account.name)}* "
-            f"`{label(task, viewer_id)}` — "
+            f"{number_label(task, viewer_id)} — "
             f"I'll remind {who(task.assignee_id, viewer_id)} {when}."
         )
     ]

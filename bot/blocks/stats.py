@@ -12,6 +12,10 @@ from bot.domain.targets import format_amount
 from bot.domain.text import mention
 
 
+def people_count(n: int) -> str:
+    return "1 person" if n == 1 else f"{n:,} people"
+
+
 def value_text(value: float | None, kind: str) -> str:
     if value is None:
         return "—"
@@ -78,7 +82,7 @@ def team_blocks(report: TeamReport, *, now: datetime) -> list[Block]:
     blocks: list[Block] = [
         header(f"Team stats · {period.title}"),
         *line_sections(
-            f"{mention(report.manager_id)}'s team · {len(report.members)} people · {period.label}", []
+            f"{mention(report.manager_id)}'s team · {people_count(len(report.members))} · {period.label}", []
         ),
         *lines_blocks(report.total, period),
         divider(),

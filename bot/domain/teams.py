@@ -63,6 +63,32 @@ def members_of(session: Session, manager_id: str, *, team_id: str | None = None)
     )
 
 
+def require_members(
+    session: Session,
+    manager_id: str,
+    *,
+    asked_by: str,
+    command: str,
+    example: str,
+    team_id: str | None = None,
+) -> list[str]:
+    """``members_of``, or why there is nobody: a member who leads no team is pointed to their manager's
+    (``command`` is how to ask for someone else's, e.g. ``/stats team``)."""
+    members = members_of(session, manager_id, team_id=team_id)
+    if members:
+        return members
+    if manager_id != asked_by:
+        raise UserError(f"They have no team yet: `{ADD_EXAMPLE}` builds one.", example)
+    boss = manager_of(session, asked_by, team_id=team_id)
+    if boss is None:
+        raise UserError(f"You have no team yet: `{ADD_EXAMPLE}` builds one.", example)
+    raise UserError(
+        f"You don't lead a team; you are in <@{boss}>'s. For a team's, name its manager: `{command} @manager`.",
+        example,
+        mrkdwn=True,
+    )
+
+
 def is_manager(session: Session, user_id: str, *, team_id: str | None = None) -> bool:
     team_id = team_id or current_team()
     return bool(

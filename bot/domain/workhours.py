@@ -33,6 +33,21 @@ def next_working_start(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datet
     return at  # no working days configured: deliver as is
 
 
+def in_working_time(at: datetime, hours: WorkingHours, tz: ZoneInfo) -> datetime:
+    """A time set for everyone (the weekly digest's ``at``) moved into one person's working time: on
+    their first working day from ``at``'s local day, at the later of ``at``'s wall-clock time and their
+    working start (08:30 → 10:00 for someone who starts at 10:00); past their working end, their next
+    working start. Never earlier than ``at``."""
+    local = at.astimezone(tz)
+    day = local.date()
+    for _ in range(60):  # a long holiday season still ends
+        if hours.is_working_day(day) or not hours.days:
+            break
+        day += timedelta(days=1)
+    moment = local_datetime(day, max(local.time(), hours.start), tz)
+    return next_working_start(max(moment, at), hours, tz)
+
+
 def working_day_at(
     at: datetime, when: time, hours: WorkingHours, tz: ZoneInfo, *, days_ahead: int = 1
 ) -> datetime:

@@ -40,9 +40,9 @@ def run_digest_command(services: Services, text: str, user_id: str, respond: Res
         if not permissions.allowed(session, user_id, permissions.DIGEST, manager):
             reply(respond, refused_blocks())
             return
-        if not teams.members_of(session, manager):
-            who = "You have" if manager == user_id else "They have"
-            raise UserError(f"{who} no team yet: `/team add @manager @alice @bob` builds one.", EXAMPLE)
+        teams.require_members(
+            session, manager, asked_by=user_id, command="/salesbot digest now", example=EXAMPLE
+        )
         channel = teams.channel_of(session, manager)
         digest.request_now(services, session, manager, now, tz)
     where = channel_link(channel) if channel else f"{mention(manager)} by DM"

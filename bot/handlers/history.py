@@ -30,6 +30,10 @@ def account_history(services: Services, text: str, user_id: str, respond: Respon
 
 
 def opportunity_history(services: Services, text: str, user_id: str, respond: Respond, team_id: str) -> None:
+    if not text.strip():
+        raise UserError(
+            "Which opportunity? Give its number, as `/opportunity list` shows it.", OPPORTUNITY_EXAMPLE
+        )
     number = opp.parse_id(text.split()[0] if text.split() else "", OPPORTUNITY_EXAMPLE)
     with services.uow() as session:
         opportunity = opp.require(session, number, OPPORTUNITY_EXAMPLE, team_id=team_id)
@@ -49,7 +53,13 @@ def _account_page(
     page = history.for_account(session, account.id, before=before)
     tz = services.people.get_in(session, user_id).tz
     return history_blocks(
-        account.name, page, viewer=user_id, tz=tz, now=services.clock.now(), more_value={"a": account.id}
+        account.name,
+        page,
+        viewer=user_id,
+        tz=tz,
+        now=services.clock.now(),
+        more_value={"a": account.id},
+        account_name=account.name,
     )
 
 

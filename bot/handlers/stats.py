@@ -54,12 +54,14 @@ def run_stats_command(services: Services, text: str, user_id: str, respond: Resp
             if not permissions.allowed(session, user_id, permissions.NUMBERS, manager, team_id=team_id):
                 reply(respond, refused_blocks())
                 return
-            members = teams.members_of(session, manager, team_id=team_id)
-            if not members:
-                who = "You have" if manager == user_id else "They have"
-                raise UserError(
-                    f"{who} no team yet: `/team add @manager @alice @bob` builds one.", TEAM_EXAMPLE
-                )
+            members = teams.require_members(
+                session,
+                manager,
+                asked_by=user_id,
+                command="/stats team",
+                example=TEAM_EXAMPLE,
+                team_id=team_id,
+            )
             report = stats.team_report(
                 session, manager, members, period, now=now, playbook=services.playbook, team_id=team_id
             )

@@ -1,9 +1,10 @@
 """The weekly picture on its schedule: each team's digest (chart + text) at the playbook's local day
 and time (``scheduler.weekly_digest``, default Monday 08:30) in the manager's zone, posted to the
 team's channel or the manager's DMs; and each rep's personal summary at the same local time in
-their own zone, unless they turned ``weekly`` nudges off. Every one of them goes at that time, as
-the morning message does: a DM is not held back until the recipient's working day starts (09:00
-by default), so a manager's DM digest and a channel digest go at the same 08:30.
+their own zone, unless they turned ``weekly`` nudges off. A post in the team's channel goes at that
+time; a DM arrives in its recipient's working time (``workhours.in_working_time``): at the later of
+that time and their working start (09:00 by default, theirs if their profile has one), on their
+first working day from that day (a Monday off: Tuesday), never at night.
 
 Exactly once per team (and rep) per week: every message is an outbox row whose ``dedupe_key`` names
 the week, so instances and restarts can't queue it twice; a slot missed while the bot was down is
@@ -29,6 +30,7 @@ from bot.domain import digest, teams
 from bot.domain.dates import zone
 from bot.domain.periods import Period, last_full
 from bot.domain.text import plain
+from bot.domain.workhours import in_working_time
 from bot.playbook import parse_weekly
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.storage.models import Reminder, UserProfile
@@ -89,41 +91,39 @@ def weekly_pass(services: Services, now: datetime, *, team_id: str | None = None
                 select(UserProfile).where(UserProfile.team_id == team_id, UserProfile.user_id.in_(people))
             )
         }
-        due: list[tuple[str, str, datetime, Period]] = []  # (kind, user, slot, week)
+        # (kind, user, slot, week, when a DM to them arrives: in their working time)
+        due: list[tuple[str, str, datetime, Period, datetime]] = []
         for user_id in people:
             profile = profiles.get(user_id)
             tz = zone(profile.tz if profile else None)
+            hours = (
+                services.people.cached(profile).working_hours if profile else services.playbook.working_hours
+            )
             slot = local_slot(spec, now, tz)
             if not (slot <= now < slot + CATCH_UP):
                 continue
             week = covered_week(slot, tz)
+            at_work = in_working_time(slot, hours, tz)
             if user_id in all_teams:
-                due.append((TEAM_DIGEST, user_id, slot, week))
+                due.append((TEAM_DIGEST, user_id, slot, week, at_work))
             is_rep = any(user_id in ms for ms in all_teams.values())
             if is_rep and NUDGE_KIND not in (profile.nudges_off if profile else []):
-                due.append((WEEKLY_SUMMARY, user_id, slot, week))
-        keys = [_key(kind, team_id, user, week) for kind, user, _, week in due]
+                due.append((WEEKLY_SUMMARY, user_id, slot, week, at_work))
+        keys = [_key(kind, team_id, user, week) for kind, user, _, week, _ in due]
         queued = set(session.scalars(select(Reminder.dedupe_key).where(Reminder.dedupe_key.in_(keys))))
-        for (kind, user_id, slot, week), key in zip(due, keys, strict=True):
+        for (kind, user_id, slot, week, at_work), key in zip(due, keys, strict=True):
             if key in queued:
                 continue
             channel = teams.channel_of(session, user_id, team_id=team_id) if kind == TEAM_DIGEST else None
             enqueue(
                 session,
                 kind=kind,
-                due_at=slot,
+                # a channel post at the playbook's time; a DM in its recipient's working time
+                due_at=slot if channel else at_work,
                 now=now,
                 recipient_id=None if channel else user_id,
                 channel_id=channel,
-                # at the playbook's local time for everyone, DM or channel: not held until the
-                # working day starts (a slot missed by more than LATE_AFTER waits for it, as any row)
-                payload={
-                    "user": user_id,
-                    "week": week.first.isoformat(),
-                    "tz": week.tz.key,
-                    "team": team_id,
-                    "any_hour": True,
-                },
+                payload={"user": user_id, "week": week.first.isoformat(), "tz": week.tz.key, "team": team_id},
                 dedupe_key=key,
             )
 

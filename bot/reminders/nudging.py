@@ -2,7 +2,8 @@
 
 Runs every minute (``services.planning_passes``). For each person concerned (account owners and
 CSMs, follow-up assignees, anyone the bot knows), once their local time reaches
-``scheduler.daily_nudge_time`` on one of their working days, and if today's message isn't built:
+``scheduler.daily_nudge_time`` (or their working start, when later) on one of their working days,
+and if today's message isn't built:
 gather every source's items, keep what started since they were last told (``bot.domain.nudge_diff``),
 record it in ``NudgeState``, and queue ONE ``morning_digest`` message (dedupe key
 ``morning:<user>:<local date>``). Cheap when nothing is due: three small queries (profiles, who
@@ -194,7 +195,6 @@ def build_morning(
             "day": day.isoformat(),
             "items": [asdict(item) for item in tell],
             "deferred": plan.deferred,
-            "any_hour": True,  # at the morning nudge time, which may be before the working start
         },
         dedupe_key=key,
     )

@@ -9,7 +9,7 @@ rendered at delivery, so it shows the account's current name.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -139,9 +139,10 @@ def render_role_changed(services: Services, session: Session, reminder: Reminder
     return OutgoingMessage(reader, fallback_text(blocks), blocks)
 
 
-def render_opportunity_closed(
-    services: Services, session: Session, reminder: Reminder
-) -> OutgoingMessage | None:
+def _opportunity_notice(
+    session: Session, reminder: Reminder
+) -> tuple[Opportunity, Account | None, str, str, dict[str, Any]] | None:
+    """The opportunity a notice is about, its account, the account's name as shown, the reader."""
     data = reminder.payload or {}
     opportunity = session.get(Opportunity, int(data.get("opportunity_id") or 0))
     reader = reminder.recipient_id
@@ -149,6 +150,23 @@ def render_opportunity_closed(
         return None
     account = session.get(Account, opportunity.account_id)
     name = escape(account.name) if account else "an account"
+    return opportunity, account, name, reader, data
+
+
+def _notice(reader: str, text: str, account: Account | None) -> OutgoingMessage:
+    blocks = [section(text)]
+    if account is not None:
+        blocks.append(actions(button("Open account", "open_account", str(account.id))))
+    return OutgoingMessage(reader, fallback_text(blocks), blocks)
+
+
+def render_opportunity_closed(
+    services: Services, session: Session, reminder: Reminder
+) -> OutgoingMessage | None:
+    found = _opportunity_notice(session, reminder)
+    if found is None:
+        return None
+    opportunity, account, name, reader, data = found
     text = (
         f":briefcase: {mention(str(data.get('by')))} closed your opportunity #{opportunity.id} "
         f"“{escape(opportunity.title)}” on *{name}*: {escape(str(data.get('before')))} → "
@@ -156,28 +174,19 @@ def render_opportunity_closed(
     )
     if opportunity.status == "lost" and opportunity.lost_reason:
         text += f" Reason: {escape(opportunity.lost_reason)}."
-    blocks = [section(text)]
-    if account is not None:
-        blocks.append(actions(button("Open account", "open_account", str(account.id))))
-    return OutgoingMessage(reader, fallback_text(blocks), blocks)
+    return _notice(reader, text, account)
 
 
 def render_opportunity_owner(
     services: Services, session: Session, reminder: Reminder
 ) -> OutgoingMessage | None:
-    data = reminder.payload or {}
-    opportunity = session.get(Opportunity, int(data.get("opportunity_id") or 0))
-    reader = reminder.recipient_id
-    if opportunity is None or reader is None:
+    found = _opportunity_notice(session, reminder)
+    if found is None:
         return None
-    account = session.get(Account, opportunity.account_id)
-    name = escape(account.name) if account else "an account"
+    opportunity, account, name, reader, data = found
     text = (
         f":briefcase: {mention(str(data.get('by')))} changed the owner of opportunity #{opportunity.id} "
         f"“{escape(opportunity.title)}” on *{name}*: {_who(data.get('before'), reader)} → "
         f"{_who(data.get('after'), reader)}."
     )
-    blocks = [section(text)]
-    if account is not None:
-        blocks.append(actions(button("Open account", "open_account", str(account.id))))
-    return OutgoingMessage(reader, fallback_text(blocks), blocks)
+    return _notice(reader, text, account)

@@ -16,6 +16,8 @@ def search_key(name: str) -> str:
     ``L'Oréal & Co``, ``L’ORÉAL & CO.`` and ``loreal co`` all read ``loreal co``. Only letters,
     digits and single spaces remain, so the key never holds a LIKE/GLOB wildcard.
     """
-    text = unicodedata.normalize("NFKD", name.casefold().translate(_APOSTROPHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LIGATURES)
+    text = name.casefold().translate(_APOSTROPHES)
+    if not text.isascii():  # ASCII has no accents or ligatures to take apart
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LIGATURES)
     return _NOT_WORD.sub(" ", text).strip()

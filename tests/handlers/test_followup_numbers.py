@@ -34,7 +34,7 @@ def test_each_person_counts_their_own_follow_ups_from_one(bot: Harness) -> None:
     bot.command("/followup", "Acme Corp: send the proposal tomorrow 9am")
     assert "`#1`" in bot.last_text()
     bot.command("/followup", f"Globex: prepare QBR friday for {BOB}")
-    assert "`<@U0BOB> #1`" in bot.last_text()  # Bob's first, named as his to Alice
+    assert "<@U0BOB> `#1`" in bot.last_text()  # Bob's first, named as his to Alice
     bot.command("/followup", "Globex: call back next monday", user="U0CAROL")
     bot.command("/followup", "Globex: send the contract end of month")
     assert "`#2`" in bot.last_text()  # Alice's second: the rows in between do not count
@@ -67,7 +67,7 @@ def test_a_colleagues_number_is_typed_with_their_mention(bot: Harness) -> None:
     bot.command("/followup", "Acme Corp: my own thing tomorrow")
     bot.command("/followup", f"Globex: prepare QBR friday for {BOB}")
     bot.command("/followup", f"cancel {BOB} 1")  # Alice asked for it: she may call it off
-    assert "Cancelled: ~prepare QBR~" in bot.last_text() and "`<@U0BOB> #1`" in bot.last_text()
+    assert "Cancelled: ~prepare QBR~" in bot.last_text() and "<@U0BOB> `#1`" in bot.last_text()
     assert numbers(bot)["my own thing"] == ("U0ALICE", 1, "open")
     bot.command("/followup", f"done {BOB} 7")
     assert "There is no follow-up #7 in that colleague's list" in bot.last_text()
@@ -117,7 +117,7 @@ def test_buttons_menus_and_the_card_show_the_persons_number(bot: Harness) -> Non
     saved = bot.slack.submit(view, state(view, assignee="U0CAROL"))  # handed over to Carol
     assert saved.status == 200
     assert numbers(bot)["send the proposal"] == ("U0CAROL", 1, "open")  # Carol's first
-    assert "`<@U0CAROL> #1`" in all_text(bot.fake.params("chat.postEphemeral")[-1]["blocks"])
+    assert "<@U0CAROL> `#1`" in all_text(bot.fake.params("chat.postEphemeral")[-1]["blocks"])
 
     bot.command("/account", "Acme Corp")
     assert "<@U0CAROL> `#1`" in bot.last_text()

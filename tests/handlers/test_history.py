@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
+from bot.domain.dates import format_when
 from bot.exporter import AUDIT_HEADER, run_export_audit
 from bot.importer import AccountImporter, read_rows
 from bot.settings import Settings
@@ -109,11 +113,29 @@ def test_history_shows_who_did_what_newest_first_escaped(bot: Harness) -> None:
     bot.command("/account", "history Acme Corp", user="U0CAROL")
     text = bot.last_text()
     assert (
-        text.index("mrr — → 4200; tier — → gold") < text.index("tags — →") < text.index("created *account*")
+        text.index("mrr — → 4,200; tier — → gold") < text.index("tags — →") < text.index("created *account*")
     )
     assert "<@U0ALICE> (command)" in text and "<@U0BOB> (command)" in text
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
     assert "That is the whole history." in text
+
+
+def test_history_reads_values_as_the_rest_of_the_product_writes_them(bot: Harness) -> None:
+    """Dates by the one formatter in the reader's zone, yes/no, the account's name in the bot's
+    titles, no bookkeeping numbers: never raw stored values."""
+    bot.command("/account", "add Acme Corp tier:gold")
+    bot.command("/visit", "Acme Corp tomorrow 10am")
+    bot.command("/followup", "Acme Corp: send the deck tomorrow")
+    bot.command("/followup", "done 1")
+    bot.command("/account", "history Acme Corp")
+    text = bot.last_text()
+    assert "{account}" not in text and "Visit Acme Corp" in text
+    assert "True" not in text and "False" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", text)
+    assert "number —" not in text
+    with bot.db() as s:
+        done_at = s.scalars(select(Task.completed_at).where(Task.completed_at.is_not(None))).one()
+    assert format_when(done_at.replace(tzinfo=UTC), ZoneInfo("Europe/Paris"), now=bot.clock.now()) in text
 
 
 def test_history_is_paged_with_an_older_button(bot: Harness) -> None:
@@ -122,10 +144,10 @@ def test_history_is_paged_with_an_older_button(bot: Harness) -> None:
         bot.command("/account", f"set Acme Corp mrr:{mrr}00")
     bot.command("/account", "history Acme Corp")
     first = bot.last_text()
-    assert "mrr 1100 → 1200" in first and "created *account*" not in first
+    assert "mrr 1,100 → 1,200" in first and "created *account*" not in first
     bot.click("Older changes")
     older = bot.last_text()
-    assert "mrr 100 → 200" in older and "created *account*" in older and "mrr 1100 → 1200" not in older
+    assert "mrr 100 → 200" in older and "created *account*" in older and "mrr 1,100 → 1,200" not in older
     assert bot.last_reply().get("replace_original") is True
 
 
@@ -184,6 +206,13 @@ def test_history_of_an_unknown_account_writes_nothing(bot: Harness) -> None:
     bot.command("/account", "history Nowhere Inc")
     assert "Example: `/account history Acme Corp`" in bot.last_text()
     assert bot.count(AuditEntry) == 0
+
+
+def test_opportunity_history_without_a_number_asks_for_one(bot: Harness) -> None:
+    bot.command("/opportunity", "history")
+    text = bot.last_text()
+    assert "Which opportunity? Give its number" in text and "Example: `/opportunity history 12`" in text
+    assert "“”" not in text
 
 
 def test_an_import_is_audited_as_an_import(bot: Harness) -> None:

@@ -176,7 +176,7 @@ def test_log_visit_on_a_morning_line_marks_that_line_and_keeps_the_others(
     for name in ("Acme Corp", "Globex"):
         bot.command("/account", f"add {name} tier:gold status:partner owner:<@U0ALICE|alice>")
         bot.command("/log", f"visit {name} 2026-06-20: quarterly review")
-    bot.clock.set(datetime(2026, 11, 24, 7, 30, tzinfo=UTC))
+    bot.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=UTC))  # 09:00 in Paris: Alice's morning message
     bot.tick()
     [morning] = bot.messages("U0ALICE")
     bot.press(morning, "Log visit", line="*Acme Corp*")

@@ -246,7 +246,7 @@ def test_every_surface_of_a_huge_account_is_within_block_kit_limits(huge: Harnes
     bot.command("/opportunity", "list all")
     # the morning message and the due follow-ups' reminders
     bot.dispatch()  # the 250 overdue follow-ups' reminders: one "while I was away" message
-    bot.clock.set(datetime(2026, 11, 24, 7, 31, tzinfo=UTC))  # 08:31 in Paris: Alice's morning
+    bot.clock.set(datetime(2026, 11, 24, 8, 1, tzinfo=UTC))  # 09:01 in Paris: Alice's morning
     bot.tick()
     dms = [all_text(dm["blocks"]) for dm in bot.dms("U0ALICE")]
     assert len(dms) >= 2 and any("more" in dm for dm in dms), dms

@@ -1,5 +1,5 @@
 """The weekly digest and personal summaries on the known world: when they go (each person's own Monday
-08:30), exactly once, what they say, what the chart draws, and the upload through files upload v2."""
+08:30; a DM in its recipient's working time), exactly once, what they say, what the chart draws, and the upload through files upload v2."""
 
 from __future__ import annotations
 
@@ -7,18 +7,21 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
 from bot.charts import digest as chart
 from bot.domain import digest
 from bot.domain.periods import Period
+from bot.domain.workhours import is_working_time
 from bot.reminders.digest import TEAM_DIGEST, WEEKLY_SUMMARY, weekly_pass
-from bot.storage.models import Reminder
+from bot.storage.models import Reminder, UserProfile
 from tests.helpers import Harness, all_text
-from tests.insight.conftest import ALICE, MGR, MGR2
+from tests.insight.conftest import ALICE, MGR, MGR2, at
 
 # Monday 30 November 2026, 13:29 UTC: 08:29 in New York (U0MGR, Bob), 14:29 in Paris (Alice),
 # 22:29 in Tokyo (U0MGR2, Kenji), 13:29 for Carol (UTC).
 BEFORE_NEW_YORK = datetime(2026, 11, 30, 13, 29, tzinfo=UTC)
+FROM_TUESDAY = ["tue", "wed", "thu", "fri", "sat"]
 
 
 def run_weekly(bot: Harness) -> None:
@@ -151,7 +154,7 @@ def test_digest_now_renders_a_png_and_uploads_it_to_the_managers_dm(world: Harne
 @pytest.mark.parametrize(
     ("user", "text", "message"),
     [
-        ("U0ALICE", "now", "You have no team yet"),
+        ("U0ALICE", "now", "You don't lead a team; you are in <@U0MGR>'s"),
         ("U0BOB", f"now {MGR}", "Sorry, you can see your own numbers"),
         ("U0MGR", f"now {MGR2}", "Sorry, you can see your own numbers"),
         ("U0ADMIN", "now", "You have no team yet"),
@@ -185,18 +188,43 @@ def test_the_personal_summary(world: Harness) -> None:
     assert "`/salesbot nudges off weekly` stops this summary" in text
 
 
-def test_digests_and_summaries_go_at_the_playbooks_time_before_the_working_day(world: Harness) -> None:
-    """Monday 08:30 is the playbook's time for everyone: a DM to the manager or a rep is not held
-    back until their working day starts at 09:00, just as a post in the team's channel is not."""
+def test_digest_and_summary_dms_arrive_in_each_recipients_own_working_time(world: Harness) -> None:
+    """Monday 08:30 is the playbook's time; a DM arrives at the later of that and its recipient's working
+    start, in their own zone, on their working days; a post in the team's channel keeps 08:30. Nobody
+    here ever used the bot before: their zones come from Slack."""
     bot = world
-    bot.clock.set(datetime(2026, 11, 30, 13, 30, tzinfo=UTC))  # 08:30 in New York
-    run_weekly(bot)
-    digests = [str(p["text"]) for p in bot.dms("U0MGR") if "Weekly digest" in str(p["text"])]
-    summaries = [str(p["text"]) for p in bot.dms("U0BOB") if "Your week" in str(p["text"])]
-    assert digests == ["Weekly digest · week of Mon 23 Nov 2026"]
-    assert summaries == ["Your week · week of Mon 23 Nov 2026"]
+    bot.command("/team", f"channel {MGR2} <#C0SALES|sales>", user="U0MGR2")  # Hiro's team: a channel
+    for user, hours in (("U0ALICE", {"work_start": "10:00"}), ("U0CAROL", {"work_days": FROM_TUESDAY})):
+        bot.services.people.get(user)
+        with bot.db() as s:
+            s.execute(update(UserProfile).where(UserProfile.user_id == user).values(**hours))
+    bot.fake.clear()
+
+    def arrived() -> list[tuple[str, str]]:
+        texts = [(str(p["channel"]), str(p["text"])) for p in bot.fake.params("chat.postMessage")]
+        return [(c, t.partition(" · ")[0]) for c, t in texts if t.startswith(("Weekly digest", "Your week"))]
+
+    timeline = [  # (UTC, what arrives then)
+        ("2026-11-29 23:30", [("C0SALES", "Weekly digest")]),  # Monday 08:30 in Tokyo: in the channel
+        ("2026-11-29 23:59", []),  # Kenji, in Tokyo too, starts at 09:00
+        ("2026-11-30 00:00", [("U0KENJI", "Your week")]),
+        ("2026-11-30 07:30", []),  # 08:30 in Paris: Alice starts at 10:00
+        ("2026-11-30 08:59", []),
+        ("2026-11-30 09:00", [("U0ALICE", "Your week")]),
+        ("2026-11-30 13:30", []),  # 08:30 in New York
+        ("2026-11-30 14:00", [("U0MGR", "Weekly digest"), ("U0BOB", "Your week")]),  # 09:00 there
+        ("2026-12-01 08:59", []),  # Carol (UTC) does not work on Mondays
+        ("2026-12-01 09:00", [("U0CAROL", "Your week")]),
+    ]
+    for when, expected in timeline:
+        before = len(arrived())
+        bot.clock.set(at(when))
+        run_weekly(bot)
+        assert sorted(arrived()[before:]) == sorted(expected), when
+        for user, _ in expected:
+            if user.startswith("U"):
+                person = bot.services.people.get(user)
+                assert is_working_time(bot.clock.now(), person.working_hours, person.tz), (user, when)
     with bot.db() as s:
         rows = s.query(Reminder).filter(Reminder.kind.in_((TEAM_DIGEST, WEEKLY_SUMMARY))).all()
-        sent = {(r.kind, str(r.payload["user"])): r for r in rows}
-    assert sent[(TEAM_DIGEST, "U0MGR")].status == "sent"
-    assert sent[(WEEKLY_SUMMARY, "U0BOB")].status == "sent"
+    assert len(rows) == 6 and {r.status for r in rows} == {"sent"}

@@ -22,6 +22,7 @@ from tests.helpers import Harness
 from tests.insight.conftest import NOW
 
 MONDAY_0830_NEW_YORK = datetime(2026, 11, 30, 13, 30, tzinfo=UTC)
+MONDAY_0900_NEW_YORK = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)  # the working start: DMs arrive
 TEAM = ["U0ALICE", "U0BOB"]
 
 
@@ -80,6 +81,7 @@ def test_the_monday_batch_renders_in_one_unit_of_work_and_keeps_the_charts_file(
     bot.clock.set(MONDAY_0830_NEW_YORK)
     with caplog.at_level(logging.INFO, logger="bot.reminders.dispatcher"):
         weekly_pass(bot.services, bot.clock.now())
+        bot.clock.set(MONDAY_0900_NEW_YORK)
         bot.deliver()
     assert not [r for r in caplog.records if "one by one" in r.getMessage()]
     with bot.db() as s:

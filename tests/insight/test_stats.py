@@ -195,8 +195,9 @@ def test_bad_targets_explain_and_write_nothing(world: Harness, user: str, text: 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("someday", "I don't know the period “someday”"), ("team", "You have no team yet")],
+    [("someday", "I don't know the period “someday”"), ("team", "you are in <@U0MGR>'s. For a team's")],
 )
 def test_bad_stats_requests(world: Harness, text: str, message: str) -> None:
+    """Alice is in Dana's team: asking for "my team" points her to Dana's rather than saying she has none."""
     world.command("/stats", text)
     assert message in world.last_text() and "Example: `/stats" in world.last_text()

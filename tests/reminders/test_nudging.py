@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.domain.nudges import NudgeItem
 from bot.storage.models import LOCAL_TEAM, Account, NudgeState, Reminder, Task, UserProfile, VisitPlan
@@ -16,9 +16,10 @@ from tests.helpers import FakeSlack, Harness, add_task, all_text, buttons, find_
 
 @pytest.fixture
 def bot(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
-    """The harness without automatic follow-ups: only the morning message reaches people here."""
+    """The harness without automatic follow-ups: only the morning message reaches people here. The
+    working day starts at 08:00, so the 08:30 nudge time decides (a later start: test_mornings.py)."""
     config = tmp_path / "salesbot.toml"
-    config.write_text("followup_rules = []\n")
+    config.write_text('followup_rules = []\n[working_hours]\nstart = "08:00"\n')
     return Harness.create(fake_slack, session_factory, config_path=str(config))
 
 
@@ -381,18 +382,22 @@ def test_an_explicit_visit_plan_replaces_the_tier_cadence(bot: Harness) -> None:
 
 
 def test_a_followup_whose_reminder_is_still_to_come_is_not_also_in_the_morning_message(bot: Harness) -> None:
-    """Due at 05:00 for Bob: his reminder waits for 09:00, so the 08:30 message does not repeat it."""
+    """Due at 05:00 for Bob, who starts at 09:00: his reminder waits for 09:00, and his morning message,
+    due then too (not at 08:30, before his day starts), does not repeat it."""
+    bot.services.people.get("U0BOB")
+    with bot.db() as s:
+        s.execute(update(UserProfile).where(UserProfile.user_id == "U0BOB").values(work_start="09:00"))
     bot.command("/account", "add Acme Corp status:partner owner:<@U0ALICE|alice>")
     bot.command("/followup", "Acme Corp: send the proposal tomorrow 5am for <@U0BOB|bob>")
     assert "outside their working hours" in bot.last_text()
 
-    run_at(bot, at(2026, 11, 24, 13, 30))  # 08:30 in New York: the morning pass, the reminder waits
+    run_at(bot, at(2026, 11, 24, 13, 30))  # 08:30 in New York: the reminder waits, and so does the morning
     assert bot.dms("U0BOB") == []
     run_at(bot, at(2026, 11, 24, 14))  # 09:00: the reminder, alone
     (reminder,) = bot.dms("U0BOB")
     assert "send the proposal" in text(reminder)
 
-    run_at(bot, at(2026, 11, 25, 13, 30))  # still open the next morning: now it is overdue news
+    run_at(bot, at(2026, 11, 25, 14))  # still open the next morning (09:00 for him): now overdue news
     morning = bot.dms("U0BOB")[-1]
     assert "*send the proposal* for *Acme Corp* was due Tue 24 Nov, 05:00" in text(morning)
 

@@ -26,14 +26,15 @@ def test_a_signal_is_not_repeated_by_the_morning_message_the_day_it_arrives(team
     bot.clock.advance(days=-1, hours=9)  # Sunday 18:00 UTC
     bot.command("/signal", "Acme Corp upsell: asked whether they can add 20 seats", user="U0BOB")
     bot.command("/signal", "Acme Corp cross-sell: wants a marketing module", user="U0BOB")  # ripe: 60
-    bot.clock.advance(hours=13, minutes=45)  # Monday 07:45 UTC = 08:45 Paris: alice's morning is due
+    bot.clock.advance(hours=13, minutes=45)  # Monday 07:45 UTC = 08:45 Paris: before alice's day starts
+    tick(bot)
+    assert bot.dms("U0ALICE") == []
+    bot.clock.advance(minutes=15)  # 09:00 Paris: her morning message, and the signal messages themselves
     tick(bot)
     monday = mornings(bot, "U0ALICE")
     assert len(monday) == 1
     assert "ripe for expansion" in all_text(monday[0]["blocks"])
-    assert "waits for you" not in all_text(monday[0]["blocks"])  # the signals come at 09:00, with buttons
-    bot.clock.advance(minutes=15)  # 09:00 Paris: the signal messages themselves
-    tick(bot)
+    assert "waits for you" not in all_text(monday[0]["blocks"])  # the signals come with their buttons
     routed = [p for p in bot.dms("U0ALICE") if "flagged by <@U0BOB>" in all_text(p.get("blocks"))]
     assert len(routed) == 1  # both signals came due at 09:00: one message, one item each
     assert all_text(routed[0]["blocks"]).count("flagged by <@U0BOB>") == 2

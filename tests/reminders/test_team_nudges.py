@@ -18,7 +18,9 @@ from tests.helpers import FakeSlack, Harness, all_text, find_button
 def acme(fake_slack: FakeSlack, session_factory, tmp_path: Path) -> Harness:  # type: ignore[no-untyped-def]
     """Acme (alice's, a customer, so it never goes "inactive" here) with an open deal in discovery."""
     config = tmp_path / "salesbot.toml"
-    config.write_text("followup_rules = []\n[nudges.inactive_days]\ncustomer = 0\n")
+    config.write_text(  # at work from 08:00: the morning message at the 08:30 nudge time
+        'followup_rules = []\n[working_hours]\nstart = "08:00"\n[nudges.inactive_days]\ncustomer = 0\n'
+    )
     bot = Harness.create(fake_slack, session_factory, config_path=str(config))
     bot.command("/account", "add Acme Corp status:customer owner:<@U0ALICE|alice>")
     bot.command("/opportunity", 'add Acme Corp upsell "20 more seats" stage:discovery')
