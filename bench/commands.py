@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import itertools
 import os
 import socket
 import subprocess
@@ -102,6 +103,9 @@ def body_for(command: str, text: str, user: str, n: int) -> str:
 
 
 RESPONSE_BASE = [""]
+# Every request is a new one, as Slack sends them (its own trigger id): a repeated body is a replay,
+# acknowledged and not run (bot/replays.py).
+REQUEST_NUMBERS = itertools.count(1)
 
 
 def send_load(port: int, command: str, text: str, users: list[str], concurrency: int, total: int) -> Load:
@@ -116,7 +120,7 @@ def send_load(port: int, command: str, text: str, users: list[str], concurrency:
                 n = next(counter, None)
             if n is None:
                 break
-            body = body_for(command, text, users[n % len(users)], n)
+            body = body_for(command, text, users[n % len(users)], next(REQUEST_NUMBERS))
             ts = str(int(time.time()))
             digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
             headers = {
@@ -248,7 +252,60 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
     return pairs, notes
 
 
+def burn_experiment(burn_ms: float, rounds: int = 3, n: int = 300) -> None:
+    """``/log`` acks of salesbot, the bare app, and the bare app doing ``burn_ms`` of Python CPU per
+    command after its ack on 8 threads (``BENCH_BURN_MS``), interleaved; printed, not written."""
+    reps = people(40)
+    fake = RemoteFake(len(reps))
+    RESPONSE_BASE[0] = fake.base_url
+    users = [u.id for u in reps]
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        seed_accounts(engine, users, accounts=2_000, activities=20_000)
+        add_account_with_history(engine, BIG, users[0], 60_000)
+        engine.dispose()
+        env = {
+            "DATABASE_URL": url,
+            "SLACK_API_URL": fake.api_url,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SECRET,
+        }
+        servers = [
+            start("salesbot", env),
+            start("bare", env),
+            start("bare", {**env, "BENCH_BURN_MS": str(burn_ms)}),
+        ]
+        names = ["salesbot", "bare", f"bare + {burn_ms:g} ms burn"]
+        try:
+            send_load(servers[0].port, "/agenda", "", users, 8, 80)
+            wait_for_replies(fake, 0, 80, timeout=60)
+            for concurrency in (16, 64):
+                for _ in range(rounds):
+                    for name, server in zip(names, servers, strict=True):
+                        before, c0 = fake.responses(), server.cpu()
+                        load = send_load(server.port, "/log", f"call {BIG}: pricing", users, concurrency, n)
+                        if server is servers[0]:
+                            wait_for_replies(fake, before, n - load.busy)
+                        else:
+                            time.sleep(n * burn_ms / 1000 if server is servers[2] else 0)  # its burns drain
+                        cpu = (server.cpu() - c0) / n * 1000
+                        print(
+                            f"concurrency {concurrency}, {name}: ack p50 {load.p(0.5):.1f} ms, "
+                            f"p99 {load.p(0.99):.1f} ms, CPU {cpu:.1f} ms per command",
+                            flush=True,
+                        )
+        finally:
+            for server in servers:
+                server.stop()
+            fake.stop()
+
+
 if __name__ == "__main__":
+    if "--burn" in sys.argv:
+        burn_experiment(float(sys.argv[sys.argv.index("--burn") + 1]))
+        sys.exit()
     for pair in run("--quick" in sys.argv)[0]:
         print(
             f"{pair.name}: {median(pair.ours):.2f} vs {median(pair.floor):.2f} {pair.unit} ({pair.ratio:.2f}x)"

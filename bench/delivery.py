@@ -19,6 +19,7 @@ from bench.common import NOW, Pair, people, seed_accounts
 from bench.fake import RemoteFake
 from bot.app import build_app, build_services, make_client
 from bot.clock import SystemClock
+from bot.playbook import WEEKDAYS
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.followups import REMINDER_KIND, _instant
 from bot.settings import Settings
@@ -79,7 +80,9 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         seed_accounts(engine, users[:50], accounts=500, activities=2_000)
-        with engine.begin() as conn:  # people the bot already knows (their zone, from users.info)
+        # People the bot already knows (their zone, from users.info), at work around the clock: the
+        # bench runs at any hour, and a reminder held for working hours would not be a delivery.
+        with engine.begin() as conn:
             conn.execute(
                 insert(UserProfile),
                 [
@@ -88,6 +91,9 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
                         "user_id": u.id,
                         "tz": u.tz,
                         "nudges_off": [],
+                        "work_days": list(WEEKDAYS),
+                        "work_start": "00:00",
+                        "work_end": "23:59",
                         "tz_checked_at": datetime.now(UTC),
                     }
                     for u in reps

@@ -5,6 +5,10 @@
 
 ``salesbot`` is exactly what ``salesbot run --http`` serves (without the scheduler); ``bare`` is the
 floor: a Bolt app whose listeners ack with a constant, behind the same WSGI server and adapter.
+
+``BENCH_BURN_MS=15`` (an experiment, not a floor): the bare app's listeners ack, then hand a burn of
+that many milliseconds of Python CPU to 8 worker threads, as salesbot hands its work to its pool;
+it shows what doing work after the ack in the same interpreter costs the acks (bench/NOTES.md).
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,8 +36,28 @@ def bare_wsgi() -> Any:
         process_before_response=True,
         token_verification_enabled=False,
     )
+    burn = float(os.environ.get("BENCH_BURN_MS") or 0) / 1000
+    jobs: queue.Queue[float] = queue.Queue()
+
+    def worker() -> None:
+        while True:
+            end = time.thread_time() + jobs.get()
+            spin = 0
+            while time.thread_time() < end:
+                spin = sum(i * i for i in range(200))
+            del spin
+
+    if burn:
+        for n in range(8):
+            threading.Thread(target=worker, name=f"work-{n}", daemon=True).start()
+
+    def listener(ack: Any) -> None:
+        ack()
+        if burn:
+            jobs.put(burn)
+
     for command in ("/log", "/account", "/agenda"):
-        app.command(command)(lambda ack: ack())
+        app.command(command)(listener)
     slack = SlackRequestHandler(app, path="/slack/events")
 
     def wsgi(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

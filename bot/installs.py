@@ -182,6 +182,7 @@ class WorkspaceClient(SlackClient):
             headers=dict(self.headers or {}),
             logger=self.logger,
             retry_handlers=[],
+            keep_alive=True,
         )
 
 

@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
+from http.client import HTTPConnection, HTTPSConnection
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import Request
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackRequestError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
@@ -46,7 +52,8 @@ VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.pub
 def fitted_message(payload: dict[str, Any], where: str) -> dict[str, Any]:
     report = Fitted()
     fitted = fit_message(_as_dicts(payload), report=report)
-    _report(where, report, message_problems(fitted))
+    # A message fitting left as it was is within every limit fitting checks: only a cut one is checked again.
+    _report(where, report, message_problems(fitted) if report.changed else [])
     return fitted
 
 
@@ -81,8 +88,23 @@ def _as_dicts(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# A kept-alive connection idle longer than this is closed rather than reused: a server that closed it
+# meanwhile would make the next post's outcome unknown.
+KEEP_ALIVE_IDLE = 5.0
+
+
 class SlackClient(WebClient):
-    """The Web API client: messages and views are fitted to Slack's limits before they are sent."""
+    """The Web API client: messages and views are fitted to Slack's limits before they are sent.
+
+    ``keep_alive=True`` (the dispatcher's sender, ``without_retries``) keeps one HTTP connection per
+    thread open between calls instead of a new connection (and TLS handshake) for every call, as the
+    SDK's urllib transport does; the SDK still builds the request and reads the answer. Not with a
+    proxy (the SDK's transport then)."""
+
+    def __init__(self, *args: Any, keep_alive: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keep_alive = keep_alive
+        self._held = threading.local()  # this thread's open connections: (scheme, host) → (conn, idle since)
 
     def api_call(  # type: ignore[override]
         self, api_method: str, *, json: dict[str, Any] | None = None, **kwargs: Any
@@ -96,10 +118,43 @@ class SlackClient(WebClient):
                 json = {**json, "view": fitted_view(view, api_method)}
         return super().api_call(api_method, json=json, **kwargs)
 
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if not self.keep_alive or self.proxy is not None:
+            return super()._perform_urllib_http_request_internal(url, req)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise SlackRequestError(f"Invalid URL detected: {url}")
+        held: dict[tuple[str, str], tuple[HTTPConnection, float]] = self._held.__dict__.setdefault("open", {})
+        key = (parts.scheme, parts.netloc)
+        conn, idle_since = held.pop(key, (None, 0.0))
+        if conn is not None and time.monotonic() - idle_since > KEEP_ALIVE_IDLE:
+            conn.close()
+            conn = None
+        if conn is None:
+            conn = (
+                HTTPSConnection(parts.netloc, timeout=self.timeout, context=self.ssl)
+                if parts.scheme == "https"
+                else HTTPConnection(parts.netloc, timeout=self.timeout)
+            )
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("POST", path, body=req.data, headers=dict(req.header_items()))  # type: ignore[arg-type]
+            response = conn.getresponse()
+            body = response.read()
+        except BaseException:
+            conn.close()
+            raise
+        if response.will_close:
+            conn.close()
+        else:
+            held[key] = (conn, time.monotonic())
+        charset = response.headers.get_content_charset() or "utf-8"
+        return {"status": response.status, "headers": response.headers, "body": body.decode(charset)}
+
 
 def without_retries(client: WebClient, *, timeout: float | None = None) -> SlackClient:
-    """The same client with no automatic retries and at most ``timeout`` per call (see
-    ``reminders.dispatcher.sending_client``)."""
+    """The same client with no automatic retries, at most ``timeout`` per call, and its connections
+    kept alive (see ``reminders.dispatcher.sending_client``)."""
     return SlackClient(
         token=client.token,
         base_url=client.base_url,
@@ -109,6 +164,7 @@ def without_retries(client: WebClient, *, timeout: float | None = None) -> Slack
         headers=dict(client.headers or {}),
         logger=client.logger,
         retry_handlers=[],
+        keep_alive=True,
     )
 
 

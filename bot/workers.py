@@ -39,6 +39,9 @@ PARTLY_SAVED = (
 BUSY = ":hourglass: I'm very busy right now and couldn't take that; nothing was saved. Try again in a minute."
 
 Work = Callable[[], None]
+# Set by a middleware in the request's Bolt context: what the work must do first; False means "this
+# request was handled already" (a replayed copy, ``bot/replays.py``) and nothing runs.
+BEFORE_WORK = "salesbot_before_work"
 
 
 class WorkPool:
@@ -164,13 +167,25 @@ def _noop_ack(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
-def submit_told(pool: WorkPool, body: dict[str, Any], client: Any, work: Work) -> bool:
+def submit_told(
+    pool: WorkPool,
+    body: dict[str, Any],
+    client: Any,
+    work: Work,
+    *,
+    before: Callable[[], bool] | None = None,
+) -> bool:
     """Run ``work`` (what a request asked for, after its ack) in ``pool``; if it fails, the person
-    who sent ``body`` is told whether anything was saved. False when the pool refused it."""
+    who sent ``body`` is told whether anything was saved. False when the pool refused it.
+    ``before`` runs first, in the worker: when it returns False nothing else runs."""
 
     def told() -> None:
         token = COMMITTED_WRITES.set(0)
         try:
+            if before is not None:
+                if not before():
+                    return
+                COMMITTED_WRITES.set(0)  # its own record is not the person's change
             work()
         except PermissionDenied as refused:  # a check deep in the domain: told politely, nothing written
             log.info("refused: %s", _describe(body))
@@ -217,11 +232,13 @@ def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any
         if "ack" in args:
             args["ack"] = _noop_ack
         client = kwargs.get("client")
-        submit_told(pool, body, client, lambda: listener(**args))
+        context = kwargs.get("context")
+        before = context.get(BEFORE_WORK) if isinstance(context, dict) else None
+        submit_told(pool, body, client, lambda: listener(**args), before=before)
 
     # Bolt reads the parameters of ``inspect.unwrap(acked)`` (the listener's): make sure it gets
-    # body, ack and client too, whatever the listener itself asks for.
-    acked.__wrapped__ = _with_params(listener, ("ack", "body", "client"))  # type: ignore[attr-defined]
+    # body, ack, client and context too, whatever the listener itself asks for.
+    acked.__wrapped__ = _with_params(listener, ("ack", "body", "client", "context"))  # type: ignore[attr-defined]
     return acked
 
 

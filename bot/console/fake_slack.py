@@ -173,6 +173,9 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # connections kept alive between calls, as Slack's are
+            disable_nagle_algorithm = True  # headers and body are two writes: don't hold the body back
+
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -229,6 +232,8 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
+        # A kept-alive connection's thread waits for its next request: closing must not wait for it.
+        self._server.block_on_close = False
         server = self._server
         self._thread = threading.Thread(
             # A short poll interval: stop() returns at once instead of after half a second.

@@ -7,7 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.blocks.common import section
 from bot.blocks.help import help_blocks
+from bot.domain.text import escape
 from bot.handlers.common import reply
 from bot.services import Services
 
@@ -38,4 +40,11 @@ def register(
         if (full := with_command.get(word.lower())) is not None:
             full(rest.strip(), command, respond, client)
             return
-        reply(respond, help_blocks(None))
+        blocks = help_blocks(None)
+        if word and word.lower() != "help":
+            known = ", ".join(f"`{name}`" for name in sorted({*subcommands, *with_command}))
+            blocks = [
+                section(f":warning: I don't know `/salesbot {escape(word)}`. Sub-commands: {known}, `help`."),
+                *blocks,
+            ]
+        reply(respond, blocks)

@@ -21,7 +21,8 @@ that message's ``ts``.
 Speed: a pass claims a batch, reads and renders it in one read-only unit of work, and sends it in
 *waves* of messages to distinct conversations, ``concurrency`` posted in parallel; each wave costs
 one ``UPDATE`` before its posts (attempts, and the lease renewed: only the current claim holder with
-an unexpired lease may send) and one after (every row marked sent). ``Pacer`` keeps Slack's limits:
+an unexpired lease may send) and one after (every row marked sent). The waves are pipelined: the
+next wave's ``UPDATE`` runs while this wave's posts are in flight. ``Pacer`` keeps Slack's limits:
 one message per second per conversation, and after a 429 the whole workspace waits. ``run`` repeats
 passes until nothing is due or a time budget is spent.
 """
@@ -35,7 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -117,6 +118,16 @@ class _Posted:
     failure: CallFailure | None = None
 
 
+@dataclass
+class _Flight:
+    """A wave's posts: done already, or under way on the pool."""
+
+    posts: list[_Posted | Future[_Posted]]
+
+    def wait(self) -> list[_Posted]:
+        return [p.result() if isinstance(p, Future) else p for p in self.posts]
+
+
 class Pacer:
     """Slack's posting limits as seen by one dispatcher: at most one message per ``interval`` seconds
     to one conversation (the next one waits its turn). ``real=False`` (tests, replays with a fixed
@@ -172,7 +183,7 @@ def sending_client(client: WebClient, *, timeout: float | None = None) -> WebCli
 
 
 class Dispatcher:
-    """Delivers due reminders. ``concurrency`` messages are posted in parallel (default: 8 against
+    """Delivers due reminders. ``concurrency`` messages are posted in parallel (default: 16 against
     Slack with the system clock, 1 with a test or replay clock, for deterministic order)."""
 
     def __init__(
@@ -188,7 +199,7 @@ class Dispatcher:
         self.instance_id = instance_id or default_instance_id()
         self.batch_size = batch_size
         live = isinstance(services.clock, SystemClock)
-        self.concurrency = concurrency or (8 if live else 1)
+        self.concurrency = concurrency or (16 if live else 1)
         self.pacer = pacer or Pacer(real=live)
         self.sender = sending_client(services.client, timeout=self.lease.total_seconds() / 3)
         self._pool: ThreadPoolExecutor | None = None
@@ -212,7 +223,8 @@ class Dispatcher:
         while not deadline.passed() and not self._stopping.is_set():
             report = self.run_once(now)
             _add(total, report)
-            progressed = report.sent or report.cancelled or report.failed or report.retrying
+            # Rows held for working hours are due later, not at ``now``: the next pass takes other rows.
+            progressed = report.sent or report.cancelled or report.failed or report.retrying or report.waiting
             if not progressed or report.deferred:
                 total.drained = True
                 break
@@ -234,20 +246,34 @@ class Dispatcher:
             return report
         units = self._units(ready)
         order = {rid: n for n, rid in enumerate(claimed)}
-        # Two rounds of parallel posts per wave: each call times out within a third of the lease, so a
-        # wave always ends while the claims it renewed hold.
-        waves = _waves(units, 2 * self.concurrency)
+        # One round of parallel posts per wave, pipelined: while a wave's posts are in flight, the
+        # next wave's attempts are counted (its leases renewed), and the wave is marked after. A
+        # wave's leases are renewed at most one round before its posts start and each call times
+        # out within a third of the lease, so every post ends while the claim it was made under holds.
+        waves = _waves(units, self.concurrency)
         renewed = self.services.clock.now()
+        begun: list[list[_Ready]] | None = None  # the next wave, its attempts counted, not posted yet
         for index, wave in enumerate(waves):
-            rest = [r.reminder_id for w in waves[index + 1 :] for u in w for r in u]
+            later = _ids(u for w in waves[index + 1 :] for u in w)
             if self._stopping.is_set():  # shutting down: what was not sent yet is left to others
-                self._update([r.reminder_id for u in wave for r in u] + rest, RELEASED)
+                if begun is not None:
+                    self._update(_ids(begun), {**RELEASED, "attempts": Reminder.attempts - 1})
+                self._update(([] if begun is not None else _ids(wave)) + later, RELEASED)
                 break
-            if self.services.clock.now() - renewed > self.lease / 2:
-                renewed = self._renew(rest)
-            retry_after = self._send_wave(wave, now, report)
+            if begun is None:
+                begun = self._begin(wave)
+            flight = self._launch(begun)
+            begun = None
+            if index + 1 < len(waves) and not self._stopping.is_set():
+                if self.services.clock.now() - renewed > self.lease / 2:
+                    renewed = self._renew(later)
+                begun = self._begin(waves[index + 1])
+            retry_after = self._record(flight.wait(), now, report)
             if retry_after is not None:
-                self._release(rest, now, retry_after, report)
+                if begun is not None:  # counted but not posted: a 429 proves nothing went out
+                    self._release(_ids(begun), now, retry_after, report, undo_attempt=True)
+                    later = _ids(u for w in waves[index + 2 :] for u in w)
+                self._release(later, now, retry_after, report)
                 break
         report.sent.sort(key=lambda rid: order.get(rid, 0))
         return report
@@ -486,26 +512,24 @@ class Dispatcher:
             self.services.people.get(user_id)
 
     # -- sending -------------------------------------------------------------------------------
-    def _send_wave(self, wave: list[list[_Ready]], now: datetime, report: DispatchReport) -> int | None:
-        """Post one message per unit of ``wave`` (distinct conversations, in parallel), then record
-        the outcomes. Returns Retry-After seconds when Slack rate-limited any of them."""
-        still_mine = self._begin_attempts(wave)  # committed before the posts: unknown outcomes are visible
-        wave = [[r for r in unit if r.reminder_id in still_mine] for unit in wave]
-        wave = [unit for unit in wave if unit]
-        if not wave:
-            return None
-        if len(wave) == 1:
-            posted = [self._post(wave[0])]
-        else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dispatch")
-            workspace = tenancy.current()  # each send carries the workspace's token
+    def _launch(self, wave: list[list[_Ready]]) -> _Flight:
+        """Start posting one message per unit of ``wave`` (distinct conversations): in parallel on
+        the pool, or here when there is one (or ``concurrency`` is 1)."""
+        if len(wave) <= 1 or self.concurrency <= 1:
+            return _Flight([self._post(unit) for unit in wave])
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dispatch")
+        workspace = tenancy.current()  # each send carries the workspace's token
 
-            def post(unit: Any) -> Any:
-                with tenancy.as_workspace(workspace):
-                    return self._post(unit)
+        def post(unit: list[_Ready]) -> _Posted:
+            with tenancy.as_workspace(workspace):
+                return self._post(unit)
 
-            posted = list(self._pool.map(post, wave))
+        return _Flight([self._pool.submit(post, unit) for unit in wave])
+
+    def _record(self, posted: list[_Posted], now: datetime, report: DispatchReport) -> int | None:
+        """Record the outcomes of a wave's posts. Returns Retry-After seconds when Slack rate-limited
+        any of them."""
         sent: list[tuple[list[int], str | None, str | None]] = []
         retry_after: int | None = None
         for outcome in posted:
@@ -548,6 +572,13 @@ class Dispatcher:
             posted = _Posted(unit, response=response)
         log_delivery(ids, message.channel, posted, time.perf_counter() - started)
         return posted
+
+    def _begin(self, wave: list[list[_Ready]]) -> list[list[_Ready]]:
+        """``wave`` less the rows this instance no longer holds, their attempts counted (committed
+        before the posts: unknown outcomes are visible)."""
+        still_mine = self._begin_attempts(wave)
+        kept = [[r for r in unit if r.reminder_id in still_mine] for unit in wave]
+        return [unit for unit in kept if unit]
 
     def _begin_attempts(self, wave: list[list[_Ready]]) -> set[int]:
         """Count the attempt and renew the lease of every row in ``wave``, in one statement. Only rows
@@ -733,7 +764,11 @@ def _waves(units: list[list[_Ready]], size: int) -> list[list[list[_Ready]]]:
     return waves
 
 
+def _ids(units: Iterable[list[_Ready]]) -> list[int]:
+    return [r.reminder_id for unit in units for r in unit]
+
+
 def _add(total: DispatchReport, report: DispatchReport) -> None:
-    for name in ("sent", "cancelled", "failed", "retrying", "deferred", "recovered"):
+    for name in ("sent", "cancelled", "failed", "retrying", "deferred", "recovered", "waiting"):
         getattr(total, name).extend(getattr(report, name))
     total.messages += report.messages

@@ -30,6 +30,16 @@ def test_salesbot_help_explains_every_command(bot: Harness) -> None:
     assert bot.last_text() == text
 
 
+def test_an_unknown_salesbot_subcommand_is_named_before_the_help(bot: Harness) -> None:
+    bot.command("/salesbot", "help")
+    help_text = bot.last_text()
+    bot.command("/salesbot", "rolez <!channel>")
+    text = bot.last_text()
+    assert text.startswith(":warning: I don't know `/salesbot rolez`. Sub-commands: ")
+    assert "`role`" in text and "`roles`" in text and text.endswith(help_text)
+    assert "<!channel>" not in text
+
+
 def test_log_help(bot: Harness) -> None:
     bot.command("/log", "help")
     text = bot.last_text()
