@@ -26,6 +26,7 @@ from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
 from bot.workers import AckFirstApp, WorkPool
 from bot.workspace_guard import Installation, guard_applies, single_workspace_guard
+from bot.workspace_playbooks import Playbooks
 
 if TYPE_CHECKING:  # OAuth mode only (bot/installs.py): imported when that mode is chosen
     from bot.installs import InstallationStore
@@ -115,7 +116,8 @@ def build_services(
     installations: InstallationStore | None = None,
 ) -> Services:
     playbook = playbook or load_playbook(settings.config_path)
-    people = People(client, session_factory, clock, playbook)
+    playbooks = Playbooks(playbook, session_factory, config_path=settings.config_path)
+    people = People(client, session_factory, clock, playbooks.of)
     inline = settings.process_before_response
     services = Services(
         settings,
@@ -127,8 +129,9 @@ def build_services(
         work=WorkPool("work", workers=settings.workers, bound=settings.work_queue, inline=inline),
         background=WorkPool("background", workers=2, bound=settings.work_queue, inline=inline),
         installations=installations,
+        playbooks=playbooks,
     )
-    listeners.install(services.bus, playbook)
+    listeners.install(services.bus, lambda: services.playbook)
     return services
 
 

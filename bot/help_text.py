@@ -235,6 +235,16 @@ add(
     ("/salesbot role @sales-managers manager", "admins: map a Slack user group to a role"),
 )
 
+add(
+    "/salesbot playbook",
+    "This workspace's playbook (activity types, tiers, visit cadences, automatic follow-ups, signals, "
+    "working hours …) as TOML. Admins change it in a form, checked like the playbook at start: a playbook "
+    "with a mistake is refused with the key and the reason, and the current one stays.",
+    ("/salesbot playbook", "show it"),
+    ("/salesbot playbook set", "admins: change it in a form, filled with the current one"),
+    ("/salesbot playbook reset", "admins: back to the default of this salesbot"),
+)
+
 
 def command_help(command: str) -> CommandHelp | None:
     return HELP.get(command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -46,12 +47,18 @@ class Person:
 
 class People:
     def __init__(
-        self, client: WebClient, session_factory: SessionFactory, clock: Clock, playbook: Playbook
+        self,
+        client: WebClient,
+        session_factory: SessionFactory,
+        clock: Clock,
+        playbook: Playbook | Callable[[str], Playbook],
     ) -> None:
+        """``playbook``: one for everyone, or each workspace's (a function of its team id): its
+        working hours are people's default hours, its date order theirs."""
         self._client = client
         self._sessions = session_factory
         self._clock = clock
-        self._playbook = playbook
+        self._playbook_of = playbook if callable(playbook) else (lambda _team: playbook)
         self._memory: dict[tuple[str, str], tuple[Person, datetime]] = {}  # → (person, good until)
         self._lock = threading.Lock()
         _LIVE.add(self)
@@ -78,7 +85,7 @@ class People:
                 checked = profile.tz_checked_at if profile is not None else None
                 fresh = checked is not None and now - checked <= REFRESH_AFTER
         if person is None:  # not asked to refresh, and never seen
-            return Person(user_id, ZoneInfo("UTC"), None, self._playbook.working_hours)
+            return Person(user_id, ZoneInfo("UTC"), None, self._playbook_of(team_id).working_hours)
         if fresh and checked is not None:
             with self._lock:
                 self._memory[key] = (person, min(now + MEMORY_TTL, checked + REFRESH_AFTER))
@@ -88,6 +95,11 @@ class People:
         team_id = team_id or current_team()
         with self._lock:
             self._memory.pop((team_id, user_id), None)
+
+    def forget_team(self, team_id: str) -> None:
+        """Everyone of a workspace, read afresh next time (its playbook changed their default hours)."""
+        with self._lock:
+            self._memory = {key: hit for key, hit in self._memory.items() if key[0] != team_id}
 
     def get_in(
         self, session: Session, user_id: str, *, team_id: str | None = None, refresh: bool = True
@@ -114,12 +126,13 @@ class People:
                 profile.email = (info.get("profile") or {}).get("email") or profile.email
                 profile.tz_checked_at = now
         if profile is None:
+            playbook = self._playbook_of(team_id)
             return Person(
                 user_id,
                 ZoneInfo("UTC"),
                 None,
-                self._playbook.working_hours,
-                date_order=date_order_for(self._playbook.date_order, None, None),
+                playbook.working_hours,
+                date_order=date_order_for(playbook.date_order, None, None),
             )
         return self.cached(profile)
 
@@ -146,7 +159,7 @@ class People:
             profile.display_name,
             self._hours(profile),
             tuple(profile.nudges_off or ()),
-            date_order_for(self._playbook.date_order, profile.locale, profile.tz),
+            date_order_for(self._playbook_of(profile.team_id).date_order, profile.locale, profile.tz),
         )
 
     def tz(self, user_id: str) -> ZoneInfo:
@@ -184,7 +197,7 @@ class People:
             return None
 
     def _hours(self, profile: UserProfile) -> WorkingHours:
-        default = self._playbook.working_hours
+        default = self._playbook_of(profile.team_id).working_hours
         days = tuple(WEEKDAYS.index(d) for d in profile.work_days) if profile.work_days else default.days
         start = time.fromisoformat(profile.work_start) if profile.work_start else default.start
         end = time.fromisoformat(profile.work_end) if profile.work_end else default.end

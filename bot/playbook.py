@@ -191,8 +191,14 @@ def default_playbook_path() -> Path:
     return packaged if packaged.exists() else here.parent / "config" / "salesbot.toml"
 
 
-def load_playbook(path: str | Path | None = None) -> Playbook:
-    """Defaults, overridden key by key by the file at ``path`` (if any), validated."""
+# Keys of the whole deployment (its SALESBOT_CONFIG), which a workspace's own playbook may not set:
+# roles are given with /salesbot role, and one scheduler serves every workspace.
+DEPLOYMENT_KEYS = ("scheduler.dispatch_every_seconds", "scheduler.claim_lease_seconds")
+
+
+def load_playbook(path: str | Path | None = None, *, workspace: str | None = None) -> Playbook:
+    """Defaults, overridden key by key by the file at ``path`` (if any), then by a workspace's own
+    playbook (``workspace``: its TOML text, ``/salesbot playbook set``), validated."""
     data = _read(default_playbook_path())
     if path:
         p = Path(path)
@@ -202,12 +208,39 @@ def load_playbook(path: str | Path | None = None) -> Playbook:
                 + ("" if p.is_absolute() else f" (looked for {p.resolve()})")
                 + ". SALESBOT_CONFIG must name an existing TOML file; unset it for the built-in playbook."
             )
-        override = _read(p)
-        data = _merge(data, override, replace_lists=True)
-        if isinstance(override.get("activity_types"), dict):
-            data["activity_types"] = override["activity_types"]  # a list of types replaces the defaults
-        _drop_stale_defaults(data, override)
+        data = _override(data, _read(p))
+    if workspace is not None:
+        data = _override(data, _workspace_keys(_read_text(workspace)))
     return parse_playbook(data)
+
+
+def _override(data: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    data = _merge(data, override, replace_lists=True)
+    if isinstance(override.get("activity_types"), dict):
+        data["activity_types"] = override["activity_types"]  # a list of types replaces the defaults
+    _drop_stale_defaults(data, override)
+    return data
+
+
+def _read_text(text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlaybookError(f"not valid TOML: {exc}") from exc
+
+
+def _workspace_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """A workspace's playbook sets everything but the deployment's keys."""
+    if "roles" in data:
+        raise PlaybookError(
+            "roles: roles are given with /salesbot role (people and user groups), not in the playbook; "
+            "remove the [roles] table"
+        )
+    for dotted in DEPLOYMENT_KEYS:
+        table, _, name = dotted.partition(".")
+        if isinstance(data.get(table), dict) and name in data[table]:
+            raise PlaybookError(f"{dotted}: set for the whole salesbot (SALESBOT_CONFIG), not per workspace")
+    return data
 
 
 def _names(value: Any) -> set[str] | None:

@@ -26,6 +26,7 @@ from bot.workers import WorkPool
 
 if TYPE_CHECKING:
     from bot.installs import InstallationStore
+    from bot.workspace_playbooks import Playbooks
 
 # Extra Block Kit blocks for the account card (follow-ups, signals, opportunities, visit plan …).
 # ``now`` is in the reader's zone (``now.tzinfo``): dates on the card read in it.
@@ -43,7 +44,7 @@ BatchPreparer = Callable[["Services", Session, Sequence[Reminder]], None]
 @dataclass
 class Services:
     settings: Settings
-    playbook: Playbook
+    default_playbook: Playbook  # the deployment's (SALESBOT_CONFIG): every workspace's unless it set one
     client: WebClient
     session_factory: SessionFactory
     clock: Clock
@@ -65,6 +66,21 @@ class Services:
     background: WorkPool = field(default_factory=lambda: WorkPool("background", inline=True))
     # OAuth mode: every workspace's installation and bot token (bot/installs.py); None with one token.
     installations: InstallationStore | None = None
+    # Each workspace's effective playbook, kept in memory by workspace (bot/workspace_playbooks.py).
+    playbooks: Playbooks | None = None
+
+    @property
+    def playbook(self) -> Playbook:
+        """The playbook of the workspace being served (``current_team``)."""
+        return self.playbooks.current() if self.playbooks is not None else self.default_playbook
+
+    @playbook.setter
+    def playbook(self, playbook: Playbook) -> None:
+        """A new default for every workspace that has none of its own."""
+        self.default_playbook = playbook
+        if self.playbooks is not None:
+            self.playbooks.default = playbook
+            self.playbooks.forget()
 
     @contextmanager
     def uow(self, *, read_only: bool = False) -> Iterator[Session]:

@@ -26,6 +26,7 @@ from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, unit_of_work, upgrade
 from bot.storage.models import UserProfile
 from bot.storage.tenancy import current_team
+from bot.workspace_playbooks import Playbooks
 
 HEADER = ("period", "manager", "rep", "metric", "section", "actual", "target", "previous")
 PERIOD_HELP = "2026-Q4, 2026-11, 2026-W48, 2026, or week, month, quarter, year (the current one)"
@@ -130,7 +131,10 @@ def run_export_stats(
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
-        with unit_of_work(make_session_factory(engine)) as session:
+        factory = make_session_factory(engine)
+        # The workspace's own playbook when its admins set one (its metrics, tiers and coverage).
+        playbook = Playbooks(playbook, factory, config_path=settings.config_path).current()
+        with unit_of_work(factory) as session:
             manager = find_manager(session, team) if team else None
             export_stats(
                 session,

@@ -10,6 +10,7 @@ history: they schedule nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -37,8 +38,12 @@ def matching_rules(playbook: Playbook, activity_type: str, tier: str | None) -> 
     ]
 
 
-def make_activity_hook(playbook: Playbook) -> ActivityHook:
+def make_activity_hook(playbook_of: Playbook | Callable[[], Playbook]) -> ActivityHook:
+    """``playbook_of``: the playbook, or a function giving the current workspace's."""
+    current = playbook_of if callable(playbook_of) else (lambda: playbook_of)
+
     def schedule_followups(session: Session, activity: Activity, account: Account) -> list[str]:
+        playbook = current()
         rules = matching_rules(playbook, activity.type, account.tier)
         if not rules or activity.source == "import":  # history, not something that just happened
             return []

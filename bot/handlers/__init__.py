@@ -21,6 +21,7 @@ from bot.handlers import (
     log,
     nudges,
     opportunities,
+    playbook,
     roles,
     signals,
     stats,
@@ -43,9 +44,10 @@ def register_all(app: App, services: Services) -> dict[str, help.SalesbotSubcomm
         "/contact": contacts.run_contact_command,
     }
     salesbot_subcommands: dict[str, help.SalesbotSubcommand] = {}
+    command_subcommands: dict[str, help.CommandSubcommand] = {}
     events.register(app, services)
     in_place.register(app)
-    help.register(app, services, salesbot_subcommands)
+    help.register(app, services, salesbot_subcommands, command_subcommands)
     delivery.register(app, services, salesbot_subcommands)
     accounts.register(app, services)
     log.register(app, services)
@@ -65,4 +67,5 @@ def register_all(app: App, services: Services) -> dict[str, help.SalesbotSubcomm
     edit_forms.register(app, services)
     history.register(app, services)
     roles.register(app, services, salesbot_subcommands)
-    return salesbot_subcommands
+    playbook.register(app, services, salesbot_subcommands, command_subcommands)
+    return {**salesbot_subcommands, **command_subcommands}

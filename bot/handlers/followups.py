@@ -277,7 +277,7 @@ def _account_view(services: Services, task_id: int, user_id: str) -> list[Block]
 def install(services: Services) -> None:
     """Plug follow-ups into the shared extension points (renderer, activity hook, card section)."""
     services.renderers[REMINDER_KIND] = render_followup_due
-    services.activity_hooks.append(make_activity_hook(services.playbook))
+    services.activity_hooks.append(make_activity_hook(lambda: services.playbook))
     services.card_sections.append(
         lambda session, account, now: fb.card_section(
             followups.open_for_account(session, account.id),

@@ -6,6 +6,8 @@ the application's message bus by ``build_services``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -22,7 +24,10 @@ from bot.reminders.visit_schedule import (
 from bot.storage.models import Reminder
 
 
-def install(bus: events.MessageBus, playbook: Playbook) -> None:
+def install(bus: events.MessageBus, playbook_of: Playbook | Callable[[], Playbook]) -> None:
+    """``playbook_of``: the playbook, or a function giving the current workspace's."""
+    current = playbook_of if callable(playbook_of) else (lambda: playbook_of)
+
     def followup_scheduled(session: Session, event: events.FollowUpScheduled) -> None:
         schedule(
             session,
@@ -30,7 +35,7 @@ def install(bus: events.MessageBus, playbook: Playbook) -> None:
             event.account,
             tz=event.tz,
             hours=event.hours,
-            playbook=playbook,
+            playbook=current(),
             now=event.now,
         )
 
@@ -40,7 +45,7 @@ def install(bus: events.MessageBus, playbook: Playbook) -> None:
             event.task,
             event.account,
             event.occurrence,
-            playbook=playbook,
+            playbook=current(),
             now=event.now,
             tz=event.tz,
             hours=event.hours,
@@ -51,7 +56,7 @@ def install(bus: events.MessageBus, playbook: Playbook) -> None:
             session,
             event.task,
             event.account,
-            playbook=playbook,
+            playbook=current(),
             now=event.now,
             tz=event.tz,
             hours=event.hours,

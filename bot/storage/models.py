@@ -564,6 +564,19 @@ SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
 )
 
 
+@audited("playbook")
+class WorkspacePlaybook(TeamOwned, Base):
+    """A workspace's own playbook (``/salesbot playbook set``): TOML whose keys override the
+    deployment's playbook (``SALESBOT_CONFIG``), checked like it before it is stored."""
+
+    __tablename__ = "workspace_playbooks"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True, default=current_team)
+    toml: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
 class WorkspaceRecord(Base):
     """A workspace salesbot has served (OAuth mode): the scheduler's passes run for each one that
     is still installed, with its organisation's token when the install is org-wide."""

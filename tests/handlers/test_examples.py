@@ -90,7 +90,7 @@ def test_example_works(bot: Harness, example: str) -> None:
         user = "U0CAROL"
         bot.give_role(user, "manager")
         bot.command("/team", "add <@U0CAROL|carol> <@U0ALICE|alice> <@U0BOB|bob>", user=user)
-    if command == "/salesbot" and text.startswith(("failed", "role")):  # an admin's commands
+    if command == "/salesbot" and text.startswith(("failed", "role", "playbook")):  # an admin's commands
         bot.give_role(user, "admin")
         bot.fake.add_usergroup("S0MGRS", ["U0BOB"])
     bot.command(command, text, user=user)

@@ -6,11 +6,16 @@ the run measures its budget on that clock.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+from slack_bolt import App
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import bot.app
+from bot.cli import main
 from bot.reminders.dispatcher import Dispatcher
 from bot.reminders.outbox import OutgoingMessage, enqueue
 from bot.reminders.scheduler import run_due
@@ -78,3 +83,36 @@ def test_the_budget_is_one_deadline_shared_fairly_by_every_workspace(deployment:
     run_due(d.services, started, dispatcher=dispatcher, budget=30, timer=timer)
     assert d.clock.now() - started == timedelta(seconds=30)
     assert sent(d, "T0SOUTH") == 5 + 3  # the whole budget: North needed none of it
+
+
+def test_salesbot_tick_serves_every_installed_workspace_with_its_own_token(
+    deployment: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`salesbot tick` in OAuth mode (no SLACK_BOT_TOKEN): each workspace's due messages, as itself."""
+    d = deployment
+    for team in TEAMS:
+        d.command(team, "/agenda")
+    for name, value in {
+        "DATABASE_URL": d.settings.database_url,
+        "SLACK_API_URL": d.fake.api_url,
+        "SLACK_CLIENT_ID": str(d.settings.client_id),
+        "SLACK_CLIENT_SECRET": str(d.settings.client_secret),
+        "SLACK_SIGNING_SECRET": str(d.settings.signing_secret),
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("SALESBOT_CONFIG", raising=False)
+    original: Callable[[App, Services], None] = bot.app.register_all
+
+    def register_all(app: App, services: Services) -> None:
+        original(app, services)
+        services.renderers[SLOW] = render_test_reminder
+
+    monkeypatch.setattr(bot.app, "register_all", register_all)
+    for team in TEAMS:
+        queue(d, team, 1)
+    assert main(["tick", "--now", d.clock.now().isoformat()]) == 0
+    assert "delivery: 2 sent in 2 messages" in capsys.readouterr().out
+    for team in TEAMS:
+        [post] = [c.params for c in d.fake.calls("chat.postMessage") if c.token == f"xoxb-{team}"]
+        assert f"{TEAMS[team]} reminder 0" in post["text"]
