@@ -28,7 +28,7 @@ UNREADABLE = (
 NOT_A_DAY = "That is not a day on the calendar; pick one with the date picker, e.g. 2026-03-02."
 NOT_A_TIME = "That is not a time of day; pick one with the time picker, e.g. 09:30."
 GONE_ACCOUNT = "That account no longer exists."
-_SLACK_ID = re.compile(r"[A-Z0-9]{2,32}")  # a channel's or a person's id as Slack writes it (C0123ABC)
+_SLACK_ID = re.compile(r"[A-Z0-9_]{2,32}")  # an id as Slack writes it (C0123ABC); never markup
 
 
 @dataclass

@@ -4,7 +4,6 @@ errors of a start, shown on the form's field, and the current one stays."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -30,6 +29,7 @@ from bot.domain.dates import when_local
 from bot.domain.errors import UserError
 from bot.domain.forms import field_message
 from bot.domain.text import escape
+from bot.handlers import payloads
 from bot.handlers.common import post_to_user, reply, reply_error
 from bot.playbook import Playbook, PlaybookError
 from bot.services import Services
@@ -153,7 +153,8 @@ def register(
     @app.view(PLAYBOOK_MODAL)
     def playbook_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = payloads.metadata(view)  # read before anything is written; unreadable: an error in the form
+        channel = payloads.slack_id_in(meta, "channel") if meta.get("channel") is not None else None
         text, starts = read_form(view["state"]["values"])
         first = starts[0][0] if starts else "playbook_more"
         if not text.strip():
@@ -177,4 +178,4 @@ def register(
             return
         ack()
         changed(user_id)
-        post_to_user(client, user_id, meta.get("channel"), saved_blocks(playbook))
+        post_to_user(client, user_id, channel, saved_blocks(playbook))

@@ -325,6 +325,8 @@ class World:
             bot.slack.block_action("edit_opportunity", str(opportunity_id), user=owner or "U0ALICE")
         message = {"type": "message", "user": "U0BOB", "ts": "1796700000.000100", "text": "20 more seats?"}
         bot.slack.shortcut("flag_signal", message, user="U0ALICE", channel="C0ACME")
+        bot.give_role("U0CAROL", "admin")  # the playbook form is an admin's
+        bot.command("/salesbot", "playbook set", user="U0CAROL")
         self.collect()
 
     def collect(self) -> None:
