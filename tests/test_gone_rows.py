@@ -9,12 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, func, select, update
 
+from bot.blocks.playbook import PLAYBOOK_MODAL
 from bot.storage.models import Base
 from tests.helpers import Harness, all_text, block_of, buttons
 from tests.hostile.fuzzing import World, initial_state, registered_views
 
 POLITE = ("no longer exists", "There is no", "nothing to snooze")
 GONE = ("no longer", "deleted meanwhile", "There is no")  # what a form says of a row that is gone
+# Forms that name no row of their own: the workspace's playbook (its own tests cover who may save it).
+NAMES_NO_ROW = {PLAYBOOK_MODAL}
 # What pressing a button may never change; the people, teams and records of requests stay.
 KEPT = {
     "user_profiles",
@@ -130,6 +133,8 @@ def test_every_form_naming_a_row_that_is_gone_or_another_workspaces_is_refused_p
     ahead = (db_bot.clock.now() + timedelta(days=30)).date().isoformat()
     problems = []
     for view in world.views:
+        if view["callback_id"] in NAMES_NO_ROW:
+            continue
         logged = view["callback_id"] == "log_activity_modal"  # what happened: today, on Acme Corp (#1)
         state = initial_state(view, day=None if logged else ahead)
         if logged:
