@@ -38,13 +38,34 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def cpu(self) -> float:
-        with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds of the server and of every process it started (salesbot's work processes)."""
+        return sum(_cpu_of(pid) for pid in _with_descendants(self.process.pid))
 
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(10)
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:  # ended meanwhile
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _with_descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children", encoding="ascii") as f:
+                todo += [int(child) for child in f.read().split()]
+        except OSError:
+            continue
+    return found
 
 
 def free_port() -> int:

@@ -3,7 +3,8 @@
     python -m bench.servers salesbot --port 3000   (DATABASE_URL, SLACK_API_URL … from the environment)
     python -m bench.servers bare --port 3001
 
-``salesbot`` is exactly what ``salesbot run --http`` serves (without the scheduler); ``bare`` is the
+``salesbot`` is exactly what ``salesbot run --http`` serves (without the scheduler), its work processes
+included; ``bare`` is the
 floor: a Bolt app whose listeners ack with a constant, behind the same WSGI server and adapter.
 
 ``BENCH_BURN_MS=15`` (an experiment, not a floor): the bare app's listeners ack, then hand a burn of
@@ -74,10 +75,12 @@ def bare_wsgi() -> Any:
 
 def salesbot_wsgi() -> Any:
     from bot.http_server import make_wsgi_app
-    from bot.runner import build_runtime
+    from bot.runner import build_runtime, start_work_processes
     from bot.settings import Settings
 
-    runtime = build_runtime(Settings.from_env())
+    settings = Settings.from_env()
+    runtime = build_runtime(settings)
+    start_work_processes(runtime, settings)  # as `salesbot run` does (SALESBOT_WORK_PROCESSES)
     return make_wsgi_app(runtime.app, runtime.engine)
 
 

@@ -79,6 +79,7 @@ class SalesbotApp(AckFirstApp):
     def __init__(self, *, many_workspaces: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.many_workspaces = many_workspaces
+        self.log_requests = True  # a work process dispatches requests the serving process logged
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
@@ -92,7 +93,8 @@ class SalesbotApp(AckFirstApp):
             status = response.status
             return response
         finally:
-            log_request(body, req.headers, status, started)  # one line per request (bot/oplog.py)
+            if self.log_requests:
+                log_request(body, req.headers, status, started)  # one line per request (bot/oplog.py)
 
 
 def make_client(settings: Settings, installations: InstallationStore | None = None) -> WebClient:

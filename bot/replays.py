@@ -20,6 +20,7 @@ there, before its listener.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -49,6 +50,8 @@ def digest_of(req: BoltRequest) -> str | None:
     if not (isinstance(body.get("command"), str) or body.get("type") in RECORDED_TYPES):
         return None
     raw = req.raw_body.encode("utf-8", "surrogateescape") if isinstance(req.raw_body, str) else b""
+    if not raw:  # Socket Mode hands Bolt the parsed payload, not bytes: its canonical JSON stands in
+        raw = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogateescape")
     return hashlib.sha256(raw).hexdigest()
 
 

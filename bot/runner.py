@@ -27,9 +27,11 @@ from bot.http_server import serve_http
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
+from bot.workers import AckFirstApp
 
 if TYPE_CHECKING:  # imported where a mode needs them: start-up imports only what it serves
     from bot.reminders.dispatcher import Dispatcher
+    from bot.work_processes import WorkProcesses
 
 lifecycle = logging.getLogger("salesbot.lifecycle")
 # At shutdown, how long the work already acknowledged (a command's reply …) may take to finish.
@@ -176,7 +178,30 @@ def sigterm_stops() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def shut_down(runtime: Runtime, jobs: Any, dispatcher: Dispatcher | None) -> None:
+def start_work_processes(runtime: Runtime, settings: Settings) -> WorkProcesses | None:
+    """The processes that do the work after each ack (``SALESBOT_WORK_PROCESSES``; none with 0)."""
+    if settings.work_processes <= 0:
+        return None
+    from bot.work_processes import WorkProcesses
+    from bot.workers import tell_failure
+
+    client = runtime.services.client
+    processes = WorkProcesses(
+        settings,
+        processes=settings.work_processes,
+        threads=settings.workers,
+        bound=settings.work_queue,
+        lost=lambda body: tell_failure(body, client, saved=True),
+    )
+    processes.start()
+    assert isinstance(runtime.app, AckFirstApp)
+    runtime.app.work_processes = processes
+    return processes
+
+
+def shut_down(
+    runtime: Runtime, jobs: Any, dispatcher: Dispatcher | None, processes: WorkProcesses | None = None
+) -> None:
     """After serving: let the delivery in flight finish (the rest of its batch goes back to pending),
     wait for the scheduler's jobs and for the work already acknowledged, then give back any claim."""
     lifecycle.info("stopping")
@@ -186,6 +211,8 @@ def shut_down(runtime: Runtime, jobs: Any, dispatcher: Dispatcher | None) -> Non
     if jobs is not None:
         jobs.shutdown(wait=True)
     finished = runtime.services.work.join(timeout=WORK_GRACE_SECONDS)
+    if processes is not None:
+        finished = processes.stop(timeout=WORK_GRACE_SECONDS) and finished
     released = dispatcher.release_claims() if dispatcher is not None else 0
     lifecycle.info(
         "stopped",
@@ -224,6 +251,7 @@ def run(
         quiet_for_console()
         return run_console(settings)
     runtime = build_runtime(settings)
+    processes = start_work_processes(runtime, settings)
     heartbeat = Heartbeat(runtime.services.clock) if scheduler else None
     dispatcher = jobs = None
     if scheduler:  # APScheduler and the dispatcher are imported only when they run
@@ -250,5 +278,5 @@ def run(
         except (Terminated, KeyboardInterrupt):
             print("salesbot: stopping (finishing the deliveries in flight) …", file=err, flush=True)
         finally:
-            shut_down(runtime, jobs, dispatcher)
+            shut_down(runtime, jobs, dispatcher, processes)
     return 0

@@ -27,6 +27,9 @@ class Settings:
     # The work after an ack: worker threads, and how many requests may wait for one (bot/workers.py).
     workers: int = 8
     work_queue: int = 1000
+    # ``salesbot run``: processes that do the work after the ack, so it never holds up an ack
+    # (bot/work_processes.py); 0 does it in the serving process's worker threads.
+    work_processes: int = 1
     # OAuth mode (installable by link in any number of workspaces; bot/installs.py): the app's
     # credentials, and the redirect URL registered with Slack when it is not derived from the request.
     client_id: str | None = None
@@ -50,6 +53,7 @@ class Settings:
             config_path=env.get("SALESBOT_CONFIG") or None,
             workers=int(env.get("SALESBOT_WORKERS") or 8),
             work_queue=int(env.get("SALESBOT_WORK_QUEUE") or 1000),
+            work_processes=int(env.get("SALESBOT_WORK_PROCESSES") or 1),
             client_id=env.get("SLACK_CLIENT_ID") or None,
             client_secret=env.get("SLACK_CLIENT_SECRET") or None,
             redirect_uri=env.get("SLACK_REDIRECT_URI") or None,

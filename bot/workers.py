@@ -20,9 +20,9 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
 from bot.domain.errors import UserError
@@ -30,6 +30,9 @@ from bot.domain.permissions import PermissionDenied
 from bot.domain.text import escape
 from bot.slack_client import ResponseUrl
 from bot.storage.db import COMMITTED_WRITES
+
+if TYPE_CHECKING:
+    from bot.work_processes import WorkProcesses
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +55,16 @@ class WorkPool:
     ``submit`` never blocks: it returns False (and logs) when the queue is full.
     """
 
-    def __init__(self, name: str, *, workers: int = 8, bound: int = 1000, inline: bool = False) -> None:
+    def __init__(
+        self, name: str, *, workers: int = 8, bound: int = 1000, inline: bool = False, direct: bool = False
+    ) -> None:
         self.name = name
         # Inline (tests, console): run at once on the caller's thread, and let errors propagate after
         # the person was told, so a test sees them.
         self.inline = inline
+        # Direct (a work process's threads, bot/work_processes.py): run on the caller's thread, errors
+        # told and logged as in the pool.
+        self.direct = direct
         self.bound = bound
         self._queue: queue.Queue[Work | None] = queue.Queue(maxsize=bound)
         self._workers = workers
@@ -67,6 +75,9 @@ class WorkPool:
     def submit(self, work: Work) -> bool:
         if self.inline:
             work()
+            return True
+        if self.direct:
+            _run(work, self.name)
             return True
         self._start()
         context = contextvars.copy_context()  # who is acting (the audit trail) travels with the work
@@ -84,7 +95,7 @@ class WorkPool:
         return True
 
     def has_room(self) -> bool:
-        return self.inline or not self._queue.full()
+        return self.inline or self.direct or not self._queue.full()
 
     @property
     def waiting(self) -> int:
@@ -221,8 +232,11 @@ def submit_told(
     return False
 
 
-def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any]:
-    """``listener`` as a Bolt listener that acks on the request thread and runs in ``pool``.
+def after_ack(
+    pool: WorkPool, listener: Callable[..., Any], app: AckFirstApp | None = None
+) -> Callable[..., Any]:
+    """``listener`` as a Bolt listener that acks on the request thread and runs in ``pool``, or, when
+    ``app`` has work processes (``bot/work_processes.py``), forwards the request to them.
 
     The listener keeps its signature (Bolt injects arguments by name); inside it ``ack`` is a no-op.
     """
@@ -233,6 +247,11 @@ def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any
         ack = kwargs.get("ack")
         body: dict[str, Any] = kwargs.get("body") or {}
         is_command = isinstance(body.get("command"), str)
+        processes = app.work_processes if app is not None else None
+        request = kwargs.get("request")
+        if processes is not None and request is not None:
+            _forward(processes, request, ack, body, kwargs.get("client"))
+            return
         if not pool.has_room():
             log.warning("%s is full: refusing %s", pool.name, _describe(body))
             if ack is not None and is_command:
@@ -252,8 +271,25 @@ def after_ack(pool: WorkPool, listener: Callable[..., Any]) -> Callable[..., Any
 
     # Bolt reads the parameters of ``inspect.unwrap(acked)`` (the listener's): make sure it gets
     # body, ack, client and context too, whatever the listener itself asks for.
-    acked.__wrapped__ = _with_params(listener, ("ack", "body", "client", "context"))  # type: ignore[attr-defined]
+    acked.__wrapped__ = _with_params(listener, ("ack", "body", "client", "context", "request"))  # type: ignore[attr-defined]
     return acked
+
+
+def _forward(
+    processes: WorkProcesses, request: BoltRequest, ack: Any, body: dict[str, Any], client: Any
+) -> None:
+    """Ack, and hand the request as Slack sent it to a work process (which runs the same listener)."""
+    is_command = isinstance(body.get("command"), str)
+    if not processes.has_room():
+        log.warning("the work processes are full: refusing %s", _describe(body))
+        if ack is not None:
+            ack(text=BUSY) if is_command else ack()
+        return
+    if ack is not None:
+        ack()
+    raw: str | dict[str, Any] = request.raw_body or request.body
+    if not processes.submit(raw, request.headers, body) and isinstance(client, WebClient):
+        tell_failure(body, client, saved=False)
 
 
 def answered_in_form(listener: Callable[..., Any]) -> Callable[..., Any]:
@@ -342,12 +378,14 @@ class AckFirstApp(App):
         # Our listeners return as soon as they have acked: Bolt may run them on the request thread.
         super().__init__(process_before_response=True, **kwargs)
         self.work_pool = pool
+        # Set by ``salesbot run`` when the work runs in processes of its own (bot/work_processes.py).
+        self.work_processes: WorkProcesses | None = None
 
     def _offloaded(self, register: Callable[..., Any]) -> Callable[..., Any]:
         def decorator(*functions: Callable[..., Any], **kwargs: Any) -> Any:
             if kwargs:  # Bolt's ack=/lazy= form: left as written
                 return register(*functions, **kwargs)
-            register(*(after_ack(self.work_pool, f) for f in functions))
+            register(*(after_ack(self.work_pool, f, self) for f in functions))
             return functions[0] if len(functions) == 1 else None
 
         return decorator

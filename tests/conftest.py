@@ -17,7 +17,7 @@ from tests.helpers import (
     TEST_CHANNELS,
     FakeSlack,
     Harness,
-    fresh_postgres_schema,
+    PostgresDatabases,
     migrated_sqlite,
     session_factory_for,
 )
@@ -81,15 +81,24 @@ def bot(fake_slack: FakeSlack, session_factory) -> Harness:  # type: ignore[no-u
     return Harness.create(fake_slack, session_factory)
 
 
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """Fresh PostgreSQL databases, copied from a template migrated once per test process."""
+    databases = PostgresDatabases(os.environ[POSTGRES_ENV])
+    yield databases
+    databases.close()
+
+
 @pytest.fixture(params=database_backends())
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    """The URL of a fresh, migrated database, once per available backend (a new schema on PostgreSQL)."""
+    """The URL of a fresh, migrated database, once per available backend (a new database on PostgreSQL)."""
     if request.param == "sqlite":
         path = tmp_path / "salesbot-backend.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
     else:
-        with fresh_postgres_schema(os.environ[POSTGRES_ENV]) as url:
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        with databases.fresh() as url:
             yield url
 
 

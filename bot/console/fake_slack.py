@@ -27,6 +27,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import selectors
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,6 +164,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._wake: socket.socket | None = None
         self.team_id = "T_LOCAL"
         self.oauth_redirect_uri: str | None = None  # where the consent page sends people back
         self.deny_installs = False  # the person clicks "Cancel" on the consent page
@@ -235,18 +238,29 @@ class FakeSlack:
         # A kept-alive connection's thread waits for its next request: closing must not wait for it.
         self._server.block_on_close = False
         server = self._server
-        self._thread = threading.Thread(
-            # A short poll interval: stop() returns at once instead of after half a second.
-            target=lambda: server.serve_forever(poll_interval=0.02),
-            name="fake-slack",
-            daemon=True,
-        )
+        # stop() wakes the serving loop through this pair: it returns at once, with no polling.
+        wake, self._wake = socket.socketpair()
+
+        def serve() -> None:
+            with selectors.DefaultSelector() as selector, wake:
+                selector.register(server, selectors.EVENT_READ)
+                selector.register(wake, selectors.EVENT_READ)
+                while True:
+                    ready = {key.fileobj for key, _ in selector.select()}
+                    if wake in ready:
+                        return
+                    server._handle_request_noblock()  # what serve_forever does with a connection
+
+        self._thread = threading.Thread(target=serve, name="fake-slack", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
+            assert self._thread is not None and self._wake is not None
+            self._wake.send(b"x")
+            self._thread.join()
+            self._wake.close()
             self._server.server_close()
             self._server = None
 

@@ -6,7 +6,7 @@ import hashlib
 import re
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Dialect, Engine
 
 from bot.storage.models import Base
 
@@ -19,15 +19,40 @@ VOLATILE = {"user_profiles", "planning_marks", "processed_events", "seen_request
 PINGS = re.compile(r"<!(?:channel|here|everyone|subteam)[^>]*>|<@[UW][A-Z0-9]*\|[^>]*>")
 
 
+def _queries(dialect: Dialect) -> list[tuple[str, str]]:
+    """(table, SELECT of all its rows in primary-key order) for every table a snapshot covers."""
+    quote = dialect.identifier_preparer
+    return [
+        (
+            table.name,
+            f"SELECT * FROM {quote.format_table(table)} ORDER BY "
+            + ", ".join(quote.quote(c.name) for c in table.primary_key.columns),
+        )
+        for table in Base.metadata.sorted_tables
+        if table.name not in VOLATILE
+    ]
+
+
+_QUERIES: dict[str, list[tuple[str, str]]] = {}
+
+
 def snapshot(engine: Engine) -> dict[str, tuple[int, str]]:
+    """Each table's row count and a checksum of its rows as stored (read through the driver: it is
+    taken before and after every request, so it must be cheap)."""
+    queries = _QUERIES.get(engine.dialect.name)
+    if queries is None:
+        queries = _QUERIES[engine.dialect.name] = _queries(engine.dialect)
     out: dict[str, tuple[int, str]] = {}
-    with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            if table.name in VOLATILE:
-                continue
-            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
-            digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
-            out[table.name] = (len(rows), digest)
+    with engine.connect() as conn, conn.begin():  # one transaction: one consistent view
+        cursor = conn.connection.cursor()
+        try:
+            for name, sql in queries:
+                cursor.execute(sql)
+                rows = cursor.fetchall()
+                digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
+                out[name] = (len(rows), digest)
+        finally:
+            cursor.close()
     return out
 
 

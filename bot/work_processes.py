@@ -1,0 +1,277 @@
+"""The work after an ack, in processes of its own: the serving process only verifies, acks and forwards.
+
+Threads in one process share its interpreter lock: while a worker thread renders a reply, a request
+thread waits a few switch intervals before it can ack (bench/NOTES.md, *Ack latency*). So in
+``salesbot run`` (HTTP and Socket Mode) a command's, button's, shortcut's or event's work runs in
+``SALESBOT_WORK_PROCESSES`` separate processes (default 1; 0 keeps it in the serving process's
+threads). The serving process checks the request (signature, workspace, replays seen in memory),
+acks, and puts the request as Slack sent it on a bounded queue; a work process dispatches it through
+the same app, built the same way, with each listener's work run on the thread that took the request.
+Nothing else changes: the replay record is the work's first step, failures are told, the person
+gets the same answers. Forms and option loads answer in their ack, so they stay in the serving
+process. See docs/ARCHITECTURE.md, "Requests".
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import SpawnProcess
+
+    from bot.settings import Settings
+
+log = logging.getLogger("salesbot.lifecycle")
+
+# A request as Slack sent it: the raw body (HTTP) or the payload (Socket Mode), its headers, and the
+# parsed body (kept by the serving process, to tell the person if their work is lost).
+Forwarded = tuple[str | dict[str, Any], dict[str, Any], dict[str, Any]]
+# Work processes run at a lower priority than the serving process: when the cores are busy, an ack
+# (a few hundred microseconds of CPU) goes before the work, which waits in the queue instead.
+WORK_NICENESS = 5
+# How often a work process checks that the serving process is still there (it exits with it).
+PARENT_CHECK_SECONDS = 1.0
+
+
+@dataclass
+class _Child:
+    """One work process, fed over its own pipe: a process killed mid-request takes no shared lock
+    with it (a ``multiprocessing.Queue`` would stay locked for every other reader)."""
+
+    process: SpawnProcess
+    conn: Connection
+    slots: threading.Semaphore  # requests it may hold at once: one per thread
+    in_flight: dict[int, Forwarded] = field(default_factory=dict)
+
+
+class WorkProcesses:
+    """``processes`` work processes with ``threads`` threads each, fed from one queue of at most
+    ``bound`` waiting requests. ``submit`` never blocks; a process that dies is replaced, and the
+    people whose requests it was doing are told (``lost``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        processes: int,
+        threads: int,
+        bound: int,
+        lost: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._settings = settings
+        self._count = processes
+        self._threads = threads
+        self._context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copied locks
+        self._queue: queue.Queue[Forwarded | None] = queue.Queue()
+        self._children: list[_Child] = []
+        self._numbers = itertools.count(1)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._lost = lost
+        self.bound = bound
+        self.replaced = 0
+
+    def start(self) -> None:
+        for _ in range(self._count):
+            self._start_child()
+        log.info(
+            "work processes started", extra={"fields": {"processes": self._count, "threads": self._threads}}
+        )
+
+    def submit(self, body: str | dict[str, Any], headers: dict[str, Any], parsed: dict[str, Any]) -> bool:
+        """Queue a request's work; False (and a log line) when ``bound`` requests are waiting."""
+        if not self.has_room():
+            log.warning("work processes: %d requests waiting (the bound); refused one", self.bound)
+            return False
+        self._queue.put((body, dict(headers), parsed))
+        return True
+
+    def has_room(self) -> bool:
+        return self._queue.qsize() < self.bound
+
+    @property
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [c.process.pid for c in self._children if c.process.pid is not None]
+
+    def stop(self, timeout: float) -> bool:
+        """Let the work already queued finish (within ``timeout``), then end the processes.
+        False when some had to be killed."""
+        self._stopping.set()
+        with self._lock:
+            children = list(self._children)
+        for _ in children:  # after everything queued: each feeder passes one on to its process
+            self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        finished = True
+        for child in children:
+            child.process.join(max(0.0, deadline - time.monotonic()))
+            if child.process.is_alive():
+                finished = False
+                child.process.kill()
+                child.process.join(5.0)
+            child.conn.close()
+        return finished
+
+    def _start_child(self) -> None:
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=serve_work,
+            args=(self._settings, theirs, self._threads, os.getpid()),
+            name="salesbot-work",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        child = _Child(process, ours, threading.Semaphore(self._threads))
+        with self._lock:
+            self._children.append(child)
+        threading.Thread(target=self._feed, args=(child,), name="work-feed", daemon=True).start()
+        threading.Thread(target=self._read, args=(child,), name="work-done", daemon=True).start()
+
+    def _feed(self, child: _Child) -> None:
+        """Hand queued requests to ``child``, at most one per thread of it at a time."""
+        while True:
+            child.slots.acquire()
+            item = self._queue.get()
+            if not child.process.is_alive():
+                self._queue.put(item)  # for another process (or this one's replacement)
+                return
+            number = next(self._numbers)
+            if item is not None:
+                with self._lock:
+                    child.in_flight[number] = item
+            try:
+                child.conn.send(None if item is None else (number, item[0], item[1]))
+            except (OSError, ValueError):  # it died meanwhile: the request waits for the replacement
+                with self._lock:
+                    child.in_flight.pop(number, None)
+                self._queue.put(item)
+                return
+            if item is None:
+                return
+
+    def _read(self, child: _Child) -> None:
+        """Free a slot whenever ``child`` finishes a request; replace it when it dies."""
+        while True:
+            try:
+                number = child.conn.recv()
+            except (EOFError, OSError):
+                break
+            with self._lock:
+                child.in_flight.pop(number, None)
+            child.slots.release()
+        child.process.join(5.0)
+        if self._stopping.is_set():
+            return
+        with self._lock:
+            lost = list(child.in_flight.values())
+            child.in_flight.clear()
+            self._children.remove(child)
+        child.slots.release()  # wake its feeder, which finds it dead and gives the request back
+        log.error(
+            "a work process ended (exit code %s) with %d requests unfinished; starting another",
+            child.process.exitcode,
+            len(lost),
+        )
+        for _raw, _headers, parsed in lost:
+            if self._lost is not None:
+                self._lost(parsed)
+        self.replaced += 1
+        self._start_child()
+
+
+def serve_work(settings: Settings, conn: Connection, threads: int, parent: int) -> None:
+    """A work process: the app, built as the serving process builds it, dispatching forwarded requests."""
+    # The serving process decides when work stops (it lets the queue drain first): Ctrl+C and a
+    # SIGTERM sent to the whole process group must not cut a request in half.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.nice(WORK_NICENESS)
+    from slack_bolt import BoltRequest
+
+    from bot.oplog import configure
+
+    configure()
+    app, services, engine = build_work_app(settings)
+    jobs: queue.Queue[tuple[int, str | dict[str, Any], dict[str, Any]] | None] = queue.Queue()
+    sending = threading.Lock()
+
+    def work() -> None:
+        while (item := jobs.get()) is not None:
+            number, body, headers = item
+            try:
+                # Checked by the serving process already (signature, age): "socket_mode" tells Bolt
+                # not to check the signature again, which may have aged past 5 minutes in the queue.
+                app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+            except Exception:
+                log.exception("a forwarded request failed")
+            with sending:
+                conn.send(number)
+
+    workers = [threading.Thread(target=work, name=f"work-{n}", daemon=True) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    while True:
+        if not conn.poll(PARENT_CHECK_SECONDS):
+            if os.getppid() != parent:  # the serving process is gone: nobody sends us more
+                break
+            continue
+        try:
+            item = conn.recv()
+        except EOFError:
+            break
+        if item is None:
+            break
+        jobs.put(item)
+    for _ in workers:
+        jobs.put(None)
+    for worker in workers:
+        worker.join()
+    services.background.join(timeout=10.0)
+    engine.dispose()
+
+
+def build_work_app(settings: Settings) -> tuple[Any, Any, Any]:
+    """The app of a work process: the serving process's app and services, on the same database
+    (already migrated and seeded by it), with each listener's work run on the calling thread."""
+    from bot.app import build_app, build_services, make_client
+    from bot.clock import SystemClock
+    from bot.storage.db import make_engine, make_session_factory
+    from bot.workers import WorkPool
+
+    engine = make_engine(settings.database_url)
+    installations = None
+    if settings.oauth:
+        from bot.installs import InstallationStore
+
+        installations = InstallationStore(str(settings.client_id), engine)
+    services = build_services(
+        settings,
+        client=make_client(settings, installations),
+        session_factory=make_session_factory(engine),
+        clock=SystemClock(),
+        installations=installations,
+    )
+    # Run on the thread that took the request (errors are told, then logged: not ``inline``).
+    services.work = WorkPool("work", workers=0, bound=1, direct=True)
+    app = build_app(
+        settings,
+        client=services.client,
+        session_factory=services.session_factory,
+        clock=services.clock,
+        services=services,
+    )
+    app.log_requests = False  # the serving process logged the request
+    return app, services, engine

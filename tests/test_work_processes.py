@@ -1,0 +1,286 @@
+"""The work after an ack in processes of its own (``bot/work_processes.py``).
+
+In process: the serving app only acks and forwards the request as Slack sent it; a second app (a work
+process's) does the work from that alone. Then ``python -m bot run --http`` for real: a command's work
+is done by a work process, a killed one is replaced, SIGTERM lets the queued work finish.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import BoltRequest
+from sqlalchemy import select
+
+from bot.console.slack_requests import sign
+from bot.storage.db import make_engine
+from bot.storage.models import Activity
+from bot.workers import BUSY, PARTLY_SAVED
+from tests.helpers import SIGNING_SECRET, FakeSlack, Harness, session_factory_for
+
+ROOT = Path(__file__).resolve().parent.parent
+WAIT = 60.0  # seconds: a loaded machine starts Python slowly
+
+
+class RecordingProcesses:
+    """Stands in for ``WorkProcesses`` in the serving app: keeps what it is handed."""
+
+    def __init__(self, *, room: bool = True) -> None:
+        self.room = room
+        self.forwarded: list[tuple[str | dict[str, Any], dict[str, Any]]] = []
+        self.parsed: list[dict[str, Any]] = []
+
+    def has_room(self) -> bool:
+        return self.room
+
+    def submit(self, body: str | dict[str, Any], headers: dict[str, Any], parsed: dict[str, Any]) -> bool:
+        self.forwarded.append((body, dict(headers)))
+        self.parsed.append(parsed)
+        return True
+
+
+def activities(bot: Harness) -> list[str]:
+    with bot.db() as s:
+        return list(s.scalars(select(Activity.notes)))
+
+
+def test_the_serving_app_only_acks_and_a_work_app_does_the_work_from_the_forwarded_request(
+    fake_slack: FakeSlack, session_factory: Any
+) -> None:
+    serving = Harness.create(fake_slack, session_factory)
+    serving.command("/account", "add Acme Corp")
+    working = Harness.create(fake_slack, session_factory)  # another process's app, same database
+    processes = RecordingProcesses()
+    serving.app.work_processes = processes  # type: ignore[attr-defined]
+    fake_slack.clear()
+
+    sent = serving.command("/log", "call Acme Corp: talked pricing")
+
+    assert sent.status == 200 and sent.response.body == ""
+    assert activities(serving) == [] and fake_slack.responses() == []  # nothing done on the request thread
+    [(body, headers)] = processes.forwarded
+    assert body == sent.body  # the bytes Slack sent: the work process records the same replay digest
+    working.app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+    assert activities(serving) == ["talked pricing"]
+    assert "Logged" in str(fake_slack.responses()[-1])
+    # A copy of the request reaching the work process again (two processes, a replay) runs nothing.
+    other = Harness.create(fake_slack, session_factory)
+    other.app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+    assert activities(serving) == ["talked pricing"]
+
+
+def test_a_button_press_is_forwarded_too(fake_slack: FakeSlack, session_factory: Any) -> None:
+    serving = Harness.create(fake_slack, session_factory)
+    serving.command("/account", "add Acme Corp")
+    reply = serving.last_reply()
+    processes = RecordingProcesses()
+    serving.app.work_processes = processes  # type: ignore[attr-defined]
+    presses_before = len(fake_slack.responses())
+    serving.click(next(b["text"]["text"] for b in _buttons(reply)))
+    assert len(processes.forwarded) == 1 and len(fake_slack.responses()) == presses_before
+
+
+def test_when_the_work_processes_are_full_the_command_is_refused_in_its_ack(
+    fake_slack: FakeSlack, session_factory: Any
+) -> None:
+    serving = Harness.create(fake_slack, session_factory)
+    serving.command("/account", "add Acme Corp")
+    processes = RecordingProcesses(room=False)
+    serving.app.work_processes = processes  # type: ignore[attr-defined]
+    sent = serving.command("/log", "call Acme Corp: talked pricing")
+    assert sent.response.body == BUSY
+    assert processes.forwarded == [] and activities(serving) == []
+
+
+def test_socket_mode_requests_each_run_once(bot: Harness, fake_slack: FakeSlack) -> None:
+    """Socket Mode hands Bolt the payload, not its bytes: each command still runs, and a copy does not."""
+    bot.command("/account", "add Acme Corp")
+
+    def command(text: str, trigger: str) -> dict[str, Any]:
+        return {
+            "team_id": "T_LOCAL",
+            "api_app_id": "A_SALESBOT",
+            "channel_id": "C_GENERAL",
+            "user_id": "U0ALICE",
+            "command": "/log",
+            "text": text,
+            "response_url": fake_slack.response_url(trigger),
+            "trigger_id": trigger,
+        }
+
+    first, second = command("call Acme Corp: one", "t.1"), command("call Acme Corp: two", "t.2")
+    for payload in (first, second, first):
+        bot.app.dispatch(BoltRequest(body=payload, headers={}, mode="socket_mode"))
+    assert sorted(activities(bot)) == ["one", "two"]
+
+
+def _buttons(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        element
+        for block in reply.get("blocks") or []
+        for element in block.get("elements") or []
+        if element.get("type") == "button"
+    ]
+
+
+# -- a real server ------------------------------------------------------------------------------------
+def work_processes_of(pid: int) -> list[int]:
+    """The work processes started by ``pid`` (not multiprocessing's resource tracker)."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    found = []
+    for child in (int(p) for p in text.split()):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(child)
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def wait_for(condition: Any, what: str) -> Any:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def hold_first_response(fake: FakeSlack) -> tuple[threading.Event, threading.Event]:
+    """(posting: set when the next ``response_url`` post arrives, release: set to let it through)."""
+    posting, release = threading.Event(), threading.Event()
+    handle = fake._handle
+
+    def held(path: str, params: dict[str, Any], *rest: Any) -> Any:
+        if path.startswith("/response/") and not posting.is_set():
+            posting.set()
+            release.wait(WAIT)
+        return handle(path, params, *rest)
+
+    fake._handle = held  # type: ignore[method-assign]
+    return posting, release
+
+
+def post_command(base: str, fake: FakeSlack, text: str, key: str) -> int:
+    from urllib.parse import urlencode
+
+    body = urlencode(
+        {
+            "team_id": "T_LOCAL",
+            "api_app_id": "A_SALESBOT",
+            "channel_id": "C_GENERAL",
+            "user_id": "U0ALICE",
+            "user_name": "alice",
+            "command": "/log",
+            "text": text,
+            "response_url": fake.response_url(key),
+            "trigger_id": f"trigger.{key}",
+        }
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(SIGNING_SECRET, body)}
+    request = urllib.request.Request(f"{base}/slack/events", data=body.encode(), headers=headers)
+    with urllib.request.urlopen(request, timeout=WAIT) as response:
+        return response.status
+
+
+def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_drains_at_sigterm(
+    tmp_path: Path, fake_slack: FakeSlack, sqlite_template: Path
+) -> None:
+    db = tmp_path / "run.db"
+    shutil.copy(sqlite_template, db)
+    url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    bot = Harness.create(fake_slack, session_factory_for(engine))
+    bot.command("/account", "add Acme Corp")
+    fake_slack.clear()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_TEAM_ID": "T_LOCAL",
+        "SLACK_APP_ID": "A_SALESBOT",
+        "DATABASE_URL": url,
+        "SALESBOT_WORK_PROCESSES": "1",
+        "PYTHONPATH": str(ROOT),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--http",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-scheduler",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in process.stderr or []], daemon=True).start()
+    try:
+        banner = process.stdout.readline() if process.stdout else ""
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
+        assert match, banner
+        base = f"http://127.0.0.1:{match.group(1)}"
+
+        assert post_command(base, fake_slack, "call Acme Corp: first", "w1") == 200
+        wait_for(lambda: fake_slack.responses(), "the reply to the first /log")
+        [worker] = wait_for(lambda: work_processes_of(process.pid), "the work process")
+        assert worker != process.pid
+
+        # The next reply is held at the fake Slack: the work process is mid-request when it is killed.
+        posting, release = hold_first_response(fake_slack)
+        assert post_command(base, fake_slack, "call Acme Corp: second", "w2") == 200
+        assert posting.wait(WAIT), "the second /log never replied"
+        os.kill(worker, signal.SIGKILL)
+        release.set()
+        told = wait_for(
+            lambda: [r for r in fake_slack.responses() if PARTLY_SAVED in str(r)], "the person being told"
+        )
+        assert len(told) == 1
+        replacement = wait_for(
+            lambda: [p for p in work_processes_of(process.pid) if p != worker], "a new work process"
+        )
+        assert replacement
+
+        assert post_command(base, fake_slack, "call Acme Corp: third", "w3") == 200
+        wait_for(lambda: "third" in str(fake_slack.responses()), "the reply to the third /log")
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=WAIT) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log = []
+        while not lines.empty():
+            log.append(lines.get())
+    assert any("work processes started" in line for line in log), log
+    assert any("a work process ended" in line for line in log), log
+    assert sum("msg=request " in line for line in log) == 3, log  # one line per request, not per process
+    # The second was saved before its process was killed (its reply was on its way): told to check.
+    assert sorted(activities(bot)) == ["first", "second", "third"]
+    engine.dispose()
