@@ -87,7 +87,7 @@ def bot(fake_slack: FakeSlack, session_factory) -> Harness:  # type: ignore[no-u
 
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[PostgresDatabases]:
-    """Fresh PostgreSQL databases, copied from a template migrated once per test process."""
+    """Migrated PostgreSQL databases for this test process (tests/helpers.py)."""
     databases = PostgresDatabases(os.environ[POSTGRES_ENV])
     yield databases
     databases.close()
@@ -95,15 +95,15 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
 
 @pytest.fixture(params=database_backends())
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    """The URL of a fresh, migrated database, once per available backend (a new database on PostgreSQL)."""
+    """The URL of a fresh, migrated database, once per available backend (on PostgreSQL, this test
+    process's working database, emptied)."""
     if request.param == "sqlite":
         path = tmp_path / "salesbot-backend.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
     else:
         databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
-        with databases.fresh() as url:
-            yield url
+        yield databases.clean()
 
 
 @pytest.fixture

@@ -7,12 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from bench.faults import deliver_under_faults, import_killed, two_dispatchers
-
-# Real processes, SIGKILLed or SIGTERMed: these tests run one after the other in one worker.
-pytestmark = pytest.mark.xdist_group("processes")
 
 
 def test_each_reminder_is_delivered_once_under_slack_faults_and_sigkill(tmp_path: Path) -> None:

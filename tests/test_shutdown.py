@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.reminders.followups import REMINDER_KIND
@@ -27,8 +26,6 @@ from bot.storage.models import Reminder
 from tests.helpers import DEFAULT_NOW, FakeSlack, Harness, add_task, session_factory_for
 
 ROOT = Path(__file__).resolve().parent.parent
-# Real processes, SIGKILLed or SIGTERMed: these tests run one after the other in one worker.
-pytestmark = pytest.mark.xdist_group("processes")
 WAIT = 60  # seconds: a loaded machine starts Python slowly
 
 
