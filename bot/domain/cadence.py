@@ -4,19 +4,25 @@ A cadence is an RFC 5545 rule ("FREQ=MONTHLY;INTERVAL=4"). For "is it overdue?" 
 matters: the next visit is due one period after the last one. The period is added with
 ``relativedelta`` so a visit on 31 January is due on 31 May (or the last day of a shorter month),
 where stepping the rule's own occurrences from that day would skip the months without a 31st.
+
+The morning pass asks these questions for every account; ``next_due`` and ``span_text`` give exactly
+what ``relativedelta`` gives, with plain calendar arithmetic (``_days_after``) instead of building a
+``relativedelta`` per account.
 """
 
 from __future__ import annotations
 
 import re
+from calendar import isleap
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 _UNITS = {"YEARLY": "years", "MONTHLY": "months", "WEEKLY": "weeks", "DAILY": "days"}
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _SINGULAR = {"years": "year", "months": "month", "weeks": "week", "days": "day"}
 
 
@@ -45,8 +51,11 @@ def parse_cadence(rule: str) -> Cadence:
 
 
 def next_due(last: datetime | None, anchor: datetime, cadence: Cadence) -> datetime:
-    """When the next visit is due: one period after the last one, or after ``anchor`` if never."""
-    return (last or anchor) + cadence.every
+    """When the next visit is due: one period after the last one, or after ``anchor`` if never.
+    (``(last or anchor) + cadence.every``, the same datetime.)"""
+    start = last or anchor
+    every = cadence.every
+    return start + timedelta(days=_days_after(start.date(), every.years * 12 + every.months, every.days))
 
 
 def is_overdue(last: datetime | None, anchor: datetime, cadence: Cadence, now: datetime) -> bool:
@@ -55,8 +64,7 @@ def is_overdue(last: datetime | None, anchor: datetime, cadence: Cadence, now: d
 
 def span_text(start: datetime, end: datetime) -> str:
     """A human length of time: "5 months", "2 years", "3 weeks", "1 day"."""
-    rd = relativedelta(end, start)
-    months = rd.years * 12 + rd.months
+    months = months_between(start, end)
     if months >= 24:
         return _plural(months // 12, "year")
     if months >= 1:
@@ -65,6 +73,37 @@ def span_text(start: datetime, end: datetime) -> str:
     if days >= 14:
         return _plural(days // 7, "week")
     return _plural(max(days, 0), "day")
+
+
+def months_between(start: datetime, end: datetime) -> int:
+    """Whole months from ``start`` to ``end``: ``relativedelta(end, start)``'s years * 12 + months
+    (the same steps: the difference of the calendar months, then back one while overshot)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end < start:
+        while end > _plus_months(start, months):
+            months += 1
+    else:
+        while end < _plus_months(start, months):
+            months -= 1
+    return months
+
+
+def _plus_months(at: datetime, months: int) -> datetime:
+    """``at + relativedelta(months=months)``: the same wall time on the shifted day (fold 0)."""
+    return at + timedelta(days=_days_after(at.date(), months, 0))
+
+
+def _days_after(day: date, months: int, days: int) -> int:
+    """How many days ``relativedelta(months=months, days=days)`` moves ``day``: to the same day
+    ``months`` later (the last day of a shorter month), then ``days`` more. Adding that many days to
+    a datetime on ``day`` gives what adding the ``relativedelta`` gives: the same wall time in the
+    same zone, with ``fold`` 0."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    last = 29 if month == 2 and isleap(year) else _MONTH_DAYS[month]
+    shifted = date(year, month, min(day.day, last))
+    return shifted.toordinal() - day.toordinal() + days
 
 
 def _plural(n: int, word: str) -> str:

@@ -483,13 +483,45 @@ def format_when(
         day: date = local.date()
     else:
         local, day, with_time = None, at, False
-    text = f"{day:%a} {day.day} {day:%b}"
-    this_year = now.astimezone(tz).year if tz is not None and isinstance(now, datetime) else now.year
-    if this_year != day.year:
-        text += f" {day.year}"
+    text = _day_text(day, _reader_year(tz, now))
     if with_time and local is not None:
         text += f", {local:%H:%M}"
     return text
+
+
+class WhenFormatter:
+    """``format_when`` for one reader (their zone ``tz`` and ``now``), for many dates: each day's
+    words are built once. ``WhenFormatter(tz, now=now)(at)`` reads as ``format_when(at, tz, now=now)``."""
+
+    __slots__ = ("_days", "_tz", "_year")
+
+    def __init__(self, tz: ZoneInfo | None = None, *, now: datetime | date) -> None:
+        self._tz = tz
+        self._year = _reader_year(tz, now)
+        self._days: dict[date, str] = {}
+
+    def __call__(self, at: datetime | date, *, with_time: bool = True) -> str:
+        if not isinstance(at, datetime):
+            return self._day(at)
+        local = at.astimezone(self._tz) if self._tz is not None else at
+        text = self._day(local.date())
+        return f"{text}, {local.hour:02d}:{local.minute:02d}" if with_time else text
+
+    def _day(self, day: date) -> str:
+        text = self._days.get(day)
+        if text is None:
+            text = self._days[day] = _day_text(day, self._year)
+        return text
+
+
+def _reader_year(tz: ZoneInfo | None, now: datetime | date) -> int:
+    return now.astimezone(tz).year if tz is not None and isinstance(now, datetime) else now.year
+
+
+def _day_text(day: date, this_year: int) -> str:
+    """``Tue 1 Dec``, with the year when it is not ``this_year``."""
+    text = f"{day:%a} {day.day} {day:%b}"
+    return text if this_year == day.year else f"{text} {day.year}"
 
 
 def when_local(at: datetime, tz: ZoneInfo, *, now: datetime, with_time: bool = True) -> str:

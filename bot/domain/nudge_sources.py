@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from bot.domain.cadence import Cadence, is_overdue, parse_cadence, span_text
-from bot.domain.dates import format_when, zone
+from bot.domain.dates import WhenFormatter, zone
 from bot.domain.nudges import NudgeContext, NudgeItem
 from bot.domain.text import escape, money, titled
 from bot.storage.models import Account, Activity, Reminder, Task, UserProfile, VisitPlan
@@ -37,8 +38,8 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
     """Accounts overdue on their visit cadence, then accounts gone quiet (``overdue_visits``,
     ``inactive_accounts``), from ONE aggregate over activities.
 
-    For each owned account the database computes its last activity, and its last activity of each
-    kind a cadence counts; only the accounts past a limit come back (the accounts with an explicit
+    The database computes every account's last activity, and its last activity of each kind a
+    cadence counts; only the owned accounts past a limit come back (the accounts with an explicit
     plan always do: there are few). Python then checks those exactly (month ends: the SQL limit is a
     few days generous) and words them.
     """
@@ -57,11 +58,26 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
             log.warning("tier %s cadence: %s", tier, exc)
     limits = {status: days for status, days in playbook.inactive_days.items() if days > 0}
     kinds = sorted({a for a, _ in tiers.values()} | {p.activity_type for ps in plans.values() for p in ps})
-    last_any = func.max(Activity.occurred_at)
-    last_of = {
-        kind: func.max(case((Activity.type.in_(sorted({kind, *VISIT_LIKE})), Activity.occurred_at)))
-        for kind in kinds
-    }
+    # Every account's last activity, and its last of each kind a cadence counts: one pass over the
+    # activities (read in table order, grouped), then joined to the accounts. Grouping the accounts'
+    # join instead would read every account's activities through the index, one lookup per row.
+    seen = (
+        select(
+            Activity.account_id,
+            func.max(Activity.occurred_at).label("last_any"),
+            *(
+                func.max(case((Activity.type.in_(sorted({kind, *VISIT_LIKE})), Activity.occurred_at))).label(
+                    f"last_{i}"
+                )
+                for i, kind in enumerate(kinds)
+            ),
+        )
+        .where(Activity.undone_at.is_(None))
+        .group_by(Activity.account_id)
+        .subquery("seen")
+    )
+    last_any = seen.c.last_any
+    last_of = {kind: seen.c[f"last_{i}"] for i, kind in enumerate(kinds)}
     with_plan = select(VisitPlan.account_id).where(
         VisitPlan.active.is_(True), VisitPlan.source == "explicit", VisitPlan.rrule.is_not(None)
     )
@@ -93,43 +109,47 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
             Account.tier,
             Account.status,
             Account.owner_id,
-            Account.created_at,
-            last_any,
-            *last_of.values(),
+            # The driver's values, read (``_aware``) only where a line needs them.
+            type_coerce(Account.created_at, NullType()),
+            type_coerce(last_any, NullType()),
+            *(type_coerce(at, NullType()) for at in last_of.values()),
         )
         .select_from(Account)
-        .outerjoin(Activity, and_(Activity.account_id == Account.id, Activity.undone_at.is_(None)))
-        .where(Account.owner_id.is_not(None))
-        .group_by(Account.id)
-        .having(or_(*past))
+        .outerjoin(seen, seen.c.account_id == Account.id)
+        .where(Account.owner_id.is_not(None), or_(*past))
         .order_by(Account.name_key, Account.id)
-    ).all()
+        .execution_options(yield_per=1000)
+    )
     overdue: list[NudgeItem] = []
     quiet: list[NudgeItem] = []
+    column = {kind: i for i, kind in enumerate(last_of)}
+    # What every account of a tier shares: its rule, and the words of its lines.
+    tier_specs = {
+        tier: (activity, playbook.tier_cadence[tier].rrule, f" ({escape(tier)})" if tier else "")
+        for tier, (activity, _) in tiers.items()
+    }
     for account_id, name, tier, status, owner_id, created_at, any_at, *kind_at in rows:
-        last = {kind: _aware(at) for kind, at in zip(last_of, kind_at, strict=True) if at is not None}
         created = _aware(created_at)
-        specs: list[tuple[str, str, str, datetime, bool]] = [
-            (f"overdue_visit:plan:{p.id}", p.activity_type, p.rrule or "", p.dtstart, False)
-            for p in plans[account_id]
-        ]
-        if not specs and tier in tiers:
-            specs.append(
-                (
-                    f"overdue_visit:account:{account_id}",
-                    tiers[tier][0],
-                    playbook.tier_cadence[tier].rrule,
-                    created,
-                    True,
-                )
-            )
-        for subject, activity, rule, anchor, from_tier in specs:
+        shown = escape(name)
+        specs: list[tuple[str, str, str, datetime, str]]
+        if account_id in plans:
+            specs = [
+                (f"overdue_visit:plan:{p.id}", p.activity_type, p.rrule or "", p.dtstart, "")
+                for p in plans[account_id]
+            ]
+        elif tier in tier_specs:
+            activity, rule, tier_text = tier_specs[tier]
+            specs = [(f"overdue_visit:account:{account_id}", activity, rule, created, tier_text)]
+        else:
+            specs = []
+        for subject, activity, rule, anchor, tier_text in specs:
             try:
                 cadence = parse_cadence(rule)
             except ValueError as exc:
                 log.warning("visit plan %s of account %s: %s", subject, account_id, exc)
                 continue
-            last_at = last.get(activity)
+            seen = kind_at[column[activity]]
+            last_at = _aware(seen) if seen is not None else None
             if anchor > now or not is_overdue(last_at, anchor, cadence, now):
                 continue
             what = "not visited" if activity == "visit" else f"no {activity}"
@@ -138,13 +158,12 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
                 if last_at
                 else f"no {activity} logged since it was added {span_text(anchor, now)} ago"
             )
-            tier_text = f" ({escape(tier)})" if from_tier and tier else ""
             overdue.append(
                 NudgeItem(
                     user_id=owner_id or "",
                     kind="overdue_visit",
                     subject=subject,
-                    line=f"*{escape(name)}*{tier_text} {since}; plan: {cadence.label}",
+                    line=f"*{shown}*{tier_text} {since}; plan: {cadence.label}",
                     button=(f"Log {activity}", "open_log_modal", str(account_id)),
                     account_id=account_id,
                 )
@@ -166,7 +185,7 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
                 user_id=owner_id or "",
                 kind="inactive",
                 subject=f"inactive:account:{account_id}",
-                line=f"*{escape(name)}* ({escape(status)}) {what}; nudge after {limit}",
+                line=f"*{shown}* ({escape(status)}) {what}; nudge after {limit}",
                 button=("Log activity", "open_log_modal", str(account_id)),
                 account_id=account_id,
             )
@@ -198,21 +217,25 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
         .join(Account, Account.id == Task.account_id)
         .where(Task.kind == "followup", Task.status == "open", Task.due_at < now, ~reminder_pending)
         .order_by(Task.due_at, Task.id)
-    ).all()
-    zones = _zones(session, {task.assignee_id for task in rows})
+        .execution_options(yield_per=1000)
+    )
+    readers = _readers(_zones(session), now)
+    names: dict[int, str] = {}  # escaped, once per account
     items: list[NudgeItem] = []
-    for task in rows:
-        account_name = task.name
-        tz = zones.get(task.assignee_id, ZoneInfo("UTC"))
-        due = format_when(task.due_at, tz, now=now, with_time=not task.all_day)
+    for task_id, title, assignee_id, due_at, all_day, account_id, account_name in rows:
+        when = readers.get(assignee_id) or readers[None]
+        shown = names.get(account_id)
+        if shown is None:
+            shown = names[account_id] = escape(account_name)
         items.append(
             NudgeItem(
-                user_id=task.assignee_id,
+                user_id=assignee_id,
                 kind="followup_overdue",
-                subject=f"followup_overdue:task:{task.id}",
-                line=f"*{escape(titled(task.title, account_name))}* for *{escape(account_name)}* was due {due}",
-                button=("Done", "nudge_followup_done", str(task.id)),
-                account_id=task.account_id,
+                subject=f"followup_overdue:task:{task_id}",
+                line=f"*{escape(titled(title, account_name))}* for *{shown}* was due "
+                f"{when(due_at, with_time=not all_day)}",
+                button=("Done", "nudge_followup_done", str(task_id)),
+                account_id=account_id,
             )
         )
     return items
@@ -225,34 +248,37 @@ def renewals(session: Session, services: NudgeContext, now: datetime) -> list[Nu
         return []
     # Only renewals a threshold can hold, whatever the recipient's zone (a day either side of UTC's).
     first, last = now.date() - timedelta(days=1), now.date() + timedelta(days=max(thresholds) + 1)
-    accounts = list(
-        session.scalars(
-            select(Account)
-            .where(Account.renewal_date.is_not(None), Account.renewal_date.between(first, last))
-            .order_by(Account.id)
-        )
+    accounts = session.execute(
+        select(Account.id, Account.name, Account.renewal_date, Account.mrr, Account.csm_id, Account.owner_id)
+        .where(Account.renewal_date.is_not(None), Account.renewal_date.between(first, last))
+        .order_by(Account.id)
+        .execution_options(yield_per=1000)
     )
-    recipients = {uid for a in accounts for uid in (a.owner_id, a.csm_id) if uid}
-    zones = _zones(session, recipients)
+    zones = _zones(session)
+    utc_today = now.astimezone(ZoneInfo("UTC")).date()
+    today = {user_id: now.astimezone(tz).date() for user_id, tz in zones.items()}
+    day_text = WhenFormatter(now=now)
     items: list[NudgeItem] = []
-    for account in accounts:
-        renewal: date = account.renewal_date  # type: ignore[assignment]
-        for user_id in dict.fromkeys(uid for uid in (account.csm_id, account.owner_id) if uid):
-            today = now.astimezone(zones.get(user_id, ZoneInfo("UTC"))).date()
-            left = (renewal - today).days
+    for account_id, name, renewal, mrr, csm_id, owner_id in accounts:
+        said = ""
+        for user_id in dict.fromkeys(uid for uid in (csm_id, owner_id) if uid):
+            left = (renewal - today.get(user_id, utc_today)).days
             threshold = renewal_threshold(left, thresholds)
             if threshold is None:
                 continue
+            if not said:
+                money_text = f"; MRR {money(mrr)}" if mrr is not None else ""
+                said = f"({day_text(renewal)}){money_text}"
+                shown = escape(name)
             when = "today" if left == 0 else ("tomorrow" if left == 1 else f"in {left} days")
-            mrr = f"; MRR {money(account.mrr)}" if account.mrr is not None else ""
             items.append(
                 NudgeItem(
                     user_id=user_id,
                     kind="renewal",
-                    subject=f"renewal:account:{account.id}:{renewal.isoformat()}:{threshold}",
-                    line=f"*{escape(account.name)}* renews {when} ({format_when(renewal, now=now)}){mrr}",
-                    button=("Open account", "open_account", str(account.id)),
-                    account_id=account.id,
+                    subject=f"renewal:account:{account_id}:{renewal.isoformat()}:{threshold}",
+                    line=f"*{shown}* renews {when} {said}",
+                    button=("Open account", "open_account", str(account_id)),
+                    account_id=account_id,
                 )
             )
     return items
@@ -264,21 +290,32 @@ def inactive_accounts(session: Session, services: NudgeContext, now: datetime) -
 
 
 def _aware(value: datetime | str) -> datetime:
-    """An aggregate's datetime (SQLite returns it as text) as an aware UTC datetime."""
+    """A datetime as the driver returns it (SQLite: text) as an aware UTC datetime."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 SOURCES = (account_conditions, overdue_followups, renewals)
 
 
-def _zones(session: Session, user_ids: set[str]) -> dict[str, ZoneInfo]:
-    if not user_ids:
-        return {}
+def _zones(session: Session) -> dict[str, ZoneInfo]:
+    """Everyone's zone, as their profile has it (one small query: a row per person)."""
     rows = session.execute(
-        select(UserProfile.user_id, UserProfile.tz).where(
-            UserProfile.team_id == current_team(), UserProfile.user_id.in_(user_ids)
-        )
+        select(UserProfile.user_id, UserProfile.tz).where(UserProfile.team_id == current_team())
     ).all()
     return {user_id: zone(tz) for user_id, tz in rows}
+
+
+def _readers(zones: dict[str, ZoneInfo], now: datetime) -> dict[str | None, WhenFormatter]:
+    """A date formatter per person, shared by everyone in the same zone; ``None``: UTC's, for those
+    without a known zone."""
+    by_zone: dict[ZoneInfo, WhenFormatter] = {}
+    readers: dict[str | None, WhenFormatter] = {
+        user_id: by_zone.get(tz) or by_zone.setdefault(tz, WhenFormatter(tz, now=now))
+        for user_id, tz in zones.items()
+    }
+    readers[None] = WhenFormatter(ZoneInfo("UTC"), now=now)
+    return readers

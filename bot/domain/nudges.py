@@ -8,9 +8,8 @@ since a person was last told into one message per person (see ``bot/reminders/nu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -23,8 +22,10 @@ class NudgeContext(Protocol):
     playbook: Playbook
 
 
-@dataclass(frozen=True)
-class NudgeItem:
+class NudgeItem(NamedTuple):
+    """One condition that holds for one person. Immutable; a tuple, as the morning builds hundreds
+    of thousands of them on a large team (``_asdict()`` gives the stored form)."""
+
     user_id: str
     kind: str  # overdue_visit | followup_overdue | renewal | ripe | risk | signal_waiting | inactive
     subject: str  # stable key of the condition, e.g. "overdue_visit:account:12"; fires once per start

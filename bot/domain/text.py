@@ -32,6 +32,8 @@ def escape(text: str | None) -> str:
     """
     if not text:
         return ""
+    if "<" not in text and ">" not in text and "&" not in text:
+        return text  # nothing to escape (most names and titles)
     text = _REFERENCE.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import asdict
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -193,7 +192,7 @@ def build_morning(
         recipient_id=user_id,
         payload={
             "day": day.isoformat(),
-            "items": [asdict(item) for item in tell],
+            "items": [item._asdict() for item in tell],
             "deferred": plan.deferred,
         },
         dedupe_key=key,

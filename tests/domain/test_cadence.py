@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.domain.cadence import is_overdue, next_due, parse_cadence, span_text
+from bot.domain.cadence import Cadence, is_overdue, months_between, next_due, parse_cadence, span_text
 
 
 def at(y: int, m: int, d: int, h: int = 12) -> datetime:
@@ -63,3 +67,73 @@ def test_month_end_does_not_skip_short_months() -> None:
 )
 def test_span_text(start: datetime, end: datetime, text: str) -> None:
     assert span_text(start, end) == text
+
+
+# next_due and span_text compute what relativedelta gives, with plain calendar arithmetic.
+MOMENTS = st.datetimes(
+    datetime(1990, 1, 1),
+    datetime(2060, 12, 31),
+    timezones=st.sampled_from([UTC, ZoneInfo("Europe/Paris"), ZoneInfo("America/New_York")]),
+)
+
+
+@given(
+    MOMENTS,
+    st.sampled_from(
+        [
+            "FREQ=MONTHLY",
+            "FREQ=MONTHLY;INTERVAL=4",
+            "FREQ=YEARLY;INTERVAL=2",
+            "FREQ=MONTHLY;INTERVAL=18",
+            "FREQ=WEEKLY;INTERVAL=6",
+            "FREQ=DAILY;INTERVAL=10",
+        ]
+    ),
+)
+def test_next_due_is_one_relativedelta_period_later(last: datetime, rule: str) -> None:
+    cadence = parse_cadence(rule)
+    due = next_due(last, last, cadence)
+    expected = last + cadence.every
+    assert (due, due.tzinfo, due.fold) == (expected, expected.tzinfo, expected.fold)
+    assert due.replace(tzinfo=None) == expected.replace(tzinfo=None)  # the same wall time
+
+
+@given(MOMENTS, MOMENTS)
+def test_months_between_is_relativedeltas(start: datetime, end: datetime) -> None:
+    rd = relativedelta(end, start)
+    assert months_between(start, end) == rd.years * 12 + rd.months
+
+
+def test_month_ends_and_leap_days_against_relativedelta() -> None:
+    # Every day of 2027 and 2028 at two times, against the ends of every month: the clamped days.
+    days = [datetime(2027, 1, 1, h, tzinfo=UTC) + timedelta(days=i) for i in range(731) for h in (0, 23)]
+    ends = [
+        datetime(y, m, 28, 12, tzinfo=UTC) + timedelta(days=d)
+        for y in (2028, 2029)
+        for m in range(1, 13)
+        for d in range(4)
+    ]
+    for months in (1, 4, 6, 12, 13, 24):
+        cadence = Cadence(relativedelta(months=months), "")
+        for day in days:
+            assert next_due(None, day, cadence) == day + relativedelta(months=months)
+    for start in days[::7]:
+        for end in ends:
+            rd = relativedelta(end, start)
+            assert months_between(start, end) == rd.years * 12 + rd.months, (start, end)
+            assert span_text(start, end) == _span_text_by_relativedelta(start, end)
+
+
+def _span_text_by_relativedelta(start: datetime, end: datetime) -> str:
+    """``span_text`` as it was first written, with relativedelta."""
+    rd = relativedelta(end, start)
+    months = rd.years * 12 + rd.months
+    if months >= 24:
+        n, word = months // 12, "year"
+    elif months >= 1:
+        n, word = months, "month"
+    elif (end - start).days >= 14:
+        n, word = (end - start).days // 7, "week"
+    else:
+        n, word = max((end - start).days, 0), "day"
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

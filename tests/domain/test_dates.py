@@ -276,3 +276,61 @@ def test_one_date_style_everywhere() -> None:
     assert format_when(datetime(2027, 1, 1, 8, 0, tzinfo=UTC), NEW_YORK, now=eve) == "Fri 1 Jan 2027, 03:00"
     assert format_when(date(2027, 3, 1), now=NOW) == "Mon 1 Mar 2027"  # a day alone
     assert format_when(tuesday, NEW_YORK, now=NOW) == "Tue 1 Dec, 03:00"  # in the reader's zone
+
+
+READERS = [
+    None,
+    ZoneInfo("UTC"),
+    PARIS,
+    NEW_YORK,
+    ZoneInfo("Australia/Lord_Howe"),
+    ZoneInfo("Asia/Kathmandu"),
+]
+
+
+def test_a_readers_formatter_reads_every_instant_as_format_when_across_dst() -> None:
+    from datetime import timedelta
+
+    from bot.domain.dates import WhenFormatter, format_when
+
+    # Every 10 minutes through the spring and autumn changes of Paris and New York (and Lord Howe's
+    # half-hour shifts), one formatter per reader reused for all: each day's words come from its cache.
+    starts = [
+        datetime(2026, 3, 7, tzinfo=UTC),
+        datetime(2026, 3, 28, tzinfo=UTC),
+        datetime(2026, 10, 3, tzinfo=UTC),
+    ]
+    starts += [
+        datetime(2026, 10, 24, tzinfo=UTC),
+        datetime(2026, 10, 31, tzinfo=UTC),
+        datetime(2026, 12, 31, tzinfo=UTC),
+    ]
+    instants = [start + timedelta(minutes=10 * i) for start in starts for i in range(3 * 24 * 6)]
+    for now in (datetime(2026, 11, 23, 9, 0, tzinfo=UTC), datetime(2026, 12, 31, 23, 30, tzinfo=UTC)):
+        for reader in READERS:
+            formatter = WhenFormatter(reader, now=now)
+            for when in instants:
+                for with_time in (True, False):
+                    expected = format_when(when, reader, now=now, with_time=with_time)
+                    assert formatter(when, with_time=with_time) == expected, (reader, when)
+            assert formatter(date(2027, 1, 1)) == format_when(date(2027, 1, 1), reader, now=now)
+
+
+@given(
+    st.datetimes(
+        datetime(2000, 1, 1), datetime(2040, 12, 31), timezones=st.sampled_from([UTC, PARIS, NEW_YORK])
+    ),
+    st.datetimes(datetime(2000, 1, 1), datetime(2040, 12, 31), timezones=st.just(UTC)) | st.dates(),
+    st.sampled_from(READERS),
+    st.booleans(),
+)
+def test_a_readers_formatter_reads_as_format_when(
+    when: datetime, now: datetime | date, reader: ZoneInfo | None, with_time: bool
+) -> None:
+    from bot.domain.dates import WhenFormatter, format_when
+
+    formatter = WhenFormatter(reader, now=now)
+    expected = format_when(when, reader, now=now, with_time=with_time)
+    assert formatter(when, with_time=with_time) == expected
+    assert formatter(when, with_time=with_time) == expected  # the cached day reads the same
+    assert formatter(when.date()) == format_when(when.date(), reader, now=now)
