@@ -2,7 +2,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,7 @@ from tests.helpers import (
     migrated_sqlite,
     session_factory_for,
 )
+from tests.hostile.fuzzing import SavedWorld, World
 
 POSTGRES_ENV = "SALESBOT_TEST_POSTGRES_URL"
 
@@ -113,3 +117,83 @@ def db_engine(db_url: str) -> Iterator[Engine]:
 def db_bot(fake_slack: FakeSlack, db_engine: Engine) -> Harness:
     """Like ``bot``, on every available database backend."""
     return Harness.create(fake_slack, session_factory_for(db_engine))
+
+
+class Worlds:
+    """Populated worlds (tests/hostile/fuzzing.py), one per database backend and test process, built
+    when a test first asks for one; each test gets a copy of its own."""
+
+    def __init__(self, request: pytest.FixtureRequest, directory: Path, sqlite_template: Path) -> None:
+        self.request = request
+        self.directory = directory
+        self.sqlite_template = sqlite_template
+        self.saved: dict[str, tuple[SavedWorld, str]] = {}  # backend → (world, its database)
+
+    def _postgres(self) -> PostgresDatabases:
+        return self.request.getfixturevalue("postgres_databases")  # type: ignore[no-any-return]
+
+    def _save(self, backend: str) -> tuple[SavedWorld, str]:
+        fake = FakeSlack([ALICE, BOB, CAROL], channels=TEST_CHANNELS).start()
+        try:
+            with self._database(backend, None) as url:
+                engine = make_engine(url)
+                try:
+                    saved = SavedWorld.of(
+                        World(Harness.create(fake, session_factory_for(engine)), engine).populate()
+                    )
+                finally:
+                    engine.dispose()
+                if backend == "sqlite":
+                    kept = self.directory / "world.db"
+                    with (
+                        sqlite3.connect(url.removeprefix("sqlite:///")) as source,
+                        sqlite3.connect(kept) as copy,
+                    ):
+                        source.backup(copy)
+                    source.close()
+                    copy.close()
+                    return saved, str(kept)
+                return saved, self._postgres().keep(url)
+        finally:
+            fake.stop()
+
+    @contextmanager
+    def _database(self, backend: str, saved: str | None) -> Iterator[str]:
+        if backend == "sqlite":
+            path = self.directory / f"world-{uuid.uuid4().hex[:12]}.db"
+            shutil.copy(saved or self.sqlite_template, path)
+            try:
+                yield f"sqlite:///{path}"
+            finally:
+                for leftover in self.directory.glob(f"{path.name}*"):
+                    leftover.unlink()
+        else:
+            with self._postgres().fresh(saved) as url:
+                yield url
+
+    @contextmanager
+    def copy(self, backend: str, fake: FakeSlack) -> Iterator[World]:
+        if backend not in self.saved:
+            self.saved[backend] = self._save(backend)
+        saved, database = self.saved[backend]
+        with self._database(backend, database) as url:
+            engine = make_engine(url)
+            try:
+                yield saved.restore(fake, engine)
+            finally:
+                engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def worlds(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Worlds:
+    return Worlds(request, tmp_path_factory.mktemp("worlds"), sqlite_template)
+
+
+@pytest.fixture(params=database_backends())
+def world(request: pytest.FixtureRequest, worlds: Worlds, fake_slack: FakeSlack) -> Iterator[World]:
+    """A world with rows of everything and the buttons and forms they produced, on every available
+    database backend: a copy of one populated once per backend."""
+    with worlds.copy(request.param, fake_slack) as world:
+        yield world

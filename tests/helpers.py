@@ -401,6 +401,7 @@ class PostgresDatabases:
         # CREATE/DROP DATABASE cannot run in a transaction.
         self.admin = make_engine(self.base_url, isolation_level="AUTOCOMMIT")
         self.template: str | None = None
+        self.kept: list[str] = []
 
     def _url(self, database: str) -> str:
         return make_url(self.base_url).set(database=database).render_as_string(hide_password=False)
@@ -418,26 +419,34 @@ class PostgresDatabases:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     @contextmanager
-    def fresh(self) -> Iterator[str]:
-        """A new database at the newest schema; yields its URL, drops it afterwards."""
-        if self.template is None:
-            template = self._create()
-            engine = make_engine(self._url(template))
+    def fresh(self, template: str | None = None) -> Iterator[str]:
+        """A new database at the newest schema (a copy of ``template``, a database ``keep`` made, if
+        given); yields its URL, drops it afterwards."""
+        if template is None and self.template is None:
+            migrated = self._create()
+            engine = make_engine(self._url(migrated))
             try:
                 upgrade(engine)
             finally:
                 engine.dispose()
-            self.template = template
-        name = self._create(self.template)
+            self.template = migrated
+        name = self._create(template or self.template)
         try:
             yield self._url(name)
         finally:
             self._drop(name)
 
+    def keep(self, url: str) -> str:
+        """A copy of the database at ``url`` (no one may be connected to it), kept until ``close``: a
+        template for ``fresh``."""
+        name = self._create(make_url(url).database)
+        self.kept.append(name)
+        return name
+
     def close(self) -> None:
-        if self.template is not None:
-            self._drop(self.template)
-            self.template = None
+        for name in [*self.kept, *([self.template] if self.template else [])]:
+            self._drop(name)
+        self.kept, self.template = [], None
         self.admin.dispose()
 
 

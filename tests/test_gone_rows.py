@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.blocks.playbook import PLAYBOOK_MODAL
 from bot.storage.models import Base
@@ -116,11 +116,11 @@ def test_every_button_naming_a_row_that_is_gone_gets_a_polite_reply(bot: Harness
 
 @pytest.mark.parametrize("how", ["deleted", "moved to another workspace"])
 def test_every_form_naming_a_row_that_is_gone_or_another_workspaces_is_refused_politely(
-    db_bot: Harness, db_engine: Engine, how: str
+    world: World, how: str
 ) -> None:
     """Each form, opened while its rows were there and submitted as shown once they are gone (or belong
     to another workspace): an answer in the form (or a note to the person), nothing written."""
-    world = World(db_bot, db_engine).populate()
+    db_bot = world.bot
     assert {v["callback_id"] for v in world.views} == set(registered_views(db_bot.app))
     with db_bot.db() as s:
         for table in reversed(Base.metadata.sorted_tables):

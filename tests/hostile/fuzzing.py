@@ -15,20 +15,24 @@ form those produced; requests are then sent with hostile texts and values, and e
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 from slack_bolt import App
 from sqlalchemy import Engine, select
 
+from bot.console.fake_slack import FakeSlack, FakeSlackState
 from bot.storage.models import Opportunity, Task
-from tests.helpers import Harness, buttons
+from tests.helpers import Harness, buttons, session_factory_for
 from tests.hostile.snapshot import changed, pings, snapshot
 
 COMMANDS: dict[str, list[str]] = {
@@ -426,6 +430,56 @@ class World:
             lambda: self.bot.slack.submit(sent_view, values, user=user),
             refused=refused,
         )
+
+
+def _copy_state(state: FakeSlackState) -> FakeSlackState:
+    with state.lock:
+        kept = {f.name: copy.deepcopy(getattr(state, f.name)) for f in fields(state) if f.name != "lock"}
+    return FakeSlackState(**kept, lock=threading.Lock())
+
+
+@dataclass
+class SavedWorld:
+    """A populated world as it stood: its database is saved by the caller (a file, a template
+    database); ``restore`` turns a copy of it into a world of its own, with its own fake Slack and app,
+    exactly where the populated one was (as if the app had restarted there). Populating is slow: the
+    suite populates once per database backend and process, and every test gets a copy."""
+
+    state: FakeSlackState
+    next_ts: int  # the fake's next message ts, the driver's next request id: never reused
+    next_request: int
+    now: datetime
+    buttons: list[tuple[dict[str, Any], dict[str, Any] | None, str]]
+    views: list[dict[str, Any]]
+    seen_buttons: set[tuple[str, str]]
+    seen_views: set[str]
+
+    @classmethod
+    def of(cls, world: World) -> SavedWorld:
+        bot = world.bot
+        return cls(
+            _copy_state(bot.fake.state),
+            next(bot.fake._ts),
+            next(bot.slack._ids),
+            bot.clock.now(),
+            copy.deepcopy(world.buttons),
+            copy.deepcopy(world.views),
+            set(world._seen_buttons),
+            set(world._seen_views),
+        )
+
+    def restore(self, fake: FakeSlack, engine: Engine) -> World:
+        """The world on ``engine`` (a copy of the saved database), ``fake`` holding what Slack held."""
+        fake.state = _copy_state(self.state)
+        fake._ts = itertools.count(self.next_ts)
+        bot = Harness.create(fake, session_factory_for(engine), now=self.now)
+        bot.slack._ids = itertools.count(self.next_request)
+        world = World(bot, engine)
+        world.buttons = copy.deepcopy(self.buttons)
+        world.views = copy.deepcopy(self.views)
+        world._seen_buttons = set(self.seen_buttons)
+        world._seen_views = set(self.seen_views)
+        return world
 
 
 def inputs_of(view: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -6,12 +6,9 @@ suite fast and reproducible; ``python -m bench.fuzz`` runs the same properties o
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
 
-from tests.helpers import Harness
 from tests.hostile.fuzzing import (
     COMMANDS,
     FORGED,
@@ -33,9 +30,7 @@ from tests.hostile.fuzzing import (
 SUITE_FORGED = ["garbage", "²", "99999999999999999999", '{"a": "x"}', "0:2026-02-30", "<!channel>"]
 
 
-@pytest.fixture
-def world(db_bot: Harness, db_engine: Engine) -> World:
-    return World(db_bot, db_engine).populate()
+# ``world`` (tests/conftest.py): a copy of a world populated once per database backend.
 
 
 def test_every_command_and_subcommand_answers_hostile_text(world: World) -> None:
