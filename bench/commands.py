@@ -187,7 +187,7 @@ def wait_for_replies(fake: RemoteFake, before: int, expected: int, timeout: floa
 
 def run(quick: bool) -> tuple[list[Pair], list[str]]:
     rounds = 1 if quick else 3
-    n = 60 if quick else 600
+    n = 60 if quick else 400
     n200 = 200 if quick else 1400
     reps = people(40)
     fake = RemoteFake(len(reps))

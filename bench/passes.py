@@ -150,11 +150,16 @@ def caught_up(services: Services) -> None:
         planning_marks.set_state(session, STATE, cadences_fingerprint(services))
 
 
-def floor_lists(engine: Engine, services: Services) -> dict[str, set[tuple[str, int]]]:
+def floor_lists(
+    engine: Engine, services: Services, *, activities_first: bool = False
+) -> dict[str, set[tuple[str, int]]]:
     """ONE hand-written statement: per person, the accounts overdue on their tier's cadence and the
     accounts gone quiet for their status (one aggregate over activities), the overdue follow-ups
     without a pending reminder, and the renewals within the longest threshold (no explicit plans in
-    this data; renewals counted in UTC, where ours count in each person's zone)."""
+    this data; renewals counted in UTC, where ours count in each person's zone).
+
+    ``activities_first``: the aggregate written as ours is, the activities of the workspace grouped
+    before the accounts are joined (SQLite then reads them in table order, not account by account)."""
     pb = services.playbook
     kinds = sorted({c.activity for c in pb.tier_cadence.values()})
     cols: list[str] = []
@@ -184,14 +189,24 @@ def floor_lists(engine: Engine, services: Services) -> dict[str, set[tuple[str, 
     params["now"] = NOW.strftime("%Y-%m-%d %H:%M:%S.%f")
     params["first"] = today.isoformat()
     params["last"] = (today + timedelta(days=max(pb.renewal_days))).isoformat()
-    sql = f"""
-        WITH a AS MATERIALIZED (
+    if activities_first:
+        aggregate = f"""
+            SELECT a.id, a.owner_id, a.tier, a.status, a.created_at, a.name_key, v.*
+            FROM accounts a LEFT JOIN (
+                SELECT v.account_id, MAX(v.occurred_at) AS last_any, {", ".join(cols)}
+                FROM activities v WHERE v.undone_at IS NULL AND v.team_id = 'T_LOCAL'
+                GROUP BY v.account_id
+            ) v ON v.account_id = a.id
+            WHERE a.owner_id IS NOT NULL"""
+    else:
+        aggregate = f"""
             SELECT a.id, a.owner_id, a.tier, a.status, a.created_at, a.name_key,
                    MAX(v.occurred_at) AS last_any, {", ".join(cols)}
             FROM accounts a LEFT JOIN activities v ON v.account_id = a.id AND v.undone_at IS NULL
             WHERE a.owner_id IS NOT NULL
-            GROUP BY a.id
-        )
+            GROUP BY a.id"""
+    sql = f"""
+        WITH a AS MATERIALIZED ({aggregate})
         SELECT owner_id AS user_id, 'overdue_visit' AS kind, id FROM a WHERE {overdue_sql}
         UNION ALL SELECT owner_id, 'inactive', id FROM a WHERE {quiet_sql}
         UNION ALL SELECT t.assignee_id, 'followup_overdue', t.id FROM tasks t
@@ -297,10 +312,17 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
             event.remove(engine, "before_cursor_execute", count)
             per_minute = statements[0] / (sizes["rounds"] * 2)
             mornings = Pair("the morning lists for everyone, every nudge source", "s", goal="≤ 2×")
+            ours_way: list[float] = []  # the floor's aggregate written as ours
+            # Warm, as in a running bot: every statement compiled and prepared once before timing.
+            our_lists(services)
+            floor_lists(engine, services)
+            floor_lists(engine, services, activities_first=True)
             for _ in range(sizes["rounds"]):
                 mornings.ours.append(timed(lambda: our_lists(services)))
                 mornings.floor.append(timed(lambda: floor_lists(engine, services)))
+                ours_way.append(timed(lambda: floor_lists(engine, services, activities_first=True)))
             floor = floor_lists(engine, services)
+            same_way = floor_lists(engine, services, activities_first=True) == floor
             ours = comparable(our_lists(services))
             exact = differences(ours, floor, {"overdue_visit", "inactive", "followup_overdue"})
             renewals_off = differences(ours, floor, {"renewal"})
@@ -320,6 +342,9 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
             + ("identical to ours" if exact == 0 else f"NOT identical to ours ({exact} differ)")
             + f" ({sum(len(v) for v in floor.values()):,} entries); renewals: {renewals_off} differ "
             "(the floor counts days in UTC, ours in each person's zone)",
+            f"the floor's aggregate written as ours (the activities grouped first, then the accounts joined): "
+            f"{median(ours_way):.3f} s, ours {median(mornings.ours) / median(ours_way):.2f}× that"
+            + ("" if same_way else " (NOT the same lists)"),
             "the floor for the quiet minute is none: the goal is absolute",
         ]
         return [quiet, mornings, memory], notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from bot.slack_client import install as fit_everything_sent
 from bot.storage import tenancy
 from bot.storage.audit import acting_as
 from bot.storage.db import SessionFactory
-from bot.workers import AckFirstApp, WorkPool
+from bot.workers import AS_SENT, AckFirstApp, WorkPool
 from bot.workspace_guard import Installation, guard_applies, single_workspace_guard
 from bot.workspace_playbooks import Playbooks
 
@@ -84,6 +85,9 @@ class SalesbotApp(AckFirstApp):
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         started = time.perf_counter()
         body = req.body if isinstance(req.body, dict) else {}
+        if self.work_processes is not None and req.mode == "socket_mode":
+            # Forwarded as Slack sent it, before any middleware changed the payload (``_forward``).
+            req.context[AS_SENT] = json.loads(json.dumps(body))
         user_id, surface = actor_of(body)
         workspace = tenancy.workspace_of(body) if self.many_workspaces else None
         status = 500

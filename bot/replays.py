@@ -51,7 +51,7 @@ def digest_of(req: BoltRequest) -> str | None:
         return None
     raw = req.raw_body.encode("utf-8", "surrogateescape") if isinstance(req.raw_body, str) else b""
     if not raw:  # Socket Mode hands Bolt the parsed payload, not bytes: its canonical JSON stands in
-        raw = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogateescape")
+        raw = json.dumps(body, sort_keys=True).encode()
     return hashlib.sha256(raw).hexdigest()
 
 

@@ -6,10 +6,12 @@ anything that runs next to the app (e.g. a scheduler) starts from its ``Runtime`
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -182,16 +184,23 @@ def start_work_processes(runtime: Runtime, settings: Settings) -> WorkProcesses 
     """The processes that do the work after each ack (``SALESBOT_WORK_PROCESSES``; none with 0)."""
     if settings.work_processes <= 0:
         return None
+    from bot.storage import tenancy
     from bot.work_processes import WorkProcesses
     from bot.workers import tell_failure
 
     client = runtime.services.client
+
+    def tell(body: dict[str, Any], saved: bool) -> None:
+        workspace = tenancy.workspace_of(body) if settings.oauth else None  # whose token answers
+        with tenancy.as_workspace(workspace or tenancy.LOCAL):
+            tell_failure(body, client, saved=saved)
+
     processes = WorkProcesses(
         settings,
         processes=settings.work_processes,
         threads=settings.workers,
         bound=settings.work_queue,
-        lost=lambda body: tell_failure(body, client, saved=True),
+        lost=tell,
     )
     processes.start()
     assert isinstance(runtime.app, AckFirstApp)
@@ -210,9 +219,18 @@ def shut_down(
         dispatcher.stop()
     if jobs is not None:
         jobs.shutdown(wait=True)
-    finished = runtime.services.work.join(timeout=WORK_GRACE_SECONDS)
+    # One grace period for the work in this process's threads and in the work processes, drained
+    # side by side.
+    deadline = time.monotonic() + WORK_GRACE_SECONDS
+    stopped: list[bool] = []
+    stopper = None
     if processes is not None:
-        finished = processes.stop(timeout=WORK_GRACE_SECONDS) and finished
+        stopper = threading.Thread(target=lambda: stopped.append(processes.stop(timeout=WORK_GRACE_SECONDS)))
+        stopper.start()
+    finished = runtime.services.work.join(timeout=WORK_GRACE_SECONDS)
+    if stopper is not None:
+        stopper.join(max(0.0, deadline - time.monotonic()) + 10.0)
+        finished = finished and stopped == [True]
     released = dispatcher.release_claims() if dispatcher is not None else 0
     lifecycle.info(
         "stopped",
@@ -251,19 +269,18 @@ def run(
         quiet_for_console()
         return run_console(settings)
     runtime = build_runtime(settings)
-    processes = start_work_processes(runtime, settings)
     heartbeat = Heartbeat(runtime.services.clock) if scheduler else None
-    dispatcher = jobs = None
-    if scheduler:  # APScheduler and the dispatcher are imported only when they run
-        from bot.reminders.dispatcher import Dispatcher
-        from bot.reminders.scheduler import build_scheduler
-
-        dispatcher = Dispatcher(runtime.services)
-        jobs = build_scheduler(runtime.services, dispatcher=dispatcher, heartbeat=heartbeat)
+    dispatcher = jobs = processes = socket = None
     with sigterm_stops():
-        if jobs is not None:
-            jobs.start()  # the clock for reminders and nudges; what is due lives in the database
         try:
+            processes = start_work_processes(runtime, settings)
+            if scheduler:  # APScheduler and the dispatcher are imported only when they run
+                from bot.reminders.dispatcher import Dispatcher
+                from bot.reminders.scheduler import build_scheduler
+
+                dispatcher = Dispatcher(runtime.services)
+                jobs = build_scheduler(runtime.services, dispatcher=dispatcher, heartbeat=heartbeat)
+                jobs.start()  # the clock for reminders and nudges; what is due lives in the database
             if mode is Mode.SOCKET:
                 print(
                     "salesbot is connecting to Slack over Socket Mode. Press Ctrl+C to stop.",
@@ -272,11 +289,15 @@ def run(
                 )
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-                SocketModeHandler(runtime.app, settings.app_token).start()
+                socket = SocketModeHandler(runtime.app, settings.app_token)
+                socket.start()
             else:
                 serve_http(runtime.app, runtime.engine, host, port, heartbeat=heartbeat)
         except (Terminated, KeyboardInterrupt):
             print("salesbot: stopping (finishing the deliveries in flight) …", file=err, flush=True)
         finally:
+            if socket is not None:  # no new requests while the work drains
+                with contextlib.suppress(Exception):
+                    socket.close()
             shut_down(runtime, jobs, dispatcher, processes)
     return 0

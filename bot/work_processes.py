@@ -52,13 +52,21 @@ class _Child:
     process: SpawnProcess
     conn: Connection
     slots: threading.Semaphore  # requests it may hold at once: one per thread
+    ready: threading.Event = field(default_factory=threading.Event)  # its app is built
+    gone: threading.Event = field(default_factory=threading.Event)
     in_flight: dict[int, Forwarded] = field(default_factory=dict)
+
+
+# A work process that dies before its app is built (a broken config, a bad database URL) is started
+# again after a pause that doubles each time, up to this many seconds: no crash loop.
+MAX_RESTART_PAUSE = 60.0
 
 
 class WorkProcesses:
     """``processes`` work processes with ``threads`` threads each, fed from one queue of at most
     ``bound`` waiting requests. ``submit`` never blocks; a process that dies is replaced, and the
-    people whose requests it was doing are told (``lost``)."""
+    people whose requests it was doing are told (``lost``: the parsed body, and whether it may have
+    saved something)."""
 
     def __init__(
         self,
@@ -67,7 +75,7 @@ class WorkProcesses:
         processes: int,
         threads: int,
         bound: int,
-        lost: Callable[[dict[str, Any]], None] | None = None,
+        lost: Callable[[dict[str, Any], bool], None] | None = None,
     ) -> None:
         self._settings = settings
         self._count = processes
@@ -79,6 +87,7 @@ class WorkProcesses:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._lost = lost
+        self._pause = 0.0
         self.bound = bound
         self.replaced = 0
 
@@ -90,15 +99,23 @@ class WorkProcesses:
         )
 
     def submit(self, body: str | dict[str, Any], headers: dict[str, Any], parsed: dict[str, Any]) -> bool:
-        """Queue a request's work; False (and a log line) when ``bound`` requests are waiting."""
+        """Queue a request's work; False (and a log line) when ``bound`` requests are waiting, or
+        when stopping."""
         if not self.has_room():
-            log.warning("work processes: %d requests waiting (the bound); refused one", self.bound)
+            log.warning(
+                "work processes: %d requests waiting (the bound), or stopping; refused one", self.bound
+            )
             return False
         self._queue.put((body, dict(headers), parsed))
         return True
 
     def has_room(self) -> bool:
-        return self._queue.qsize() < self.bound
+        return not self._stopping.is_set() and self._queue.qsize() < self.bound
+
+    @property
+    def restart_pause(self) -> float:
+        """Seconds before a process that died before it was ready is started again (0: none died)."""
+        return self._pause
 
     @property
     def pids(self) -> list[int]:
@@ -106,8 +123,8 @@ class WorkProcesses:
             return [c.process.pid for c in self._children if c.process.pid is not None]
 
     def stop(self, timeout: float) -> bool:
-        """Let the work already queued finish (within ``timeout``), then end the processes.
-        False when some had to be killed."""
+        """Let the work already queued finish (within ``timeout``), then end the processes. False
+        when some work did not finish (its people are told)."""
         self._stopping.set()
         with self._lock:
             children = list(self._children)
@@ -121,8 +138,22 @@ class WorkProcesses:
                 finished = False
                 child.process.kill()
                 child.process.join(5.0)
-            child.conn.close()
-        return finished
+            child.gone.wait(5.0)  # its reader has told the people of what it did not finish
+            finished = finished and child.process.exitcode == 0
+        left = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                left.append(item)
+        if left:
+            log.error(
+                "work processes: %d requests not started before the end; telling their people", len(left)
+            )
+            self._tell([parsed for _raw, _headers, parsed in left], saved=False)
+        return finished and not left
 
     def _start_child(self) -> None:
         ours, theirs = self._context.Pipe()
@@ -141,63 +172,124 @@ class WorkProcesses:
         threading.Thread(target=self._read, args=(child,), name="work-done", daemon=True).start()
 
     def _feed(self, child: _Child) -> None:
-        """Hand queued requests to ``child``, at most one per thread of it at a time."""
+        """Hand queued requests to ``child`` once it is ready, at most one per thread of it at a time."""
+        while not child.ready.wait(PARENT_CHECK_SECONDS):
+            if child.gone.is_set():
+                return
         while True:
-            child.slots.acquire()
-            item = self._queue.get()
-            if not child.process.is_alive():
-                self._queue.put(item)  # for another process (or this one's replacement)
+            if not child.slots.acquire(timeout=PARENT_CHECK_SECONDS):
+                if child.gone.is_set():
+                    return
+                continue
+            item = self._take(child)
+            if item is _GONE:
                 return
             number = next(self._numbers)
             if item is not None:
                 with self._lock:
-                    child.in_flight[number] = item
+                    child.in_flight[number] = item  # type: ignore[assignment]
             try:
-                child.conn.send(None if item is None else (number, item[0], item[1]))
+                child.conn.send(None if item is None else (number, item[0], item[1]))  # type: ignore[index]
             except (OSError, ValueError):  # it died meanwhile: the request waits for the replacement
                 with self._lock:
-                    child.in_flight.pop(number, None)
-                self._queue.put(item)
+                    taken_back = child.in_flight.pop(number, None) is not None or item is None
+                if taken_back:
+                    self._queue.put(item)  # type: ignore[arg-type]
                 return
             if item is None:
                 return
 
-    def _read(self, child: _Child) -> None:
-        """Free a slot whenever ``child`` finishes a request; replace it when it dies."""
+    def _take(self, child: _Child) -> Forwarded | object | None:
+        """The next queued item, or ``_GONE`` once ``child`` is gone (nothing taken)."""
         while True:
             try:
-                number = child.conn.recv()
+                return self._queue.get(timeout=PARENT_CHECK_SECONDS)
+            except queue.Empty:
+                if child.gone.is_set():
+                    return _GONE
+
+    def _read(self, child: _Child) -> None:
+        """Free a slot whenever ``child`` finishes a request; tell about and replace it when it dies."""
+        while True:
+            try:
+                message = child.conn.recv()
             except (EOFError, OSError):
                 break
+            if message == READY:
+                child.ready.set()
+                self._pause = 0.0
+                continue
+            number, ok = message
             with self._lock:
-                child.in_flight.pop(number, None)
+                item = child.in_flight.pop(number, None)
             child.slots.release()
+            if not ok and item is not None:  # refused by the app there (no listener, a workspace gone)
+                self._tell([item[2]], saved=False)
         child.process.join(5.0)
+        with self._lock:
+            lost = [parsed for _raw, _headers, parsed in child.in_flight.values()]
+            child.in_flight.clear()
+            if child in self._children:
+                self._children.remove(child)
+        child.conn.close()
+        child.gone.set()
+        if lost:
+            log.error(
+                "a work process ended (exit code %s) with %d requests unfinished",
+                child.process.exitcode,
+                len(lost),
+            )
+            self._tell(lost, saved=True)  # it may have saved before it ended: "check before doing it again"
         if self._stopping.is_set():
             return
-        with self._lock:
-            lost = list(child.in_flight.values())
-            child.in_flight.clear()
-            self._children.remove(child)
-        child.slots.release()  # wake its feeder, which finds it dead and gives the request back
-        log.error(
-            "a work process ended (exit code %s) with %d requests unfinished; starting another",
-            child.process.exitcode,
-            len(lost),
-        )
-        for _raw, _headers, parsed in lost:
-            if self._lost is not None:
-                self._lost(parsed)
+        if not child.ready.is_set():
+            self._pause = min(max(1.0, self._pause * 2), MAX_RESTART_PAUSE)
+            log.error(
+                "a work process ended before it was ready (exit code %s); starting another in %.0f s",
+                child.process.exitcode,
+                self._pause,
+            )
+            if self._stopping.wait(self._pause):
+                return
+        else:
+            log.error("a work process ended (exit code %s); starting another", child.process.exitcode)
         self.replaced += 1
-        self._start_child()
+        while not self._stopping.is_set():
+            try:
+                self._start_child()
+                return
+            except Exception:  # out of processes or files: try again, without a flood of lines
+                log.exception("could not start a work process; trying again in %.0f s", MAX_RESTART_PAUSE)
+                self._stopping.wait(MAX_RESTART_PAUSE)
+
+    def _tell(self, bodies: list[dict[str, Any]], *, saved: bool) -> None:
+        """Tell each person, on another thread (a slow Slack must not hold up a replacement)."""
+        if self._lost is None or not bodies:
+            return
+        tell = self._lost
+
+        def run() -> None:
+            for body in bodies:
+                try:
+                    tell(body, saved)
+                except Exception:
+                    log.exception("could not tell a person that their request was not finished")
+
+        threading.Thread(target=run, name="work-tell", daemon=True).start()
+
+
+_GONE = object()
+READY = "ready"
 
 
 def serve_work(settings: Settings, conn: Connection, threads: int, parent: int) -> None:
-    """A work process: the app, built as the serving process builds it, dispatching forwarded requests."""
-    # The serving process decides when work stops (it lets the queue drain first): Ctrl+C and a
-    # SIGTERM sent to the whole process group must not cut a request in half.
+    """A work process: the app, built as the serving process builds it, dispatching forwarded requests.
+
+    SIGINT (Ctrl+C reaches the whole process group) is ignored: the serving process decides when
+    work stops, after letting the queue drain. SIGTERM makes it finish the requests it holds and end."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     os.nice(WORK_NICENESS)
     from slack_bolt import BoltRequest
 
@@ -208,29 +300,40 @@ def serve_work(settings: Settings, conn: Connection, threads: int, parent: int) 
     jobs: queue.Queue[tuple[int, str | dict[str, Any], dict[str, Any]] | None] = queue.Queue()
     sending = threading.Lock()
 
+    def answer(message: Any) -> None:
+        with sending:
+            try:
+                conn.send(message)
+            except (OSError, ValueError):  # the serving process is gone
+                stopping.set()
+
     def work() -> None:
         while (item := jobs.get()) is not None:
             number, body, headers = item
+            ok = True
             try:
                 # Checked by the serving process already (signature, age): "socket_mode" tells Bolt
                 # not to check the signature again, which may have aged past 5 minutes in the queue.
-                app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+                response = app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+                if response.status != 200:
+                    ok = False
+                    log.error("a forwarded request was refused here (status %s)", response.status)
             except Exception:
                 log.exception("a forwarded request failed")
-            with sending:
-                conn.send(number)
+            answer((number, ok))
 
     workers = [threading.Thread(target=work, name=f"work-{n}", daemon=True) for n in range(threads)]
     for worker in workers:
         worker.start()
-    while True:
+    answer(READY)
+    while not stopping.is_set():
         if not conn.poll(PARENT_CHECK_SECONDS):
             if os.getppid() != parent:  # the serving process is gone: nobody sends us more
                 break
             continue
         try:
             item = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             break
         if item is None:
             break

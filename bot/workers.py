@@ -47,6 +47,8 @@ Work = Callable[[], None]
 # Set by a middleware in the request's Bolt context: what the work must do first; False means "this
 # request was handled already" (a replayed copy, ``bot/replays.py``) and nothing runs.
 BEFORE_WORK = "salesbot_before_work"
+# A Socket Mode payload as it arrived, before middleware changed it: what a work process is given.
+AS_SENT = "salesbot_as_sent"
 
 
 class WorkPool:
@@ -250,7 +252,7 @@ def after_ack(
         processes = app.work_processes if app is not None else None
         request = kwargs.get("request")
         if processes is not None and request is not None:
-            _forward(processes, request, ack, body, kwargs.get("client"))
+            _forward(processes, request, ack, body, kwargs.get("client"), kwargs.get("context"))
             return
         if not pool.has_room():
             log.warning("%s is full: refusing %s", pool.name, _describe(body))
@@ -276,18 +278,22 @@ def after_ack(
 
 
 def _forward(
-    processes: WorkProcesses, request: BoltRequest, ack: Any, body: dict[str, Any], client: Any
+    processes: WorkProcesses, request: BoltRequest, ack: Any, body: dict[str, Any], client: Any, context: Any
 ) -> None:
     """Ack, and hand the request as Slack sent it to a work process (which runs the same listener)."""
     is_command = isinstance(body.get("command"), str)
     if not processes.has_room():
         log.warning("the work processes are full: refusing %s", _describe(body))
         if ack is not None:
-            ack(text=BUSY) if is_command else ack()
+            if is_command:
+                ack(text=BUSY)
+            else:
+                ack()
         return
     if ack is not None:
         ack()
-    raw: str | dict[str, Any] = request.raw_body or request.body
+    as_sent = context.get(AS_SENT) if isinstance(context, dict) else None
+    raw: str | dict[str, Any] = request.raw_body or as_sent or request.body
     if not processes.submit(raw, request.headers, body) and isinstance(client, WebClient):
         tell_failure(body, client, saved=False)
 

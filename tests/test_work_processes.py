@@ -20,12 +20,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_bolt import BoltRequest
 from sqlalchemy import select
 
 from bot.console.slack_requests import sign
+from bot.settings import Settings
 from bot.storage.db import make_engine
 from bot.storage.models import Activity
+from bot.work_processes import WorkProcesses
 from bot.workers import BUSY, PARTLY_SAVED
 from tests.helpers import SIGNING_SECRET, FakeSlack, Harness, session_factory_for
 
@@ -125,6 +128,104 @@ def test_socket_mode_requests_each_run_once(bot: Harness, fake_slack: FakeSlack)
     assert sorted(activities(bot)) == ["one", "two"]
 
 
+def test_a_forwarded_event_is_recorded_and_answered_by_the_work_process(
+    fake_slack: FakeSlack, session_factory: Any
+) -> None:
+    serving = Harness.create(fake_slack, session_factory)
+    working = Harness.create(fake_slack, session_factory)
+    processes = RecordingProcesses()
+    serving.app.work_processes = processes  # type: ignore[attr-defined]
+    dm = {"type": "message", "channel_type": "im", "channel": "D0ALICE", "user": "U0ALICE", "text": "help"}
+    dm["ts"] = "1700000000.000100"
+    assert serving.slack.event(dm, event_id="EvFWD1").status == 200
+    [(body, headers)] = processes.forwarded
+    assert serving.messages("U0ALICE") == []
+    working.app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+    assert len(serving.messages("U0ALICE")) == 1  # the DM's answer
+    working.app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))  # Slack's retry
+    assert len(serving.messages("U0ALICE")) == 1
+
+
+def test_a_socket_mode_payload_is_forwarded_as_slack_sent_it(
+    fake_slack: FakeSlack, session_factory: Any
+) -> None:
+    """Middleware changes the payload (the text as typed): the work process gets the original."""
+    serving = Harness.create(fake_slack, session_factory)
+    serving.command("/account", "add Acme Corp")
+    working = Harness.create(fake_slack, session_factory)
+    processes = RecordingProcesses()
+    serving.app.work_processes = processes  # type: ignore[attr-defined]
+    payload = {
+        "team_id": "T_LOCAL",
+        "api_app_id": "A_SALESBOT",
+        "channel_id": "C_GENERAL",
+        "user_id": "U0ALICE",
+        "command": "/log",
+        "text": "call Acme Corp: R&amp;amp;D",  # the person typed R&amp;D
+        "response_url": fake_slack.response_url("k"),
+        "trigger_id": "t.9",
+    }
+    serving.app.dispatch(BoltRequest(body=dict(payload), headers={}, mode="socket_mode"))
+    [(body, headers)] = processes.forwarded
+    assert body == payload
+    working.app.dispatch(BoltRequest(body=body, headers=headers, mode="socket_mode"))
+    assert activities(serving) == ["R&amp;D"]
+
+
+@pytest.mark.xdist_group("processes")
+def test_a_work_process_that_cannot_start_is_retried_with_pauses_and_its_queue_is_told_at_the_end(
+    tmp_path: Path,
+) -> None:
+    """A broken playbook: each process dies before it is ready. The request waits (nothing is sent to
+    a process that is not ready, nobody is told "saved"), restarts pause longer each time, and at the
+    end the person whose request never started is told that nothing was saved."""
+    settings = Settings(
+        bot_token="xoxb-test",
+        signing_secret=SIGNING_SECRET,
+        slack_api_url="http://127.0.0.1:9/api/",
+        database_url=f"sqlite:///{tmp_path / 'none.db'}",
+        config_path=str(tmp_path / "missing.toml"),
+    )
+    told: list[tuple[dict[str, Any], bool]] = []
+    processes = WorkProcesses(
+        settings, processes=1, threads=2, bound=10, lost=lambda b, s: told.append((b, s))
+    )
+    processes.start()
+    try:
+        assert processes.submit("body", {}, {"user_id": "U0ALICE"})
+        wait_for(lambda: processes.replaced >= 1, "a first restart")
+        assert told == []
+        assert processes.restart_pause >= 1.0
+    finally:
+        assert processes.stop(timeout=5.0) is False
+    wait_for(lambda: told, "the person being told")
+    assert told == [({"user_id": "U0ALICE"}, False)]
+    assert not processes.has_room()  # stopped: refuses
+
+
+@pytest.mark.xdist_group("processes")
+def test_leaving_without_stop_does_not_hang(tmp_path: Path, sqlite_template: Path) -> None:
+    """Python's exit asks daemon processes to end (SIGTERM) and waits for them: they must end."""
+    db = tmp_path / "exit.db"
+    shutil.copy(sqlite_template, db)
+    script = (
+        "from bot.settings import Settings\n"
+        "from bot.work_processes import WorkProcesses\n"
+        "if __name__ == '__main__':\n"
+        f"    s = Settings(bot_token='x', signing_secret='s', database_url='sqlite:///{db}',"
+        " slack_api_url='http://127.0.0.1:9/api/', team_id='T_LOCAL', app_id='A_SALESBOT')\n"
+        "    WorkProcesses(s, processes=1, threads=2, bound=10).start()\n"
+        "    raise SystemExit(3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=WAIT,
+    )
+    assert done.returncode == 3
+
+
 def _buttons(reply: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         element
@@ -198,6 +299,7 @@ def post_command(base: str, fake: FakeSlack, text: str, key: str) -> int:
         return response.status
 
 
+@pytest.mark.xdist_group("processes")
 def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_drains_at_sigterm(
     tmp_path: Path, fake_slack: FakeSlack, sqlite_template: Path
 ) -> None:

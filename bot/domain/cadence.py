@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from calendar import isleap
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
@@ -60,6 +60,30 @@ def next_due(last: datetime | None, anchor: datetime, cadence: Cadence) -> datet
 
 def is_overdue(last: datetime | None, anchor: datetime, cadence: Cadence, now: datetime) -> bool:
     return now >= next_due(last, anchor, cadence)
+
+
+class OverdueCheck:
+    """``is_overdue`` at one ``now`` for many accounts of one cadence.
+
+    A start (the last visit, else the anchor) at or before ``now - every`` in UTC is overdue
+    whatever the month ends: adding a period never moves a day past the day it came from, so a
+    day and time at or before that one lands at or before ``now``. Only the later starts, the few
+    within a period of ``now``, are computed.
+    """
+
+    __slots__ = ("cadence", "now", "surely")
+
+    def __init__(self, cadence: Cadence, now: datetime) -> None:
+        self.cadence, self.now = cadence, now
+        every = cadence.every
+        whole = not (every.years or every.months) or not every.days  # months or days, not both
+        self.surely: datetime | None = now.astimezone(UTC) - every if whole else None
+
+    def __call__(self, last: datetime | None, anchor: datetime) -> bool:
+        start = last or anchor
+        if self.surely is not None and start.tzinfo is UTC and start <= self.surely:
+            return True
+        return is_overdue(last, anchor, self.cadence, self.now)
 
 
 def span_text(start: datetime, end: datetime) -> str:

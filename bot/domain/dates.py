@@ -489,6 +489,9 @@ def format_when(
     return text
 
 
+_CLOCK = tuple(f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60))  # "09:05"
+
+
 class WhenFormatter:
     """``format_when`` for one reader (their zone ``tz`` and ``now``), for many dates: each day's
     words are built once. ``WhenFormatter(tz, now=now)(at)`` reads as ``format_when(at, tz, now=now)``."""
@@ -505,7 +508,7 @@ class WhenFormatter:
             return self._day(at)
         local = at.astimezone(self._tz) if self._tz is not None else at
         text = self._day(local.date())
-        return f"{text}, {local.hour:02d}:{local.minute:02d}" if with_time else text
+        return f"{text}, {_CLOCK[local.hour * 60 + local.minute]}" if with_time else text
 
     def _day(self, day: date) -> str:
         text = self._days.get(day)

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from bot.domain.cadence import Cadence, is_overdue, parse_cadence, span_text
+from bot.domain.cadence import Cadence, OverdueCheck, parse_cadence, span_text
 from bot.domain.dates import WhenFormatter, zone
 from bot.domain.nudges import NudgeContext, NudgeItem
 from bot.domain.text import escape, money, titled
@@ -123,6 +123,7 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
     overdue: list[NudgeItem] = []
     quiet: list[NudgeItem] = []
     column = {kind: i for i, kind in enumerate(last_of)}
+    checks: dict[str, OverdueCheck] = {}  # per rule
     # What every account of a tier shares: its rule, and the words of its lines.
     tier_specs = {
         tier: (activity, playbook.tier_cadence[tier].rrule, f" ({escape(tier)})" if tier else "")
@@ -143,15 +144,18 @@ def account_conditions(session: Session, services: NudgeContext, now: datetime) 
         else:
             specs = []
         for subject, activity, rule, anchor, tier_text in specs:
-            try:
-                cadence = parse_cadence(rule)
-            except ValueError as exc:
-                log.warning("visit plan %s of account %s: %s", subject, account_id, exc)
-                continue
+            overdue_check = checks.get(rule)
+            if overdue_check is None:
+                try:
+                    overdue_check = checks[rule] = OverdueCheck(parse_cadence(rule), now)
+                except ValueError as exc:
+                    log.warning("visit plan %s of account %s: %s", subject, account_id, exc)
+                    continue
             seen = kind_at[column[activity]]
             last_at = _aware(seen) if seen is not None else None
-            if anchor > now or not is_overdue(last_at, anchor, cadence, now):
+            if anchor > now or not overdue_check(last_at, anchor):
                 continue
+            cadence = overdue_check.cadence
             what = "not visited" if activity == "visit" else f"no {activity}"
             since = (
                 f"{what} for {span_text(last_at, now)}"
@@ -212,7 +216,13 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
     )
     rows = session.execute(
         select(
-            Task.id, Task.title, Task.assignee_id, Task.due_at, Task.all_day, Task.account_id, Account.name
+            Task.id,
+            Task.title,
+            Task.assignee_id,
+            type_coerce(Task.due_at, NullType()),  # read by ``_aware``
+            Task.all_day,
+            Task.account_id,
+            Account.name,
         )
         .join(Account, Account.id == Task.account_id)
         .where(Task.kind == "followup", Task.status == "open", Task.due_at < now, ~reminder_pending)
@@ -233,7 +243,7 @@ def overdue_followups(session: Session, services: NudgeContext, now: datetime) -
                 kind="followup_overdue",
                 subject=f"followup_overdue:task:{task_id}",
                 line=f"*{escape(titled(title, account_name))}* for *{shown}* was due "
-                f"{when(due_at, with_time=not all_day)}",
+                f"{when(_aware(due_at), with_time=not all_day)}",
                 button=("Done", "nudge_followup_done", str(task_id)),
                 account_id=account_id,
             )
@@ -292,7 +302,10 @@ def inactive_accounts(session: Session, services: NudgeContext, now: datetime) -
 def _aware(value: datetime | str) -> datetime:
     """A datetime as the driver returns it (SQLite: text) as an aware UTC datetime."""
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        try:
+            return datetime.fromisoformat(value + "+00:00")  # SQLite's: UTC, without its offset
+        except ValueError:
+            value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value if value.tzinfo is UTC else value.astimezone(UTC)

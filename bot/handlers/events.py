@@ -42,8 +42,8 @@ def register(app: App, services: Services) -> None:
     @app.middleware
     def deduplicate_events(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if not event_id:
-            return next()
+        if not event_id or getattr(app, "work_processes", None) is not None:
+            return next()  # forwarded to a work process, which records it (bot/work_processes.py)
         try:
             with services.uow() as session:
                 session.add(ProcessedEvent(event_id=event_id, received_at=services.clock.now()))

@@ -8,7 +8,15 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.cadence import Cadence, is_overdue, months_between, next_due, parse_cadence, span_text
+from bot.domain.cadence import (
+    Cadence,
+    OverdueCheck,
+    is_overdue,
+    months_between,
+    next_due,
+    parse_cadence,
+    span_text,
+)
 
 
 def at(y: int, m: int, d: int, h: int = 12) -> datetime:
@@ -137,3 +145,41 @@ def _span_text_by_relativedelta(start: datetime, end: datetime) -> str:
     else:
         n, word = max((end - start).days, 0), "day"
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+@given(
+    MOMENTS,
+    MOMENTS,
+    st.sampled_from(["FREQ=MONTHLY", "FREQ=MONTHLY;INTERVAL=4", "FREQ=YEARLY", "FREQ=WEEKLY;INTERVAL=6"]),
+    st.booleans(),
+)
+def test_an_overdue_check_agrees_with_is_overdue(
+    start: datetime, now: datetime, rule: str, visited: bool
+) -> None:
+    cadence = parse_cadence(rule)
+    last, anchor = (start.astimezone(UTC), now) if visited else (None, start.astimezone(UTC))
+    assert OverdueCheck(cadence, now)(last, anchor) == is_overdue(last, anchor, cadence, now)
+
+
+def test_an_overdue_check_at_month_ends() -> None:
+    # Starts every 3 hours around the ends of months (clamped days, leap years) against nows at the
+    # ends of the following months: the short cut and the computation agree.
+    starts = [
+        datetime(y, m, 26, tzinfo=UTC) + timedelta(hours=3 * i)
+        for y in (2027, 2028)
+        for m in (1, 2, 3, 8, 12)
+        for i in range(8 * 7)
+    ]
+    nows = [
+        datetime(y, m, 27, 12, tzinfo=UTC) + timedelta(days=d)
+        for y in (2028, 2029)
+        for m in range(1, 13)
+        for d in range(5)
+    ]
+    for rule in ("FREQ=MONTHLY", "FREQ=MONTHLY;INTERVAL=4", "FREQ=YEARLY"):
+        cadence = parse_cadence(rule)
+        for now in nows:
+            check = OverdueCheck(cadence, now)
+            for start in starts:
+                assert check(start, start) == is_overdue(start, start, cadence, now), (rule, start, now)
+                assert check(None, start) == is_overdue(None, start, cadence, now)
