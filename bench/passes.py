@@ -312,17 +312,19 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
             event.remove(engine, "before_cursor_execute", count)
             per_minute = statements[0] / (sizes["rounds"] * 2)
             mornings = Pair("the morning lists for everyone, every nudge source", "s", goal="≤ 2×")
-            ours_way: list[float] = []  # the floor's aggregate written as ours
+            # The floor is the faster of two hand-written shapes (the activities grouped first, then
+            # the accounts joined); the other shape (join, then group) is timed for the record.
+            join_first: list[float] = []
             # Warm, as in a running bot: every statement compiled and prepared once before timing.
             our_lists(services)
             floor_lists(engine, services)
             floor_lists(engine, services, activities_first=True)
             for _ in range(sizes["rounds"]):
                 mornings.ours.append(timed(lambda: our_lists(services)))
-                mornings.floor.append(timed(lambda: floor_lists(engine, services)))
-                ours_way.append(timed(lambda: floor_lists(engine, services, activities_first=True)))
-            floor = floor_lists(engine, services)
-            same_way = floor_lists(engine, services, activities_first=True) == floor
+                mornings.floor.append(timed(lambda: floor_lists(engine, services, activities_first=True)))
+                join_first.append(timed(lambda: floor_lists(engine, services)))
+            floor = floor_lists(engine, services, activities_first=True)
+            same_way = floor_lists(engine, services) == floor
             ours = comparable(our_lists(services))
             exact = differences(ours, floor, {"overdue_visit", "inactive", "followup_overdue"})
             renewals_off = differences(ours, floor, {"renewal"})
@@ -342,8 +344,9 @@ def run(quick: bool) -> tuple[list[Pair], list[str]]:
             + ("identical to ours" if exact == 0 else f"NOT identical to ours ({exact} differ)")
             + f" ({sum(len(v) for v in floor.values()):,} entries); renewals: {renewals_off} differ "
             "(the floor counts days in UTC, ours in each person's zone)",
-            f"the floor's aggregate written as ours (the activities grouped first, then the accounts joined): "
-            f"{median(ours_way):.3f} s, ours {median(mornings.ours) / median(ours_way):.2f}× that"
+            "the floor's aggregate groups the activities first, then joins the accounts, as ours does; "
+            f"written the other way (join, then group) it takes {median(join_first):.3f} s, ours "
+            f"{median(mornings.ours) / median(join_first):.2f}× that"
             + ("" if same_way else " (NOT the same lists)"),
             "the floor for the quiet minute is none: the goal is absolute",
         ]
