@@ -7,6 +7,7 @@ is done by a work process, a killed one is replaced, SIGTERM lets the queued wor
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import re
@@ -187,18 +188,25 @@ def test_a_work_process_that_cannot_start_is_retried_with_pauses_and_its_queue_i
         config_path=str(tmp_path / "missing.toml"),
     )
     told: list[tuple[dict[str, Any], bool]] = []
-    processes = WorkProcesses(
-        settings, processes=1, threads=2, bound=10, lost=lambda b, s: told.append((b, s))
-    )
+    was_told = threading.Event()
+
+    def tell(body: dict[str, Any], saved: bool) -> None:
+        told.append((body, saved))
+        was_told.set()
+
+    restarting = LogSeen("ended before it was ready")
+    logging.getLogger("salesbot.lifecycle").addHandler(restarting)
+    processes = WorkProcesses(settings, processes=1, threads=2, bound=10, lost=tell)
     processes.start()
     try:
         assert processes.submit("body", {}, {"user_id": "U0ALICE"})
-        wait_for(lambda: processes.replaced >= 1, "a first restart")
+        assert restarting.seen.wait(WAIT), "the process never ended"
         assert told == []
         assert processes.restart_pause >= 1.0
     finally:
+        logging.getLogger("salesbot.lifecycle").removeHandler(restarting)
         assert processes.stop(timeout=5.0) is False
-    wait_for(lambda: told, "the person being told")
+    assert was_told.wait(WAIT)
     assert told == [({"user_id": "U0ALICE"}, False)]
     assert not processes.has_room()  # stopped: refuses
 
@@ -252,14 +260,28 @@ def work_processes_of(pid: int) -> list[int]:
     return found
 
 
-def wait_for(condition: Any, what: str) -> Any:
+class LogSeen(logging.Handler):
+    """Sets ``seen`` when a record containing ``text`` is logged."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage():
+            self.seen.set()
+
+
+def wait_for_line(lines: queue.Queue[str], text: str, seen: list[str]) -> None:
+    """Read the process's log lines (kept in ``seen``) until one contains ``text``."""
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+        line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        seen.append(line)
+        if text in line:
+            return
+    raise AssertionError(f"no log line with {text!r}")
 
 
 def hold_first_response(fake: FakeSlack) -> tuple[threading.Event, threading.Event]:
@@ -342,6 +364,7 @@ def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_dr
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(x) for x in process.stderr or []], daemon=True).start()
+    log: list[str] = []
     try:
         banner = process.stdout.readline() if process.stdout else ""
         match = re.search(r"http://127\.0\.0\.1:(\d+)/", banner)
@@ -349,8 +372,8 @@ def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_dr
         base = f"http://127.0.0.1:{match.group(1)}"
 
         assert post_command(base, fake_slack, "call Acme Corp: first", "w1") == 200
-        wait_for(lambda: fake_slack.responses(), "the reply to the first /log")
-        [worker] = wait_for(lambda: work_processes_of(process.pid), "the work process")
+        fake_slack.wait_until(fake_slack.responses)
+        [worker] = work_processes_of(process.pid)  # it answered: it is there
         assert worker != process.pid
 
         # The next reply is held at the fake Slack: the work process is mid-request when it is killed.
@@ -359,17 +382,14 @@ def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_dr
         assert posting.wait(WAIT), "the second /log never replied"
         os.kill(worker, signal.SIGKILL)
         release.set()
-        told = wait_for(
-            lambda: [r for r in fake_slack.responses() if PARTLY_SAVED in str(r)], "the person being told"
-        )
-        assert len(told) == 1
-        replacement = wait_for(
-            lambda: [p for p in work_processes_of(process.pid) if p != worker], "a new work process"
-        )
-        assert replacement
+        fake_slack.wait_until(lambda: [r for r in fake_slack.responses() if PARTLY_SAVED in str(r)])
+        wait_for_line(lines, "starting another", log)
 
         assert post_command(base, fake_slack, "call Acme Corp: third", "w3") == 200
-        wait_for(lambda: "third" in str(fake_slack.responses()), "the reply to the third /log")
+        fake_slack.wait_until(lambda: "third" in str(fake_slack.responses()))
+        [replacement] = work_processes_of(process.pid)
+        assert replacement != worker
+        assert len([r for r in fake_slack.responses() if PARTLY_SAVED in str(r)]) == 1
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=WAIT) == 0
@@ -377,7 +397,6 @@ def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_dr
         if process.poll() is None:
             process.kill()
             process.wait()
-        log = []
         while not lines.empty():
             log.append(lines.get())
     assert any("work processes started" in line for line in log), log

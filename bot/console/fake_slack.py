@@ -157,6 +157,7 @@ class FakeSlack:
 
     def __init__(self, users: list[FakeUser] | None = None, channels: dict[str, str] | None = None) -> None:
         self.state = FakeSlackState()
+        self._called = threading.Condition()  # notified after every call (``wait_until``)
         if channels is not None:
             self.state.channels = dict(channels)
         for user in users or []:
@@ -217,6 +218,8 @@ class FakeSlack:
                 bearer = str(self.headers.get("Authorization") or "")
                 token = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else None
                 answer = fake._handle(path, params, token)
+                with fake._called:  # wakes ``wait_until``
+                    fake._called.notify_all()
                 if answer is None:  # a lost response: close the connection without a word
                     self.close_connection = True
                     return
@@ -427,6 +430,14 @@ class FakeSlack:
 
     def params(self, method: str) -> list[dict[str, Any]]:
         return [c.params for c in self.calls(method)]
+
+    def wait_until(self, condition: Callable[[], Any], timeout: float = 60.0) -> Any:
+        """Wait until ``condition()`` is true, checked after each call the fake answers (for an app
+        running in another process or thread); its value, or an ``AssertionError`` on timeout."""
+        with self._called:
+            value = self._called.wait_for(condition, timeout)
+        assert value, f"the fake Slack never saw what was awaited ({timeout:.0f} s)"
+        return value
 
     def responses(self) -> list[dict[str, Any]]:
         """Everything posted to a ``response_url``, oldest first."""
