@@ -29,7 +29,7 @@ from bot.http_server import serve_http
 from bot.services import Services
 from bot.settings import Settings
 from bot.storage.db import make_engine, make_session_factory, upgrade
-from bot.workers import AckFirstApp
+from bot.workers import AckFirstApp, WorkPool
 
 if TYPE_CHECKING:  # imported where a mode needs them: start-up imports only what it serves
     from bot.reminders.dispatcher import Dispatcher
@@ -121,11 +121,18 @@ class Runtime:
 
 
 def open_services(
-    settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    client: WebClient | None = None,
+    migrate_and_seed: bool = True,
 ) -> tuple[Engine, Services]:
-    """The database (migrated to the newest schema) and the services on it; no Slack app."""
+    """The database (migrated to the newest schema, its roles seeded at the first start, unless
+    ``migrate_and_seed`` is False: a work process, whose serving process did it) and the services
+    on it; no Slack app."""
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    if migrate_and_seed:
+        upgrade(engine)
     installations = None
     if settings.oauth:  # every workspace's bot token comes from its installation
         from bot.installs import InstallationStore
@@ -138,15 +145,24 @@ def open_services(
         clock=clock or SystemClock(),
         installations=installations,
     )
-    prepare(services)
+    if migrate_and_seed:
+        prepare(services)
     return engine, services
 
 
 def build_runtime(
-    settings: Settings, *, clock: Clock | None = None, client: WebClient | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    client: WebClient | None = None,
+    migrate_and_seed: bool = True,
+    work: WorkPool | None = None,
 ) -> Runtime:
-    """Engine, services and the Slack app, wired together: the one place the bot is assembled."""
-    engine, services = open_services(settings, clock=clock, client=client)
+    """Engine, services and the Slack app, wired together: the one place the bot is assembled.
+    ``work``: where listeners' work runs instead of the default pool (a work process's)."""
+    engine, services = open_services(settings, clock=clock, client=client, migrate_and_seed=migrate_and_seed)
+    if work is not None:
+        services.work = work
     app = build_app(
         settings,
         client=services.client,

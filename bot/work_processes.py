@@ -349,32 +349,12 @@ def serve_work(settings: Settings, conn: Connection, threads: int, parent: int) 
 def build_work_app(settings: Settings) -> tuple[Any, Any, Any]:
     """The app of a work process: the serving process's app and services, on the same database
     (already migrated and seeded by it), with each listener's work run on the calling thread."""
-    from bot.app import build_app, build_services, make_client
-    from bot.clock import SystemClock
-    from bot.storage.db import make_engine, make_session_factory
+    from bot.runner import build_runtime
     from bot.workers import WorkPool
 
-    engine = make_engine(settings.database_url)
-    installations = None
-    if settings.oauth:
-        from bot.installs import InstallationStore
-
-        installations = InstallationStore(str(settings.client_id), engine)
-    services = build_services(
-        settings,
-        client=make_client(settings, installations),
-        session_factory=make_session_factory(engine),
-        clock=SystemClock(),
-        installations=installations,
-    )
     # Run on the thread that took the request (errors are told, then logged: not ``inline``).
-    services.work = WorkPool("work", workers=0, bound=1, direct=True)
-    app = build_app(
-        settings,
-        client=services.client,
-        session_factory=services.session_factory,
-        clock=services.clock,
-        services=services,
+    runtime = build_runtime(
+        settings, migrate_and_seed=False, work=WorkPool("work", workers=0, bound=1, direct=True)
     )
-    app.log_requests = False  # the serving process logged the request
-    return app, services, engine
+    runtime.app.log_requests = False  # type: ignore[attr-defined]  # the serving process logged it
+    return runtime.app, runtime.services, runtime.engine

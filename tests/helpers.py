@@ -8,8 +8,9 @@ def test_something(bot):
 from __future__ import annotations
 
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -613,3 +614,21 @@ def add_task(
         if kind == "followup":
             followups.assign(s, task, assignee)  # numbered in the assignee's sequence
         return task.id
+
+
+def hold_calls(
+    fake: FakeSlack, matches: Callable[[str], bool], wait: float = 60.0
+) -> tuple[threading.Event, threading.Event]:
+    """Hold the fake Slack's answers to the calls whose path ``matches`` (an app in another process
+    is then mid-call): (holding, set when the first such call arrives; release, set to let them through)."""
+    holding, release = threading.Event(), threading.Event()
+    handle = fake._handle
+
+    def held(path: str, params: dict[str, Any], *rest: Any) -> Any:
+        if matches(path):
+            holding.set()
+            release.wait(wait)
+        return handle(path, params, *rest)
+
+    fake._handle = held  # type: ignore[method-assign]
+    return holding, release

@@ -15,7 +15,6 @@ import sys
 import threading
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -23,25 +22,10 @@ from bot.reminders.followups import REMINDER_KIND
 from bot.reminders.outbox import enqueue
 from bot.storage.db import make_engine
 from bot.storage.models import Reminder
-from tests.helpers import DEFAULT_NOW, FakeSlack, Harness, add_task, session_factory_for
+from tests.helpers import DEFAULT_NOW, FakeSlack, Harness, add_task, hold_calls, session_factory_for
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60  # seconds: a loaded machine starts Python slowly
-
-
-def hold_posts(fake: FakeSlack) -> tuple[threading.Event, threading.Event]:
-    """(posting: set when the first post arrives, release: set to let posts through)."""
-    posting, release = threading.Event(), threading.Event()
-    handle = fake._handle
-
-    def held(path: str, params: dict[str, Any], *rest: Any) -> Any:
-        if path.endswith("/chat.postMessage"):
-            posting.set()
-            release.wait(WAIT)
-        return handle(path, params, *rest)
-
-    fake._handle = held  # type: ignore[method-assign]
-    return posting, release
 
 
 def test_sigterm_finishes_the_post_in_flight_and_releases_the_other_claims(
@@ -73,7 +57,7 @@ def test_sigterm_finishes_the_post_in_flight_and_releases_the_other_claims(
     config = tmp_path / "salesbot.toml"
     playbook = (ROOT / "config" / "salesbot.toml").read_text()
     config.write_text(playbook.replace("dispatch_every_seconds = 5", "dispatch_every_seconds = 1"))
-    posting, release = hold_posts(fake_slack)
+    posting, release = hold_calls(fake_slack, lambda path: path.endswith("/chat.postMessage"), WAIT)
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": "xoxb-test",

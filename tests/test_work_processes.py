@@ -31,7 +31,7 @@ from bot.storage.db import make_engine
 from bot.storage.models import Activity
 from bot.work_processes import WorkProcesses
 from bot.workers import BUSY, PARTLY_SAVED
-from tests.helpers import SIGNING_SECRET, FakeSlack, Harness, session_factory_for
+from tests.helpers import SIGNING_SECRET, FakeSlack, Harness, hold_calls, session_factory_for
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60.0  # seconds: a loaded machine starts Python slowly
@@ -284,21 +284,6 @@ def wait_for_line(lines: queue.Queue[str], text: str, seen: list[str]) -> None:
     raise AssertionError(f"no log line with {text!r}")
 
 
-def hold_first_response(fake: FakeSlack) -> tuple[threading.Event, threading.Event]:
-    """(posting: set when the next ``response_url`` post arrives, release: set to let it through)."""
-    posting, release = threading.Event(), threading.Event()
-    handle = fake._handle
-
-    def held(path: str, params: dict[str, Any], *rest: Any) -> Any:
-        if path.startswith("/response/") and not posting.is_set():
-            posting.set()
-            release.wait(WAIT)
-        return handle(path, params, *rest)
-
-    fake._handle = held  # type: ignore[method-assign]
-    return posting, release
-
-
 def post_command(base: str, fake: FakeSlack, text: str, key: str) -> int:
     from urllib.parse import urlencode
 
@@ -377,7 +362,7 @@ def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_dr
         assert worker != process.pid
 
         # The next reply is held at the fake Slack: the work process is mid-request when it is killed.
-        posting, release = hold_first_response(fake_slack)
+        posting, release = hold_calls(fake_slack, lambda path: path.startswith("/response/"), WAIT)
         assert post_command(base, fake_slack, "call Acme Corp: second", "w2") == 200
         assert posting.wait(WAIT), "the second /log never replied"
         os.kill(worker, signal.SIGKILL)
