@@ -632,3 +632,15 @@ def hold_calls(
 
     fake._handle = held  # type: ignore[method-assign]
     return holding, release
+
+
+def database_for_a_process(directory: Path, template: Path, fake: FakeSlack) -> tuple[str, Engine, Harness]:
+    """A copy of the migrated template for ``salesbot run`` in another process, holding Acme Corp:
+    its URL, an engine on it, and a harness (the test's own app) to set things up and read them."""
+    db = directory / "run.db"
+    shutil.copy(template, db)
+    url = f"sqlite:///{db}"
+    engine = make_engine(url)
+    bot = Harness.create(fake, session_factory_for(engine))
+    bot.command("/account", "add Acme Corp")
+    return url, engine, bot

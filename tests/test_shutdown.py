@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,9 +19,8 @@ from sqlalchemy import select
 
 from bot.reminders.followups import REMINDER_KIND
 from bot.reminders.outbox import enqueue
-from bot.storage.db import make_engine
 from bot.storage.models import Reminder
-from tests.helpers import DEFAULT_NOW, FakeSlack, Harness, add_task, hold_calls, session_factory_for
+from tests.helpers import DEFAULT_NOW, FakeSlack, add_task, database_for_a_process, hold_calls
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60  # seconds: a loaded machine starts Python slowly
@@ -31,12 +29,7 @@ WAIT = 60  # seconds: a loaded machine starts Python slowly
 def test_sigterm_finishes_the_post_in_flight_and_releases_the_other_claims(
     tmp_path: Path, fake_slack: FakeSlack, sqlite_template: Path
 ) -> None:
-    db = tmp_path / "run.db"
-    shutil.copy(sqlite_template, db)
-    url = f"sqlite:///{db}"
-    engine = make_engine(url)
-    bot = Harness.create(fake_slack, session_factory_for(engine))
-    bot.command("/account", "add Acme Corp")
+    url, engine, bot = database_for_a_process(tmp_path, sqlite_template, fake_slack)
     # Five follow-ups whose reminders go to one channel: one post at a time.
     tasks = [
         (add_task(bot, "Acme Corp", f"call back #{n}", due), due)

@@ -27,11 +27,16 @@ from sqlalchemy import select
 
 from bot.console.slack_requests import sign
 from bot.settings import Settings
-from bot.storage.db import make_engine
 from bot.storage.models import Activity
 from bot.work_processes import WorkProcesses
 from bot.workers import BUSY, PARTLY_SAVED
-from tests.helpers import SIGNING_SECRET, FakeSlack, Harness, hold_calls, session_factory_for
+from tests.helpers import (
+    SIGNING_SECRET,
+    FakeSlack,
+    Harness,
+    database_for_a_process,
+    hold_calls,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 60.0  # seconds: a loaded machine starts Python slowly
@@ -310,12 +315,7 @@ def post_command(base: str, fake: FakeSlack, text: str, key: str) -> int:
 def test_salesbot_run_does_the_work_in_a_work_process_replaces_a_dead_one_and_drains_at_sigterm(
     tmp_path: Path, fake_slack: FakeSlack, sqlite_template: Path
 ) -> None:
-    db = tmp_path / "run.db"
-    shutil.copy(sqlite_template, db)
-    url = f"sqlite:///{db}"
-    engine = make_engine(url)
-    bot = Harness.create(fake_slack, session_factory_for(engine))
-    bot.command("/account", "add Acme Corp")
+    url, engine, bot = database_for_a_process(tmp_path, sqlite_template, fake_slack)
     fake_slack.clear()
     env = {
         **os.environ,
